@@ -1,0 +1,58 @@
+import { hostname } from 'node:os';
+import {
+  DEFAULT_ASK_TIMEOUT_MS,
+  DEFAULT_DATA_DIR,
+  DEFAULT_DEDUPE_RETENTION_MS,
+  DEFAULT_HTTP_HOST,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_IDLE_PASSIVATE_MS,
+  DEFAULT_LOG_LEVEL,
+  DEFAULT_LOG_PRETTY,
+  DEFAULT_MAILBOX_CAPACITY,
+  DEFAULT_MAX_TURNS_PER_COMMIT,
+  DEFAULT_METRICS_ENABLED,
+  DEFAULT_NATS_URL,
+  DEFAULT_NODE_ID_PREFIX,
+  DEFAULT_PARTITION_COUNT,
+  DEFAULT_STREAM_NAME,
+  DEFAULT_STREAM_REPLICAS,
+  DEFAULT_TRANSPORT_KIND,
+  type ParloConfig,
+} from './schema.ts';
+
+/**
+ * `node-<hostname>`, with every character outside `[A-Za-z0-9_-]` replaced by `-` so that a dotted host name
+ * (`web-1.example.com`) still gives a valid, token-safe id.
+ */
+export function defaultNodeId(host: string = hostname()): string {
+  const token = host.replace(/[^A-Za-z0-9_-]/g, '-');
+  return DEFAULT_NODE_ID_PREFIX + (token === '' ? 'local' : token);
+}
+
+/**
+ * A complete configuration for embedded mode: one node, in-process transport, data under `./data`
+ * (relative; `loadConfig` resolves it against its `cwd`). Returns a fresh object on every call.
+ */
+export function defaultConfig(): ParloConfig {
+  return {
+    nodeId: defaultNodeId(),
+    dataDir: DEFAULT_DATA_DIR,
+    log: { level: DEFAULT_LOG_LEVEL, pretty: DEFAULT_LOG_PRETTY },
+    transport: {
+      kind: DEFAULT_TRANSPORT_KIND,
+      natsUrl: DEFAULT_NATS_URL,
+      streamName: DEFAULT_STREAM_NAME,
+      streamReplicas: DEFAULT_STREAM_REPLICAS,
+    },
+    runtime: {
+      partitionCount: DEFAULT_PARTITION_COUNT,
+      mailboxCapacity: DEFAULT_MAILBOX_CAPACITY,
+      askTimeoutMs: DEFAULT_ASK_TIMEOUT_MS,
+      idlePassivateMs: DEFAULT_IDLE_PASSIVATE_MS,
+      dedupeRetentionMs: DEFAULT_DEDUPE_RETENTION_MS,
+      maxTurnsPerCommit: DEFAULT_MAX_TURNS_PER_COMMIT,
+    },
+    http: { host: DEFAULT_HTTP_HOST, port: DEFAULT_HTTP_PORT },
+    metrics: { enabled: DEFAULT_METRICS_ENABLED },
+  };
+}

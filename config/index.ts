@@ -1,0 +1,11 @@
+/** The public surface of `config/`: the composition root (`frontends/cli/start.ts`) imports from here. */
+export * from './schema.ts';
+export { defaultConfig, defaultNodeId } from './defaults.ts';
+export { ConfigError, formatIssue, type ConfigIssue } from './errors.ts';
+export {
+  loadConfig,
+  describeConfigSources,
+  type ConfigOverrides,
+  type ConfigSource,
+  type LoadConfigOptions,
+} from './load.ts';

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+
+/**
+ * The one schema for every Parlo setting (STYLE §2.3: the contract is a zod schema, types come from `z.infer`).
+ *
+ * Every object is strict so an unknown key (a typo in the config file) is an error, never silently ignored.
+ * Each leaf carries `meta({ description })` — the "meaning" column of `config/README.md` — and, where the
+ * generic wording would be vague, `meta({ expected })`, the phrase used in `ConfigError` messages
+ * ("expected <expected>, got …"). Defaults are NOT part of the schema: `defaults.ts` builds a complete
+ * config from the `DEFAULT_…` constants below, so the schema validates a finished config and nothing else.
+ */
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const TRANSPORT_KINDS = ['in-process', 'nats'] as const;
+export type TransportKind = (typeof TRANSPORT_KINDS)[number];
+
+export const DEFAULT_DATA_DIR = './data';
+/** `nodeId` defaults to this prefix plus `os.hostname()` (made token-safe), computed in `defaults.ts`. */
+export const DEFAULT_NODE_ID_PREFIX = 'node-';
+export const DEFAULT_LOG_LEVEL: LogLevel = 'info';
+export const DEFAULT_LOG_PRETTY = false;
+export const DEFAULT_TRANSPORT_KIND: TransportKind = 'in-process';
+export const DEFAULT_NATS_URL = 'nats://127.0.0.1:4222';
+export const DEFAULT_STREAM_NAME = 'PARLO';
+export const DEFAULT_STREAM_REPLICAS = 1;
+/** Fixed per cluster: changing it is a migration, not a config tweak (STYLE §2.3, Orleans NatsOptions remark). */
+export const DEFAULT_PARTITION_COUNT = 64;
+export const DEFAULT_MAILBOX_CAPACITY = 10_000;
+export const DEFAULT_ASK_TIMEOUT_MS = 10_000;
+export const DEFAULT_IDLE_PASSIVATE_MS = 60_000;
+export const DEFAULT_DEDUPE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+export const DEFAULT_MAX_TURNS_PER_COMMIT = 5_000;
+export const DEFAULT_HTTP_HOST = '127.0.0.1';
+export const DEFAULT_HTTP_PORT = 8080;
+export const DEFAULT_METRICS_ENABLED = true;
+
+/** Letters, digits, `_` and `-`: safe as a NATS subject token, a JetStream name and a file name. */
+const TOKEN_PATTERN = /^[A-Za-z0-9_-]+$/;
+const TOKEN_EXPECTED = 'a non-empty token of letters, digits, "_" or "-"';
+
+/** Schemes the NATS Node transport accepts (`@nats-io/transport-node`); websockets use another transport. */
+const NATS_URL_SCHEMES = new Set(['nats:', 'tls:']);
+
+/** True for `nats://host:port` or a comma-separated list of them (the form nats.js `servers` accepts). */
+export function isNatsUrlList(value: string): boolean {
+  const parts = value.split(',').map((part) => part.trim());
+  return parts.length > 0 && parts.every(isNatsUrl);
+}
+
+function isNatsUrl(text: string): boolean {
+  if (text === '') return false;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return false;
+  }
+  return NATS_URL_SCHEMES.has(url.protocol) && url.hostname !== '' && (url.pathname === '' || url.pathname === '/');
+}
+
+const int = (min: number, max?: number) => {
+  const base = z.number().int().min(min);
+  return max === undefined ? base : base.max(max);
+};
+
+export const ConfigSchema = z.strictObject({
+  nodeId: z
+    .string()
+    .regex(TOKEN_PATTERN)
+    .meta({ description: 'Identity of this node in the cluster (leases, logs, metrics).', expected: TOKEN_EXPECTED }),
+  dataDir: z.string().min(1).meta({
+    description: 'Directory for LMDB files; resolved against the working directory.',
+    expected: 'a non-empty path',
+  }),
+  log: z.strictObject({
+    level: z.enum(LOG_LEVELS).meta({ description: 'Minimum log level (pino levels, plus silent).' }),
+    pretty: z.boolean().meta({ description: 'Human-readable log lines instead of JSON (development only).' }),
+  }),
+  transport: z.strictObject({
+    kind: z
+      .enum(TRANSPORT_KINDS)
+      .meta({ description: 'in-process: one embedded node, no NATS. nats: cluster mode over NATS + JetStream.' }),
+    natsUrl: z.string().refine(isNatsUrlList).meta({
+      description: 'NATS server URL(s), comma-separated; used when kind is nats.',
+      expected: 'a NATS URL like nats://host:4222 (several separated by commas)',
+    }),
+    streamName: z
+      .string()
+      .regex(TOKEN_PATTERN)
+      .meta({ description: 'JetStream stream that carries the durable parlo.p.> subjects.', expected: TOKEN_EXPECTED }),
+    streamReplicas: int(1, 5).meta({ description: 'JetStream replicas for the stream (1 for a single server).' }),
+  }),
+  runtime: z.strictObject({
+    partitionCount: int(1, 4096).meta({
+      description: 'Partitions P (hash(address) mod P). Fixed per cluster: changing it is a migration.',
+    }),
+    mailboxCapacity: int(1).meta({ description: 'Messages an actor mailbox holds before PARLO_MAILBOX_FULL.' }),
+    askTimeoutMs: int(1).meta({ description: 'Default ask() timeout before PARLO_ASK_TIMEOUT.' }),
+    idlePassivateMs: int(1000).meta({ description: 'Idle time after which an actor activation is passivated.' }),
+    dedupeRetentionMs: int(60_000).meta({ description: 'How long processed message ids are kept for dedupe.' }),
+    maxTurnsPerCommit: int(1).meta({ description: 'Upper bound of turns batched into one LMDB commit.' }),
+  }),
+  http: z.strictObject({
+    host: z
+      .string()
+      .min(1)
+      .meta({ description: 'Interface the HTTP API listens on.', expected: 'a non-empty host name or IP address' }),
+    port: int(0, 65535).meta({ description: 'HTTP API port (0 picks a free port).' }),
+  }),
+  metrics: z.strictObject({
+    enabled: z.boolean().meta({ description: 'Collect and expose runtime metrics.' }),
+  }),
+});
+
+export type ParloConfig = z.infer<typeof ConfigSchema>;

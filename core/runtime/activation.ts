@@ -1,0 +1,55 @@
+import type { Address } from '../address/address.ts';
+import type { Reply } from '../transport/transport.port.ts';
+import type { TimerIndexEntry } from '../store/runtime-store.ts';
+import type { AnyActorDefinition } from './define-actor.ts';
+import { Mailbox } from './mailbox.ts';
+
+/** One message waiting in a mailbox, with what the runtime must do when its turn is durable. */
+export interface Delivery {
+  readonly msg: unknown;
+  readonly msgId: string | undefined;
+  /** Set when the message came from an outbox entry on this node: the entry is removed in the consuming commit. */
+  readonly outboxSeq?: number | undefined;
+  /** Set for timer deliveries: the timer is removed in the consuming commit, unless it was replaced meanwhile. */
+  readonly timer?: { readonly name: string; readonly dueAtMs: number; readonly timerId: string } | undefined;
+  /** Called with the reply once the turn (and everything before it) is durable. */
+  readonly settle?: ((reply: Reply) => void) | undefined;
+}
+
+/**
+ * A live actor: its state in memory (the truth is in LMDB), its mailbox, and what it has written that is not
+ * durable yet. Turns are pipelined: the next turn may run before the previous one is on disk, because lmdb-js
+ * commits in issue order; a crash therefore loses a suffix of turns, and none of their replies or effects have
+ * left the process (they wait for durability).
+ */
+export class Activation {
+  readonly printed: string;
+  readonly mailbox: Mailbox<Delivery>;
+  /** In the scheduler's ready queue. */
+  scheduled = false;
+  /** State changed since it was last written. */
+  dirty = false;
+  /** Commit cycles that wrote for this actor and are not durable yet. */
+  inFlightCycles = 0;
+  lastActiveAtMs: number;
+  /** Consumed message ids (→ reply) not durable yet; LMDB answers for older ones. */
+  readonly pendingConsumed = new Map<string, unknown>();
+  /** Timer changes not durable yet: name → the timer now in force, or null when none. */
+  readonly pendingTimers = new Map<string, TimerIndexEntry | null>();
+
+  constructor(
+    readonly address: Address,
+    readonly definition: AnyActorDefinition,
+    public state: unknown,
+    mailboxCapacity: number,
+    nowMs: number,
+  ) {
+    this.printed = `${address.kind}:${address.id}`;
+    this.mailbox = new Mailbox(mailboxCapacity);
+    this.lastActiveAtMs = nowMs;
+  }
+
+  get isIdle(): boolean {
+    return !this.scheduled && this.mailbox.length === 0 && this.inFlightCycles === 0 && this.mailbox.waitingProducers === 0;
+  }
+}

@@ -1,0 +1,73 @@
+import type { Address } from '../address/address.ts';
+
+/**
+ * What a turn asks the runtime to do once the turn is durably committed. Effects are data (STYLE rule 1): the
+ * handler never performs I/O; the runtime stores effects in the outbox in the same LMDB transaction as the new
+ * state and dispatches them after the commit, replaying the outbox (never re-running handlers) after a crash.
+ */
+export type Effect =
+  /** One-way message to another actor (or to self). Delivered at least once, consumed exactly once. */
+  | { readonly type: 'tell'; readonly to: Address; readonly msg: unknown }
+  /**
+   * Calls an adapter through a port. The outcome comes back to this actor as the message
+   * `{ type: resultType, callId, result }`, where `result` is what the port returned, or
+   * `{ ok: false, code: 'PARLO_PORT_FAILED', message }` if it threw.
+   */
+  | {
+      readonly type: 'callPort';
+      readonly port: string;
+      readonly operation: string;
+      readonly input: unknown;
+      readonly resultType: string;
+      readonly callId: string;
+    }
+  /** Durable timer: `msg` is delivered to this actor at `dueAtMs`. Setting a name again replaces the timer. */
+  | { readonly type: 'setTimer'; readonly name: string; readonly dueAtMs: number; readonly msg: unknown }
+  | { readonly type: 'cancelTimer'; readonly name: string }
+  /** Best-effort realtime event (e.g. to inbox sockets); published after the commit. */
+  | { readonly type: 'publish'; readonly topic: string; readonly event: unknown };
+
+/** What a handler is given besides its state and the message. Deterministic: replaying a turn gives equal ctx. */
+export interface TurnContext {
+  readonly self: Address;
+  /** The clock's time when the turn started. Handlers use this, never Date.now(). */
+  readonly nowMs: number;
+  /** The id of the message being handled, if the sender gave one. */
+  readonly msgId: string | undefined;
+  /** A fresh id, unique per turn and index; derived from the runtime, never Math.random(). */
+  newId(): string;
+}
+
+export interface TurnResult<S, R = unknown> {
+  readonly state: S;
+  readonly effects?: readonly Effect[];
+  /** The answer to an ask (ignored for tells). */
+  readonly reply?: R;
+}
+
+/**
+ * An actor kind. `handle` must be pure: `(state, msg, ctx) → { state, effects, reply }`. Returning the very same
+ * state object (===) and no effects commits nothing for messages without an id.
+ */
+export interface ActorDefinition<S, M> {
+  readonly kind: string;
+  /** Bump when the stored shape of S changes; `upgrade` turns older stored states into the current shape. */
+  readonly stateVersion: number;
+  initialState(id: string): S;
+  handle(state: S, msg: M, ctx: TurnContext): TurnResult<S>;
+  upgrade?(stored: unknown, storedVersion: number): S;
+}
+
+/** Identity helper that lets TypeScript infer S and M from the definition object. */
+export function defineActor<S, M>(definition: ActorDefinition<S, M>): ActorDefinition<S, M> {
+  return definition;
+}
+
+/** Erased form the runtime stores in its registry. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyActorDefinition = ActorDefinition<any, any>;
+
+/** Use as the default branch of an exhaustive switch over a message union. */
+export function unreachable(value: never): never {
+  throw new Error(`unreachable: ${JSON.stringify(value)}`);
+}

@@ -1,0 +1,180 @@
+import type { Logger } from '../log/logger.ts';
+import { RUNTIME_METRICS, type Metrics } from '../metrics/metrics.ts';
+import type { OutboxEffect } from '../store/runtime-store.ts';
+import type { Clock } from '../time/clock.ts';
+import type { Envelope } from '../transport/transport.port.ts';
+import type { Delivery } from './activation.ts';
+import type { Ports } from './system.ts';
+
+export interface OutboxItem {
+  readonly seq: number;
+  readonly from: string;
+  readonly id: string;
+  readonly effect: OutboxEffect;
+}
+
+export interface OutboxDispatcherDeps {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly ports: Ports;
+  isLocal(printed: string): boolean;
+  /** Enqueues on this node; returns a promise only when it had to wait for mailbox space. */
+  deliverLocal(printed: string, delivery: Delivery, waitForSpace: boolean): Promise<void> | undefined;
+  sendRemote(printed: string, envelope: Envelope): Promise<void>;
+  publish(topic: string, event: unknown): void;
+  removeOutbox(seq: number): void;
+  isRunning(): boolean;
+}
+
+const RETRY_BASE_MS = 250;
+const RETRY_MAX_MS = 30_000;
+
+/**
+ * Dispatches committed effects in outbox order. An entry leaves the outbox when its effect is done: a local tell
+ * when the receiving turn commits (in that same commit), a remote tell when the transport acknowledged it, a port
+ * call when its result message is committed by the calling actor, a publish once handed to the transport.
+ */
+export class OutboxDispatcher {
+  private queue: OutboxItem[] = [];
+  private pumping = false;
+  private stopped = false;
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(private readonly deps: OutboxDispatcherDeps) {}
+
+  get pendingCount(): number {
+    return this.queue.length + this.inFlight;
+  }
+
+  enqueue(items: readonly OutboxItem[]): void {
+    if (this.stopped) return;
+    for (const item of items) this.queue.push(item);
+    if (!this.pumping) void this.pump();
+  }
+
+  /** Stops dispatching; what is left stays in the outbox for the next start. */
+  stop(): void {
+    this.stopped = true;
+    this.queue = [];
+  }
+
+  whenIdle(): Promise<void> {
+    if (this.isIdle()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private isIdle(): boolean {
+    return this.queue.length === 0 && this.inFlight === 0 && !this.pumping;
+  }
+
+  private async pump(): Promise<void> {
+    this.pumping = true;
+    try {
+      let index = 0;
+      while (index < this.queue.length && !this.stopped) {
+        const item = this.queue[index++]!;
+        const waiting = this.dispatch(item);
+        if (waiting) {
+          // Keep order: later entries wait until this one found room in its target's mailbox.
+          this.queue = this.queue.slice(index);
+          index = 0;
+          await waiting;
+        }
+      }
+      this.queue = [];
+    } finally {
+      this.pumping = false;
+      this.notifyIfIdle();
+    }
+  }
+
+  private dispatch(item: OutboxItem): Promise<void> | undefined {
+    const { effect } = item;
+    switch (effect.type) {
+      case 'tell':
+        return this.deliver(effect.to, effect.msg, item.id, item.seq);
+      case 'callPort':
+        this.callPort(item, effect);
+        return undefined;
+      case 'publish':
+        try {
+          this.deps.publish(effect.topic, effect.event);
+        } catch (err) {
+          this.deps.logger.warn({ err, topic: effect.topic }, 'realtime publish failed; event dropped');
+        }
+        this.deps.removeOutbox(item.seq);
+        return undefined;
+      default:
+        throw new Error(`unknown outbox effect ${JSON.stringify(effect satisfies never)}`);
+    }
+  }
+
+  /** Local: the receiving commit removes the entry. Remote: removed once the transport took it. */
+  private deliver(to: string, msg: unknown, msgId: string, seq: number): Promise<void> | undefined {
+    if (this.deps.isLocal(to)) {
+      return this.deps.deliverLocal(to, { msg, msgId, outboxSeq: seq }, true);
+    }
+    this.sendRemote(to, msg, msgId, seq, 0);
+    return undefined;
+  }
+
+  private sendRemote(to: string, msg: unknown, msgId: string, seq: number, attempt: number): void {
+    this.inFlight++;
+    this.deps
+      .sendRemote(to, { to, msg, msgId })
+      .then(
+        () => this.deps.removeOutbox(seq),
+        (err: unknown) => {
+          const delayMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempt);
+          this.deps.logger.warn({ err, to, msgId, attempt, delayMs }, 'remote delivery failed; retrying');
+          this.inFlight++;
+          this.deps.clock.wakeAt(this.deps.clock.now() + delayMs, () => {
+            this.inFlight--;
+            if (this.deps.isRunning()) this.sendRemote(to, msg, msgId, seq, attempt + 1);
+            else this.notifyIfIdle();
+          });
+        },
+      )
+      .finally(() => {
+        this.inFlight--;
+        this.notifyIfIdle();
+      });
+  }
+
+  private callPort(item: OutboxItem, effect: Extract<OutboxEffect, { type: 'callPort' }>): void {
+    this.inFlight++;
+    this.deps.metrics.count(RUNTIME_METRICS.portCalls);
+    const operation = this.deps.ports[effect.port]?.[effect.operation];
+    const outcome: Promise<unknown> = operation
+      ? Promise.resolve()
+          .then(() => operation(effect.input))
+          .catch((err: unknown) => {
+            this.deps.logger.error({ err, port: effect.port, operation: effect.operation }, 'port operation threw');
+            return { ok: false, code: 'PARLO_PORT_FAILED', message: `${effect.port}.${effect.operation} threw: ${String(err)}` };
+          })
+      : Promise.resolve({
+          ok: false,
+          code: 'PARLO_UNKNOWN_PORT',
+          message: `no port operation ${effect.port}.${effect.operation} is wired`,
+        });
+    void outcome
+      .then((result) => {
+        const msg = { type: effect.resultType, callId: effect.callId, result };
+        const waiting = this.deliver(item.from, msg, `${item.id}:r`, item.seq);
+        return waiting;
+      })
+      .finally(() => {
+        this.inFlight--;
+        this.notifyIfIdle();
+      });
+  }
+
+  private notifyIfIdle(): void {
+    if (!this.isIdle() || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}

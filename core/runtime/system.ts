@@ -1,0 +1,719 @@
+import { randomBytes } from 'node:crypto';
+import { formatAddress, isValidKind, parseAddress, type Address } from '../address/address.ts';
+import { allPartitions, partitionOf } from '../address/partition.ts';
+import { ParloError, errorCodeOf } from '../errors/parlo-error.ts';
+import { isErrorCode, type ErrorCode } from '../errors/codes.ts';
+import type { Logger } from '../log/logger.ts';
+import { RUNTIME_METRICS, type Metrics } from '../metrics/metrics.ts';
+import type { OutboxEffect, RuntimeStore } from '../store/runtime-store.ts';
+import type { Clock } from '../time/clock.ts';
+import type { Envelope, Reply, Subscription, EventListener, Transport } from '../transport/transport.port.ts';
+import { Activation, type Delivery } from './activation.ts';
+import type { AnyActorDefinition, TurnContext, TurnResult } from './define-actor.ts';
+import { OutboxDispatcher } from './outbox-dispatcher.ts';
+import { TimerService } from './timer-service.ts';
+
+/** A port operation as the runtime calls it: data in, a classified outcome out (adapters never throw for refusals). */
+export type PortOperation = (input: unknown) => Promise<unknown>;
+export type Ports = Readonly<Record<string, Readonly<Record<string, PortOperation>>>>;
+
+export const DEFAULT_MAILBOX_CAPACITY = 10_000;
+export const DEFAULT_ASK_TIMEOUT_MS = 10_000;
+export const DEFAULT_IDLE_PASSIVATE_MS = 60_000;
+export const DEFAULT_DEDUPE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
+export const DEFAULT_MAX_TURNS_PER_COMMIT = 5_000;
+/** Turns one actor may take in a row before others get the thread (fairness). */
+const TURNS_PER_SLICE = 64;
+
+export interface ActorSystemOptions {
+  readonly nodeId: string;
+  readonly definitions: readonly AnyActorDefinition[];
+  readonly store: RuntimeStore;
+  readonly transport: Transport;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  readonly ports?: Ports;
+  readonly partitionCount: number;
+  /** Partitions this node owns; all of them by default (embedded mode). */
+  readonly ownedPartitions?: readonly number[];
+  readonly mailboxCapacity?: number;
+  readonly askTimeoutMs?: number;
+  readonly idlePassivateMs?: number;
+  readonly dedupeRetentionMs?: number;
+  readonly maxTurnsPerCommit?: number;
+}
+
+export interface SendOptions {
+  /** Idempotency key: a message whose id this actor already consumed is skipped (and an ask gets the same reply). */
+  readonly msgId?: string;
+}
+
+export interface AskOptions extends SendOptions {
+  readonly timeoutMs?: number;
+}
+
+/** The turns of one drain: committed together, acknowledged together once durable. */
+interface CommitCycle {
+  readonly startedAtMs: number;
+  turns: number;
+  wrote: boolean;
+  readonly settles: { settle: (reply: Reply) => void; reply: Reply }[];
+  readonly outbox: { seq: number; from: string; id: string; effect: OutboxEffect }[];
+  readonly consumed: { activation: Activation; msgId: string }[];
+  readonly timers: { activation: Activation; name: string; entry: unknown }[];
+  /** Timer deliveries this cycle consumed or found stale; the timer service may look at them again. */
+  readonly firedTimerIds: string[];
+  readonly touched: Set<Activation>;
+  earliestTimerAtMs: number;
+}
+
+/**
+ * The actor runtime of one node: virtual actors activated on demand, one turn at a time each, many concurrently;
+ * group commit of state + consumed ids + outbox + timers to LMDB; effects and replies released only once durable.
+ */
+export class ActorSystem {
+  readonly nodeId: string;
+  readonly metrics: Metrics;
+  private readonly definitions = new Map<string, AnyActorDefinition>();
+  private readonly activations = new Map<string, Activation>();
+  private readonly ready: Activation[] = [];
+  private readonly owned: Set<number>;
+  private readonly partitionCount: number;
+  private readonly mailboxCapacity: number;
+  private readonly askTimeoutMs: number;
+  private readonly idlePassivateMs: number;
+  private readonly dedupeRetentionMs: number;
+  private readonly maxTurnsPerCommit: number;
+  private readonly store: RuntimeStore;
+  private readonly transport: Transport;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly dispatcher: OutboxDispatcher;
+  private readonly timers: TimerService;
+  private drainScheduled = false;
+  private lastCycleDone: Promise<void> = Promise.resolve();
+  private cyclesInFlight = 0;
+  private idleWaiters: (() => void)[] = [];
+  private readonly bootId = randomBytes(4).toString('base64url');
+  private idSeq = 0;
+  private state: 'created' | 'running' | 'stopping' | 'stopped' | 'failed' = 'created';
+  private cancelSweep: (() => void) | undefined;
+  private sweepCursor: [string, string, string] | undefined;
+
+  constructor(options: ActorSystemOptions) {
+    this.nodeId = options.nodeId;
+    this.metrics = options.metrics;
+    this.store = options.store;
+    this.transport = options.transport;
+    this.clock = options.clock;
+    this.logger = options.logger;
+    this.partitionCount = options.partitionCount;
+    this.owned = new Set(options.ownedPartitions ?? allPartitions(options.partitionCount));
+    this.mailboxCapacity = options.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY;
+    this.askTimeoutMs = options.askTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS;
+    this.idlePassivateMs = options.idlePassivateMs ?? DEFAULT_IDLE_PASSIVATE_MS;
+    this.dedupeRetentionMs = options.dedupeRetentionMs ?? DEFAULT_DEDUPE_RETENTION_MS;
+    this.maxTurnsPerCommit = options.maxTurnsPerCommit ?? DEFAULT_MAX_TURNS_PER_COMMIT;
+    for (const definition of options.definitions) {
+      if (!isValidKind(definition.kind)) throw new Error(`actor kind "${definition.kind}" is not a valid kind`);
+      if (this.definitions.has(definition.kind)) throw new Error(`actor kind "${definition.kind}" is defined twice`);
+      this.definitions.set(definition.kind, definition);
+    }
+    this.dispatcher = new OutboxDispatcher({
+      clock: this.clock,
+      logger: this.logger,
+      metrics: this.metrics,
+      ports: options.ports ?? {},
+      isLocal: (printed) => this.isLocal(printed),
+      deliverLocal: (printed, delivery, waitForSpace) => this.deliverFromNode(printed, delivery, waitForSpace),
+      sendRemote: (printed, envelope) => this.transport.send(this.partitionOfPrinted(printed), envelope),
+      publish: (topic, event) => this.transport.publish(topic, event),
+      removeOutbox: (seq) => this.store.removeOutbox(seq),
+      isRunning: () => this.state === 'running' || this.state === 'stopping',
+    });
+    this.timers = new TimerService({
+      clock: this.clock,
+      store: this.store,
+      logger: this.logger,
+      isLocal: (printed) => this.isLocal(printed),
+      deliver: (printed, delivery) => this.deliverFromNode(printed, delivery, false),
+      onFired: () => this.metrics.count(RUNTIME_METRICS.timersFired),
+    });
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  /** Replays the outbox, arms durable timers (firing those that fell due while down) and starts listening. */
+  async start(): Promise<void> {
+    if (this.state !== 'created') throw new Error(`cannot start an actor system that is ${this.state}`);
+    this.state = 'running';
+    let replayed = 0;
+    for (const { seq, entry } of this.store.pendingOutbox()) {
+      this.dispatcher.enqueue([{ seq, from: entry.from, id: entry.id, effect: entry.effect }]);
+      replayed++;
+    }
+    if (replayed > 0) this.logger.info({ replayed }, 'replaying outbox entries left by the previous run');
+    await this.transport.listen([...this.owned], (envelope, mode) => this.receive(envelope, mode));
+    this.timers.start();
+    this.scheduleSweep();
+  }
+
+  /** Stops accepting messages, finishes and commits every queued turn, and waits until all of it is durable. */
+  async stop(): Promise<void> {
+    if (this.state === 'stopped' || this.state === 'created') {
+      this.state = 'stopped';
+      return;
+    }
+    this.state = 'stopping';
+    await this.transport.unlisten([...this.owned]);
+    this.timers.stop();
+    this.cancelSweep?.();
+    await this.whenIdle();
+    // Effects not dispatched yet (and port calls still running) stay in the outbox and replay on the next start.
+    this.dispatcher.stop();
+    await this.whenIdle();
+    await this.store.durable();
+    for (const activation of this.activations.values()) activation.mailbox.releaseWaiters();
+    this.state = 'stopped';
+  }
+
+  /**
+   * Stops at once without finishing queued turns or waiting for commits: what is not durable is lost and nothing
+   * more is acknowledged, as if the process died. The next start on the same store recovers from LMDB. Used when
+   * a fatal error leaves the node unusable, and by tests that simulate a crash.
+   */
+  abort(): void {
+    this.state = 'failed';
+    this.timers.stop();
+    this.cancelSweep?.();
+    this.ready.length = 0;
+    for (const activation of this.activations.values()) activation.mailbox.releaseWaiters();
+    this.activations.clear();
+    void this.transport.unlisten([...this.owned]).catch(() => undefined);
+  }
+
+  /** Resolves when no turn is queued or running and every commit so far is durable and acknowledged. */
+  whenIdle(): Promise<void> {
+    if (this.isQuiet()) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  // ---------------------------------------------------------------- public messaging API
+
+  /**
+   * Delivers a message and resolves once the turn that consumed it is durable (or it was recognised as a
+   * duplicate). Waits for mailbox space: the producer is slowed, memory stays bounded.
+   */
+  async tell(to: Address, msg: unknown, options: SendOptions = {}): Promise<void> {
+    const reply = await this.route(to, msg, options.msgId, 'tell', this.askTimeoutMs);
+    if (!reply.ok) throw new ParloError(asErrorCode(reply.code), reply.message);
+  }
+
+  /**
+   * Fire-and-forget enqueue on this node: false when the actor's mailbox is full (the caller should back off).
+   * For an actor on another node the message is handed to the transport and true is returned.
+   */
+  tryTell(to: Address, msg: unknown, options: SendOptions = {}): boolean {
+    this.assertAccepting();
+    const printed = formatAddress(to);
+    if (!this.isLocal(printed)) {
+      this.transport.send(this.partitionOfPrinted(printed), { to: printed, msg, msgId: options.msgId }).catch((err: unknown) => {
+        this.logger.error({ err, to: printed }, 'tryTell to a remote partition failed');
+      });
+      return true;
+    }
+    const activation = this.activate(to, printed);
+    if (!activation) return true; // dead-lettered (unknown kind)
+    if (!activation.mailbox.push({ msg, msgId: options.msgId })) return false;
+    this.schedule(activation);
+    return true;
+  }
+
+  /** Sends a message and resolves with the actor's reply once the turn is durable. */
+  async ask<R = unknown>(to: Address, msg: unknown, options: AskOptions = {}): Promise<R> {
+    const reply = await this.route(to, msg, options.msgId, 'ask', options.timeoutMs ?? this.askTimeoutMs);
+    if (!reply.ok) throw new ParloError(asErrorCode(reply.code), reply.message);
+    return reply.value as R;
+  }
+
+  publish(topic: string, event: unknown): void {
+    this.transport.publish(topic, event);
+  }
+
+  subscribe(topicPattern: string, listener: EventListener): Subscription {
+    return this.transport.subscribe(topicPattern, listener);
+  }
+
+  get activeActorCount(): number {
+    return this.activations.size;
+  }
+
+  /** Removes consumed-message records older than the retention, in bounded steps. Returns how many it removed. */
+  sweepConsumed(limit = 10_000): number {
+    const before = this.clock.now() - this.dedupeRetentionMs;
+    const { keys, lastKey } = this.store.staleConsumed(before, this.sweepCursor, limit);
+    for (const key of keys) this.store.removeConsumed(key);
+    this.sweepCursor = lastKey;
+    return keys.length;
+  }
+
+  /** Passivates actors idle for longer than `idlePassivateMs`. Returns how many it passivated. */
+  passivateIdle(): number {
+    const threshold = this.clock.now() - this.idlePassivateMs;
+    let count = 0;
+    for (const [printed, activation] of this.activations) {
+      if (activation.isIdle && activation.lastActiveAtMs <= threshold) {
+        this.activations.delete(printed);
+        count++;
+      }
+    }
+    if (count > 0) {
+      this.metrics.count(RUNTIME_METRICS.passivations, count);
+      this.metrics.gauge(RUNTIME_METRICS.activeActors, this.activations.size);
+    }
+    return count;
+  }
+
+  // ---------------------------------------------------------------- routing
+
+  private async route(to: Address, msg: unknown, msgId: string | undefined, mode: 'tell' | 'ask', timeoutMs: number): Promise<Reply> {
+    this.assertAccepting();
+    const printed = formatAddress(to);
+    if (this.isLocal(printed)) {
+      const settled = this.deliverWithReply(to, printed, msg, msgId);
+      return mode === 'ask' ? this.withTimeout(settled, timeoutMs, printed) : settled;
+    }
+    const partition = this.partitionOfPrinted(printed);
+    const envelope: Envelope = { to: printed, msg, msgId };
+    if (mode === 'ask') return this.transport.request(partition, envelope, timeoutMs);
+    await this.transport.send(partition, envelope);
+    return { ok: true, value: undefined };
+  }
+
+  /** The transport's entry point for envelopes addressed to partitions this node listens to. */
+  private receive(envelope: Envelope, mode: 'tell' | 'ask'): Promise<Reply> {
+    if (this.state !== 'running') {
+      return Promise.resolve({ ok: false, code: 'PARLO_RUNTIME_STOPPED', message: `node ${this.nodeId} is ${this.state}` });
+    }
+    let address: Address;
+    try {
+      address = parseAddress(envelope.to);
+    } catch (err) {
+      return Promise.resolve({ ok: false, code: 'PARLO_INVALID_ADDRESS', message: String((err as Error).message) });
+    }
+    if (!this.isLocal(envelope.to)) {
+      return Promise.resolve({
+        ok: false,
+        code: 'PARLO_PARTITION_NOT_OWNED',
+        message: `node ${this.nodeId} does not own partition ${this.partitionOfPrinted(envelope.to)} of ${envelope.to}`,
+      });
+    }
+    const settled = this.deliverWithReply(address, envelope.to, envelope.msg, envelope.msgId);
+    return mode === 'ask' ? this.withTimeout(settled, this.askTimeoutMs, envelope.to) : settled;
+  }
+
+  private deliverWithReply(to: Address, printed: string, msg: unknown, msgId: string | undefined): Promise<Reply> {
+    return new Promise<Reply>((resolve) => {
+      const activation = this.activate(to, printed, msg, msgId);
+      if (!activation) {
+        resolve({ ok: false, code: 'PARLO_UNKNOWN_ACTOR_KIND', message: `no actor kind "${to.kind}" is registered` });
+        return;
+      }
+      const delivery: Delivery = { msg, msgId, settle: resolve };
+      if (activation.mailbox.push(delivery)) {
+        this.schedule(activation);
+        return;
+      }
+      void this.pushWhenSpace(activation, delivery);
+    });
+  }
+
+  /** Deliveries that originate on this node (outbox, timers): accepted over capacity unless asked to wait. */
+  private deliverFromNode(printed: string, delivery: Delivery, waitForSpace: boolean): Promise<void> | undefined {
+    // After a stop the outbox entry or timer stays in LMDB and is delivered again on the next start.
+    if (this.state !== 'running' && this.state !== 'stopping') return undefined;
+    const address = parseAddress(printed);
+    const activation = this.activate(address, printed, delivery.msg, delivery.msgId, delivery.outboxSeq);
+    if (!activation) return undefined;
+    if (activation.mailbox.push(delivery)) {
+      this.schedule(activation);
+      return undefined;
+    }
+    if (!waitForSpace) {
+      activation.mailbox.pushOverCapacity(delivery);
+      this.schedule(activation);
+      return undefined;
+    }
+    return this.pushWhenSpace(activation, delivery);
+  }
+
+  private async pushWhenSpace(activation: Activation, delivery: Delivery): Promise<void> {
+    for (;;) {
+      await activation.mailbox.whenSpace();
+      if (this.state === 'stopped' || this.state === 'failed') {
+        delivery.settle?.({ ok: false, code: 'PARLO_RUNTIME_STOPPED', message: `node ${this.nodeId} stopped` });
+        return;
+      }
+      // The activation may have been passivated while we waited; re-activate the current one.
+      const current = this.activations.get(activation.printed) ?? this.activate(activation.address, activation.printed);
+      if (current && current.mailbox.push(delivery)) {
+        this.schedule(current);
+        return;
+      }
+      if (current) activation = current;
+    }
+  }
+
+  private withTimeout(settled: Promise<Reply>, timeoutMs: number, printed: string): Promise<Reply> {
+    return new Promise<Reply>((resolve) => {
+      const cancel = this.clock.wakeAt(this.clock.now() + timeoutMs, () =>
+        resolve({ ok: false, code: 'PARLO_ASK_TIMEOUT', message: `${printed} did not answer within ${timeoutMs} ms` }),
+      );
+      void settled.then((reply) => {
+        cancel();
+        resolve(reply);
+      });
+    });
+  }
+
+  // ---------------------------------------------------------------- activation
+
+  /**
+   * Returns the live activation, loading state from LMDB on first use. An unknown kind is dead-lettered (with the
+   * message, if one is given) and yields undefined.
+   */
+  private activate(address: Address, printed: string, msg?: unknown, msgId?: string, outboxSeq?: number): Activation | undefined {
+    const existing = this.activations.get(printed);
+    if (existing) return existing;
+    const definition = this.definitions.get(address.kind);
+    if (!definition) {
+      this.deadLetter(printed, msg, msgId, 'PARLO_UNKNOWN_ACTOR_KIND', `no actor kind "${address.kind}" is registered`);
+      if (outboxSeq !== undefined) this.store.removeOutbox(outboxSeq);
+      return undefined;
+    }
+    const stored = this.store.readState(address.kind, address.id);
+    let state: unknown;
+    if (!stored) {
+      state = definition.initialState(address.id);
+    } else if (stored.v === definition.stateVersion) {
+      state = stored.s;
+    } else if (definition.upgrade) {
+      state = definition.upgrade(stored.s, stored.v);
+    } else {
+      throw new Error(`${printed}: stored state version ${stored.v} ≠ ${definition.stateVersion} and no upgrade() is defined`);
+    }
+    const activation = new Activation(address, definition, state, this.mailboxCapacity, this.clock.now());
+    this.activations.set(printed, activation);
+    this.metrics.count(RUNTIME_METRICS.activations);
+    this.metrics.gauge(RUNTIME_METRICS.activeActors, this.activations.size);
+    return activation;
+  }
+
+  // ---------------------------------------------------------------- scheduling and turns
+
+  private schedule(activation: Activation): void {
+    if (!activation.scheduled) {
+      activation.scheduled = true;
+      this.ready.push(activation);
+    }
+    if (!this.drainScheduled) {
+      this.drainScheduled = true;
+      setImmediate(this.drain);
+    }
+  }
+
+  /** Runs queued turns (up to maxTurnsPerCommit) in one event turn, so that lmdb-js commits them as one batch. */
+  private readonly drain = (): void => {
+    this.drainScheduled = false;
+    if (this.state === 'failed' || this.state === 'stopped') return;
+    const cycle: CommitCycle = {
+      startedAtMs: performance.now(),
+      turns: 0,
+      wrote: false,
+      settles: [],
+      outbox: [],
+      consumed: [],
+      timers: [],
+      firedTimerIds: [],
+      touched: new Set(),
+      earliestTimerAtMs: Infinity,
+    };
+    let readIndex = 0;
+    while (readIndex < this.ready.length && cycle.turns < this.maxTurnsPerCommit) {
+      const activation = this.ready[readIndex++]!;
+      const nowMs = this.clock.now();
+      let slice = 0;
+      let delivery: Delivery | undefined;
+      while (slice < TURNS_PER_SLICE && cycle.turns < this.maxTurnsPerCommit && (delivery = activation.mailbox.shift())) {
+        this.runTurn(activation, delivery, cycle, nowMs);
+        slice++;
+      }
+      activation.lastActiveAtMs = nowMs;
+      if (activation.mailbox.length > 0) {
+        this.ready.push(activation);
+      } else {
+        activation.scheduled = false;
+      }
+    }
+    this.ready.splice(0, readIndex);
+    for (const activation of cycle.touched) {
+      if (activation.dirty) {
+        this.store.putState(activation.address.kind, activation.address.id, { v: activation.definition.stateVersion, s: activation.state });
+        activation.dirty = false;
+        cycle.wrote = true;
+      }
+      activation.inFlightCycles++;
+    }
+    this.finishCycle(cycle);
+    if (this.ready.length > 0 && !this.drainScheduled) {
+      this.drainScheduled = true;
+      setImmediate(this.drain);
+    }
+  };
+
+  private runTurn(activation: Activation, delivery: Delivery, cycle: CommitCycle, nowMs: number): void {
+    const { kind, id } = activation.address;
+    const msgId = delivery.msgId;
+    cycle.touched.add(activation);
+
+    if (msgId !== undefined) {
+      const duplicate = this.findConsumed(activation, msgId);
+      if (duplicate) {
+        this.metrics.count(RUNTIME_METRICS.duplicatesSkipped);
+        if (delivery.outboxSeq !== undefined) {
+          this.store.removeOutbox(delivery.outboxSeq);
+          cycle.wrote = true;
+        }
+        if (delivery.timer) cycle.firedTimerIds.push(delivery.timer.timerId);
+        if (delivery.settle) cycle.settles.push({ settle: delivery.settle, reply: { ok: true, value: duplicate.reply } });
+        return;
+      }
+    }
+    if (delivery.timer && !this.isCurrentTimer(activation, delivery.timer.name, delivery.timer.timerId)) {
+      cycle.firedTimerIds.push(delivery.timer.timerId);
+      return; // cancelled or replaced after it fired; the newer timer has its own entry
+    }
+
+    let result: TurnResult<unknown>;
+    try {
+      result = activation.definition.handle(activation.state, delivery.msg, this.turnContext(activation, msgId, nowMs));
+    } catch (err) {
+      const message = `handler of ${activation.printed} threw: ${err instanceof Error ? err.message : String(err)}`;
+      this.logger.error({ err, actor: activation.printed, msgId }, 'actor handler threw; message dead-lettered');
+      this.deadLetter(activation.printed, delivery.msg, msgId, 'PARLO_HANDLER_FAILED', message);
+      this.consume(activation, delivery, cycle, nowMs, undefined);
+      cycle.wrote = true;
+      if (delivery.settle) cycle.settles.push({ settle: delivery.settle, reply: { ok: false, code: 'PARLO_HANDLER_FAILED', message } });
+      return;
+    }
+
+    cycle.turns++;
+    if (result.state !== activation.state) {
+      activation.state = result.state;
+      activation.dirty = true;
+    }
+    this.consume(activation, delivery, cycle, nowMs, result.reply);
+    if (result.effects) {
+      for (const effect of result.effects) {
+        switch (effect.type) {
+          case 'tell':
+            this.appendOutbox(activation, { type: 'tell', to: formatAddress(effect.to), msg: effect.msg }, cycle);
+            break;
+          case 'callPort':
+            this.appendOutbox(
+              activation,
+              {
+                type: 'callPort',
+                port: effect.port,
+                operation: effect.operation,
+                input: effect.input,
+                resultType: effect.resultType,
+                callId: effect.callId,
+              },
+              cycle,
+            );
+            break;
+          case 'publish':
+            this.appendOutbox(activation, { type: 'publish', topic: effect.topic, event: effect.event }, cycle);
+            break;
+          case 'setTimer': {
+            this.removeTimerIfAny(activation, effect.name);
+            const entry = { dueAtMs: effect.dueAtMs, timerId: this.newId() };
+            this.store.putTimer(kind, id, effect.name, effect.dueAtMs, { timerId: entry.timerId, msg: effect.msg });
+            activation.pendingTimers.set(effect.name, entry);
+            cycle.timers.push({ activation, name: effect.name, entry });
+            cycle.earliestTimerAtMs = Math.min(cycle.earliestTimerAtMs, effect.dueAtMs);
+            cycle.wrote = true;
+            break;
+          }
+          case 'cancelTimer':
+            this.removeTimerIfAny(activation, effect.name);
+            break;
+          default:
+            throw new Error(`unknown effect ${JSON.stringify(effect satisfies never)}`);
+        }
+      }
+    }
+    if (delivery.settle) cycle.settles.push({ settle: delivery.settle, reply: { ok: true, value: result.reply } });
+  }
+
+  /** Records that the delivery was consumed: its id, its outbox entry and its timer go in the same commit. */
+  private consume(activation: Activation, delivery: Delivery, cycle: CommitCycle, nowMs: number, reply: unknown): void {
+    const { kind, id } = activation.address;
+    if (delivery.msgId !== undefined) {
+      this.store.putConsumed(kind, id, delivery.msgId, reply === undefined ? { at: nowMs } : { at: nowMs, r: reply });
+      activation.pendingConsumed.set(delivery.msgId, reply);
+      cycle.consumed.push({ activation, msgId: delivery.msgId });
+      cycle.wrote = true;
+    }
+    if (delivery.outboxSeq !== undefined) {
+      this.store.removeOutbox(delivery.outboxSeq);
+      cycle.wrote = true;
+    }
+    if (delivery.timer) {
+      this.store.removeTimer(kind, id, delivery.timer.name, delivery.timer.dueAtMs);
+      activation.pendingTimers.set(delivery.timer.name, null);
+      cycle.timers.push({ activation, name: delivery.timer.name, entry: null });
+      cycle.firedTimerIds.push(delivery.timer.timerId);
+      cycle.wrote = true;
+    }
+  }
+
+  private findConsumed(activation: Activation, msgId: string): { reply: unknown } | undefined {
+    if (activation.pendingConsumed.has(msgId)) return { reply: activation.pendingConsumed.get(msgId) };
+    const record = this.store.readConsumed(activation.address.kind, activation.address.id, msgId);
+    return record ? { reply: record.r } : undefined;
+  }
+
+  private currentTimer(activation: Activation, name: string): { dueAtMs: number; timerId: string } | null {
+    if (activation.pendingTimers.has(name)) return activation.pendingTimers.get(name) ?? null;
+    return this.store.readTimerIndex(activation.address.kind, activation.address.id, name) ?? null;
+  }
+
+  private isCurrentTimer(activation: Activation, name: string, timerId: string): boolean {
+    return this.currentTimer(activation, name)?.timerId === timerId;
+  }
+
+  private removeTimerIfAny(activation: Activation, name: string): void {
+    const current = this.currentTimer(activation, name);
+    if (!current) return;
+    this.store.removeTimer(activation.address.kind, activation.address.id, name, current.dueAtMs);
+    activation.pendingTimers.set(name, null);
+  }
+
+  private appendOutbox(activation: Activation, effect: OutboxEffect, cycle: CommitCycle): void {
+    const { seq, entry } = this.store.appendOutbox(activation.printed, effect);
+    cycle.outbox.push({ seq, from: entry.from, id: entry.id, effect });
+    cycle.wrote = true;
+  }
+
+  private turnContext(activation: Activation, msgId: string | undefined, nowMs: number): TurnContext {
+    return { self: activation.address, nowMs, msgId, newId: () => this.newId() };
+  }
+
+  private newId(): string {
+    return `${this.bootId}.${(this.idSeq++).toString(36)}`;
+  }
+
+  // ---------------------------------------------------------------- commit and acknowledgement
+
+  private finishCycle(cycle: CommitCycle): void {
+    if (cycle.touched.size === 0 && cycle.settles.length === 0) {
+      this.notifyIfIdle();
+      return;
+    }
+    this.cyclesInFlight++;
+    const durable = cycle.wrote ? this.store.durable() : undefined;
+    const previous = this.lastCycleDone;
+    this.lastCycleDone = (async () => {
+      await previous;
+      try {
+        if (durable) await durable;
+      } catch (err) {
+        this.fail(err, cycle);
+        return;
+      }
+      this.completeCycle(cycle);
+    })();
+  }
+
+  private completeCycle(cycle: CommitCycle): void {
+    if (cycle.wrote) {
+      this.metrics.count(RUNTIME_METRICS.commits);
+      this.metrics.observe(RUNTIME_METRICS.commitLatencyMs, performance.now() - cycle.startedAtMs);
+    }
+    this.metrics.count(RUNTIME_METRICS.turns, cycle.turns);
+    this.metrics.observe(RUNTIME_METRICS.turnsPerCommit, cycle.turns);
+    for (const { activation, msgId } of cycle.consumed) activation.pendingConsumed.delete(msgId);
+    for (const { activation, name, entry } of cycle.timers) {
+      if (activation.pendingTimers.get(name) === entry) activation.pendingTimers.delete(name);
+    }
+    for (const activation of cycle.touched) activation.inFlightCycles--;
+    for (const timerId of cycle.firedTimerIds) this.timers.settled(timerId);
+    for (const { settle, reply } of cycle.settles) settle(reply);
+    if (cycle.outbox.length > 0) this.dispatcher.enqueue(cycle.outbox);
+    if (cycle.earliestTimerAtMs !== Infinity) this.timers.rearm(cycle.earliestTimerAtMs);
+    this.cyclesInFlight--;
+    this.notifyIfIdle();
+  }
+
+  /** A commit failed: in-memory state may be ahead of disk, so drop it all and refuse further work. */
+  private fail(err: unknown, cycle: CommitCycle): void {
+    this.logger.fatal({ err }, 'LMDB commit failed; the actor system stops');
+    this.state = 'failed';
+    const code = errorCodeOf(err) ?? 'PARLO_STORE_FAILED';
+    for (const { settle } of cycle.settles) settle({ ok: false, code, message: String(err) });
+    this.activations.clear();
+    this.cyclesInFlight--;
+    this.notifyIfIdle();
+  }
+
+  private isQuiet(): boolean {
+    return this.ready.length === 0 && !this.drainScheduled && this.cyclesInFlight === 0;
+  }
+
+  private notifyIfIdle(): void {
+    this.metrics.gauge(RUNTIME_METRICS.outboxPending, this.dispatcher.pendingCount);
+    if (!this.isQuiet() || this.idleWaiters.length === 0) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  private deadLetter(to: string, msg: unknown, msgId: string | undefined, code: ErrorCode, message: string): void {
+    this.metrics.count(RUNTIME_METRICS.deadLetters);
+    this.logger.warn({ actor: to, msgId, code }, `dead letter: ${message}`);
+    this.store.putDeadLetter({ to, msg, msgId, code, message, atMs: this.clock.now() });
+  }
+
+  private scheduleSweep(): void {
+    const interval = Math.max(1_000, Math.floor(this.idlePassivateMs / 2));
+    const tick = (): void => {
+      if (this.state !== 'running') return;
+      this.passivateIdle();
+      this.sweepConsumed();
+      this.cancelSweep = this.clock.wakeAt(this.clock.now() + interval, tick);
+    };
+    this.cancelSweep = this.clock.wakeAt(this.clock.now() + interval, tick);
+  }
+
+  private isLocal(printed: string): boolean {
+    return this.owned.has(this.partitionOfPrinted(printed));
+  }
+
+  private partitionOfPrinted(printed: string): number {
+    return partitionOf(printed, this.partitionCount);
+  }
+
+  private assertAccepting(): void {
+    if (this.state !== 'running') throw new ParloError('PARLO_RUNTIME_STOPPED', `node ${this.nodeId} is ${this.state}, not running`);
+  }
+}
+
+/** Reply codes crossing a transport come from the registry; anything else is reported as a transport failure. */
+function asErrorCode(code: string): ErrorCode {
+  return isErrorCode(code) ? code : 'PARLO_TRANSPORT_FAILED';
+}
