@@ -1,0 +1,7 @@
+import type { AnyActorDefinition } from '../core/index.ts';
+
+/**
+ * Every actor kind the platform runs, wired by the composition root. Domain actors (number, conversation,
+ * operator, campaign, …) register here as their issues land.
+ */
+export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [];

@@ -1,0 +1,107 @@
+import { join } from 'node:path';
+import {
+  ActorSystem,
+  InMemoryMetrics,
+  InProcessHub,
+  RuntimeStore,
+  SystemClock,
+  allPartitions,
+  connectNatsTransport,
+  createLogger,
+  createWireCodec,
+  type AnyActorDefinition,
+  type Clock,
+  type Logger,
+  type Ports,
+  type Transport,
+} from '../../core/index.ts';
+import type { ParloConfig } from '../../config/index.ts';
+import { ACTOR_DEFINITIONS } from '../../actors/registry.ts';
+
+/** A running platform node and how to stop it. */
+export interface RunningParlo {
+  readonly system: ActorSystem;
+  readonly store: RuntimeStore;
+  readonly transport: Transport;
+  readonly logger: Logger;
+  readonly metrics: InMemoryMetrics;
+  readonly runtimeDir: string;
+  /** Finishes in-flight turns, commits them, closes the transport and LMDB. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface StartOverrides {
+  readonly definitions?: readonly AnyActorDefinition[];
+  readonly ports?: Ports;
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+}
+
+/**
+ * The one composition root: config → store → transport → runtime (→ adapters and frontends as they land).
+ * Nothing else in the code base creates these objects for production use.
+ */
+export async function startParlo(config: ParloConfig, overrides: StartOverrides = {}): Promise<RunningParlo> {
+  const logger = overrides.logger ?? createLogger({ level: config.log.level });
+  const metrics = new InMemoryMetrics();
+  const runtimeDir = join(config.dataDir, 'runtime');
+  const store = RuntimeStore.open(runtimeDir);
+  let transport: Transport;
+  try {
+    transport =
+      config.transport.kind === 'nats'
+        ? await connectNatsTransport({
+            servers: config.transport.natsUrl.split(',').map((url) => url.trim()),
+            nodeId: config.nodeId,
+            streamName: config.transport.streamName,
+            partitionCount: config.runtime.partitionCount,
+            codec: createWireCodec(),
+            logger,
+          })
+        : new InProcessHub({ logger }).connect(config.nodeId);
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
+  const system = new ActorSystem({
+    nodeId: config.nodeId,
+    definitions: overrides.definitions ?? ACTOR_DEFINITIONS,
+    store,
+    transport,
+    clock: overrides.clock ?? new SystemClock(),
+    logger,
+    metrics,
+    ports: overrides.ports ?? {},
+    partitionCount: config.runtime.partitionCount,
+    ownedPartitions: allPartitions(config.runtime.partitionCount),
+    mailboxCapacity: config.runtime.mailboxCapacity,
+    askTimeoutMs: config.runtime.askTimeoutMs,
+    idlePassivateMs: config.runtime.idlePassivateMs,
+    dedupeRetentionMs: config.runtime.dedupeRetentionMs,
+    maxTurnsPerCommit: config.runtime.maxTurnsPerCommit,
+  });
+  await system.start();
+  logger.info(
+    {
+      nodeId: config.nodeId,
+      dataDir: config.dataDir,
+      runtimeDir,
+      transport: transport.kind,
+      natsUrl: transport.kind === 'nats' ? config.transport.natsUrl : undefined,
+      partitions: config.runtime.partitionCount,
+      actorKinds: (overrides.definitions ?? ACTOR_DEFINITIONS).map((d) => d.kind),
+    },
+    `parlo node started (${transport.kind} transport, data in ${runtimeDir})`,
+  );
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= (async () => {
+      logger.info('stopping: finishing in-flight turns');
+      await system.stop();
+      await transport.close();
+      await store.close();
+      logger.info('stopped; all turns committed and LMDB closed');
+    })());
+  return { system, store, transport, logger, metrics, runtimeDir, stop };
+}
