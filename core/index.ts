@@ -17,7 +17,14 @@ export {
   type TurnContext,
   type TurnResult,
 } from './runtime/define-actor.ts';
-export { ActorSystem, type ActorSystemOptions, type AskOptions, type PortOperation, type Ports, type SendOptions } from './runtime/system.ts';
+export {
+  ActorSystem,
+  type ActorSystemOptions,
+  type AskOptions,
+  type PortOperation,
+  type Ports,
+  type SendOptions,
+} from './runtime/system.ts';
 export { RuntimeStore } from './store/runtime-store.ts';
 export { SystemClock, type Clock } from './time/clock.ts';
 export type { Codec } from './codec/codec.ts';

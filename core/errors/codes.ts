@@ -48,6 +48,10 @@ export const ERROR_CODES = {
     httpStatus: 503,
     summary: 'The transport (in-process hub or NATS) could not deliver a message.',
   },
+  PARLO_INVALID_TOPIC: {
+    httpStatus: 400,
+    summary: 'A realtime topic or subscription pattern is malformed (empty token, misplaced wildcard).',
+  },
   PARLO_NO_RESPONDERS: {
     httpStatus: 503,
     summary: 'No node currently listens for the target partition.',

@@ -50,6 +50,8 @@ export class Activation {
   }
 
   get isIdle(): boolean {
-    return !this.scheduled && this.mailbox.length === 0 && this.inFlightCycles === 0 && this.mailbox.waitingProducers === 0;
+    return (
+      !this.scheduled && this.mailbox.length === 0 && this.inFlightCycles === 0 && this.mailbox.waitingProducers === 0
+    );
   }
 }

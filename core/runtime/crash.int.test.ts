@@ -24,7 +24,10 @@ class Node {
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 
   constructor(dataDir: string) {
-    this.child = fork(CHILD, [dataDir], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.child = fork(CHILD, [dataDir], {
+      execArgv: ['--import', 'tsx'],
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     this.ready = new Promise((resolve) => {
       this.child.on('message', (m: { type: string; seq?: number; value?: unknown; error?: string }) => {
         if (m.type === 'ready') resolve();
@@ -70,7 +73,8 @@ describe('crash safety under SIGKILL', () => {
     const newOp = (): Op => {
       const seq = nextSeq++;
       const actor = `c${seq % ACTORS}`;
-      const op: Op = seq % 10 === 0 ? { seq, op: 'timer', actor, afterMs: 200 + (seq % 7) * 150 } : { seq, op: 'inc', actor };
+      const op: Op =
+        seq % 10 === 0 ? { seq, op: 'timer', actor, afterMs: 200 + (seq % 7) * 150 } : { seq, op: 'inc', actor };
       ops.set(seq, op);
       return op;
     };
@@ -102,7 +106,11 @@ describe('crash safety under SIGKILL', () => {
 
     const node = new Node(temp.path);
     await node.ready;
-    await Promise.all([...ops.values()].filter((op) => !acked.has(op.seq)).map((op) => node.request({ ...op }).then(() => acked.add(op.seq))));
+    await Promise.all(
+      [...ops.values()]
+        .filter((op) => !acked.has(op.seq))
+        .map((op) => node.request({ ...op }).then(() => acked.add(op.seq))),
+    );
     expect(acked.size).toBe(ops.size);
 
     // Let every timer fall due (the longest is 1,100 ms after it was set), then compare.

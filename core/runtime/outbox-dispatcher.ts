@@ -4,7 +4,7 @@ import type { OutboxEffect } from '../store/runtime-store.ts';
 import type { Clock } from '../time/clock.ts';
 import type { Envelope } from '../transport/transport.port.ts';
 import type { Delivery } from './activation.ts';
-import type { Ports } from './system.ts';
+import type { Ports } from './ports.ts';
 
 export interface OutboxItem {
   readonly seq: number;
@@ -152,7 +152,11 @@ export class OutboxDispatcher {
           .then(() => operation(effect.input))
           .catch((err: unknown) => {
             this.deps.logger.error({ err, port: effect.port, operation: effect.operation }, 'port operation threw');
-            return { ok: false, code: 'PARLO_PORT_FAILED', message: `${effect.port}.${effect.operation} threw: ${String(err)}` };
+            return {
+              ok: false,
+              code: 'PARLO_PORT_FAILED',
+              message: `${effect.port}.${effect.operation} threw: ${String(err)}`,
+            };
           })
       : Promise.resolve({
           ok: false,

@@ -77,7 +77,9 @@ describe('ActorSystem turns and persistence', () => {
   it('dead-letters a message whose handler throws, leaves the state unchanged and keeps the actor working', async () => {
     const f = await start();
     await f.system.ask(counter('x'), { type: 'increment', by: 1 });
-    await expect(f.system.ask(counter('x'), { type: 'explode' })).rejects.toMatchObject({ code: 'PARLO_HANDLER_FAILED' });
+    await expect(f.system.ask(counter('x'), { type: 'explode' })).rejects.toMatchObject({
+      code: 'PARLO_HANDLER_FAILED',
+    });
     expect(await f.system.ask(counter('x'), { type: 'increment', by: 1 })).toBe(2);
     const letters = [...f.store.listDeadLetters()];
     expect(letters).toHaveLength(1);
@@ -86,7 +88,9 @@ describe('ActorSystem turns and persistence', () => {
 
   it('refuses messages to an unknown kind with a code and records a dead letter', async () => {
     const f = await start();
-    await expect(f.system.ask({ kind: 'nobody', id: '1' }, { hello: true })).rejects.toMatchObject({ code: 'PARLO_UNKNOWN_ACTOR_KIND' });
+    await expect(f.system.ask({ kind: 'nobody', id: '1' }, { hello: true })).rejects.toMatchObject({
+      code: 'PARLO_UNKNOWN_ACTOR_KIND',
+    });
     await f.store.durable();
     expect([...f.store.listDeadLetters()][0]).toMatchObject({ to: 'nobody:1', code: 'PARLO_UNKNOWN_ACTOR_KIND' });
   });
@@ -197,7 +201,9 @@ describe('ActorSystem durable timers', () => {
 
 describe('ActorSystem effects', () => {
   it('calls a port after the commit and returns its outcome to the actor as a message', async () => {
-    const f = await start({ ports: { echo: { shout: (input) => Promise.resolve({ ok: true, value: String(input).toUpperCase() }) } } });
+    const f = await start({
+      ports: { echo: { shout: (input) => Promise.resolve({ ok: true, value: String(input).toUpperCase() }) } },
+    });
     await f.system.ask(counter('e1'), { type: 'callEcho', value: 'hi' });
     await f.system.whenIdle();
     await settle();
@@ -212,7 +218,9 @@ describe('ActorSystem effects', () => {
     await settle();
     await f.system.whenIdle();
     const state = await f.system.ask<CounterState>(counter('e2'), { type: 'get' });
-    expect(state.portResults).toEqual([{ ok: false, code: 'PARLO_PORT_FAILED', message: expect.stringContaining('socket hang up') }]);
+    expect(state.portResults).toEqual([
+      { ok: false, code: 'PARLO_PORT_FAILED', message: expect.stringContaining('socket hang up') },
+    ]);
   });
 
   it('replays an undispatched outbox entry after a crash instead of re-running the handler', async () => {

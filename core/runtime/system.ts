@@ -13,9 +13,9 @@ import type { AnyActorDefinition, TurnContext, TurnResult } from './define-actor
 import { OutboxDispatcher } from './outbox-dispatcher.ts';
 import { TimerService } from './timer-service.ts';
 
-/** A port operation as the runtime calls it: data in, a classified outcome out (adapters never throw for refusals). */
-export type PortOperation = (input: unknown) => Promise<unknown>;
-export type Ports = Readonly<Record<string, Readonly<Record<string, PortOperation>>>>;
+import type { Ports } from './ports.ts';
+
+export type { PortOperation, Ports } from './ports.ts';
 
 export const DEFAULT_MAILBOX_CAPACITY = 10_000;
 export const DEFAULT_ASK_TIMEOUT_MS = 10_000;
@@ -137,7 +137,9 @@ export class ActorSystem {
       store: this.store,
       logger: this.logger,
       isLocal: (printed) => this.isLocal(printed),
-      deliver: (printed, delivery) => this.deliverFromNode(printed, delivery, false),
+      deliver: (printed, delivery) => {
+        void this.deliverFromNode(printed, delivery, false);
+      },
       onFired: () => this.metrics.count(RUNTIME_METRICS.timersFired),
     });
   }
@@ -205,9 +207,10 @@ export class ActorSystem {
    * Delivers a message and resolves once the turn that consumed it is durable (or it was recognised as a
    * duplicate). Waits for mailbox space: the producer is slowed, memory stays bounded.
    */
-  async tell(to: Address, msg: unknown, options: SendOptions = {}): Promise<void> {
-    const reply = await this.route(to, msg, options.msgId, 'tell', this.askTimeoutMs);
-    if (!reply.ok) throw new ParloError(asErrorCode(reply.code), reply.message);
+  tell(to: Address, msg: unknown, options: SendOptions = {}): Promise<void> {
+    return this.route(to, msg, options.msgId, 'tell', this.askTimeoutMs).then((reply) => {
+      throwIfRefused(reply);
+    });
   }
 
   /**
@@ -218,9 +221,11 @@ export class ActorSystem {
     this.assertAccepting();
     const printed = formatAddress(to);
     if (!this.isLocal(printed)) {
-      this.transport.send(this.partitionOfPrinted(printed), { to: printed, msg, msgId: options.msgId }).catch((err: unknown) => {
-        this.logger.error({ err, to: printed }, 'tryTell to a remote partition failed');
-      });
+      this.transport
+        .send(this.partitionOfPrinted(printed), { to: printed, msg, msgId: options.msgId })
+        .catch((err: unknown) => {
+          this.logger.error({ err, to: printed }, 'tryTell to a remote partition failed');
+        });
       return true;
     }
     const activation = this.activate(to, printed);
@@ -231,10 +236,10 @@ export class ActorSystem {
   }
 
   /** Sends a message and resolves with the actor's reply once the turn is durable. */
-  async ask<R = unknown>(to: Address, msg: unknown, options: AskOptions = {}): Promise<R> {
-    const reply = await this.route(to, msg, options.msgId, 'ask', options.timeoutMs ?? this.askTimeoutMs);
-    if (!reply.ok) throw new ParloError(asErrorCode(reply.code), reply.message);
-    return reply.value as R;
+  ask<R = unknown>(to: Address, msg: unknown, options: AskOptions = {}): Promise<R> {
+    return this.route(to, msg, options.msgId, 'ask', options.timeoutMs ?? this.askTimeoutMs).then(
+      (reply) => throwIfRefused(reply) as R,
+    );
   }
 
   publish(topic: string, event: unknown): void {
@@ -277,8 +282,14 @@ export class ActorSystem {
 
   // ---------------------------------------------------------------- routing
 
-  private async route(to: Address, msg: unknown, msgId: string | undefined, mode: 'tell' | 'ask', timeoutMs: number): Promise<Reply> {
-    this.assertAccepting();
+  private route(
+    to: Address,
+    msg: unknown,
+    msgId: string | undefined,
+    mode: 'tell' | 'ask',
+    timeoutMs: number,
+  ): Promise<Reply> {
+    if (this.state !== 'running') return Promise.reject(this.notRunningError());
     const printed = formatAddress(to);
     if (this.isLocal(printed)) {
       const settled = this.deliverWithReply(to, printed, msg, msgId);
@@ -287,14 +298,17 @@ export class ActorSystem {
     const partition = this.partitionOfPrinted(printed);
     const envelope: Envelope = { to: printed, msg, msgId };
     if (mode === 'ask') return this.transport.request(partition, envelope, timeoutMs);
-    await this.transport.send(partition, envelope);
-    return { ok: true, value: undefined };
+    return this.transport.send(partition, envelope).then(() => OK_EMPTY);
   }
 
   /** The transport's entry point for envelopes addressed to partitions this node listens to. */
   private receive(envelope: Envelope, mode: 'tell' | 'ask'): Promise<Reply> {
     if (this.state !== 'running') {
-      return Promise.resolve({ ok: false, code: 'PARLO_RUNTIME_STOPPED', message: `node ${this.nodeId} is ${this.state}` });
+      return Promise.resolve({
+        ok: false,
+        code: 'PARLO_RUNTIME_STOPPED',
+        message: `node ${this.nodeId} is ${this.state}`,
+      });
     }
     let address: Address;
     try {
@@ -383,7 +397,13 @@ export class ActorSystem {
    * Returns the live activation, loading state from LMDB on first use. An unknown kind is dead-lettered (with the
    * message, if one is given) and yields undefined.
    */
-  private activate(address: Address, printed: string, msg?: unknown, msgId?: string, outboxSeq?: number): Activation | undefined {
+  private activate(
+    address: Address,
+    printed: string,
+    msg?: unknown,
+    msgId?: string,
+    outboxSeq?: number,
+  ): Activation | undefined {
     const existing = this.activations.get(printed);
     if (existing) return existing;
     const definition = this.definitions.get(address.kind);
@@ -401,7 +421,9 @@ export class ActorSystem {
     } else if (definition.upgrade) {
       state = definition.upgrade(stored.s, stored.v);
     } else {
-      throw new Error(`${printed}: stored state version ${stored.v} ≠ ${definition.stateVersion} and no upgrade() is defined`);
+      throw new Error(
+        `${printed}: stored state version ${stored.v} ≠ ${definition.stateVersion} and no upgrade() is defined`,
+      );
     }
     const activation = new Activation(address, definition, state, this.mailboxCapacity, this.clock.now());
     this.activations.set(printed, activation);
@@ -445,7 +467,12 @@ export class ActorSystem {
       const nowMs = this.clock.now();
       let slice = 0;
       let delivery: Delivery | undefined;
-      while (slice < TURNS_PER_SLICE && cycle.turns < this.maxTurnsPerCommit && (delivery = activation.mailbox.shift())) {
+      cycle.touched.add(activation);
+      while (
+        slice < TURNS_PER_SLICE &&
+        cycle.turns < this.maxTurnsPerCommit &&
+        (delivery = activation.mailbox.shift())
+      ) {
         this.runTurn(activation, delivery, cycle, nowMs);
         slice++;
       }
@@ -459,7 +486,10 @@ export class ActorSystem {
     this.ready.splice(0, readIndex);
     for (const activation of cycle.touched) {
       if (activation.dirty) {
-        this.store.putState(activation.address.kind, activation.address.id, { v: activation.definition.stateVersion, s: activation.state });
+        this.store.putState(activation.address.kind, activation.address.id, {
+          v: activation.definition.stateVersion,
+          s: activation.state,
+        });
         activation.dirty = false;
         cycle.wrote = true;
       }
@@ -475,7 +505,6 @@ export class ActorSystem {
   private runTurn(activation: Activation, delivery: Delivery, cycle: CommitCycle, nowMs: number): void {
     const { kind, id } = activation.address;
     const msgId = delivery.msgId;
-    cycle.touched.add(activation);
 
     if (msgId !== undefined) {
       const duplicate = this.findConsumed(activation, msgId);
@@ -486,7 +515,8 @@ export class ActorSystem {
           cycle.wrote = true;
         }
         if (delivery.timer) cycle.firedTimerIds.push(delivery.timer.timerId);
-        if (delivery.settle) cycle.settles.push({ settle: delivery.settle, reply: { ok: true, value: duplicate.reply } });
+        if (delivery.settle)
+          cycle.settles.push({ settle: delivery.settle, reply: { ok: true, value: duplicate.reply } });
         return;
       }
     }
@@ -504,7 +534,8 @@ export class ActorSystem {
       this.deadLetter(activation.printed, delivery.msg, msgId, 'PARLO_HANDLER_FAILED', message);
       this.consume(activation, delivery, cycle, nowMs, undefined);
       cycle.wrote = true;
-      if (delivery.settle) cycle.settles.push({ settle: delivery.settle, reply: { ok: false, code: 'PARLO_HANDLER_FAILED', message } });
+      if (delivery.settle)
+        cycle.settles.push({ settle: delivery.settle, reply: { ok: false, code: 'PARLO_HANDLER_FAILED', message } });
       return;
     }
 
@@ -562,7 +593,7 @@ export class ActorSystem {
   private consume(activation: Activation, delivery: Delivery, cycle: CommitCycle, nowMs: number, reply: unknown): void {
     const { kind, id } = activation.address;
     if (delivery.msgId !== undefined) {
-      this.store.putConsumed(kind, id, delivery.msgId, reply === undefined ? { at: nowMs } : { at: nowMs, r: reply });
+      this.store.putConsumed(kind, id, delivery.msgId, nowMs, reply);
       activation.pendingConsumed.set(delivery.msgId, reply);
       cycle.consumed.push({ activation, msgId: delivery.msgId });
       cycle.wrote = true;
@@ -582,8 +613,7 @@ export class ActorSystem {
 
   private findConsumed(activation: Activation, msgId: string): { reply: unknown } | undefined {
     if (activation.pendingConsumed.has(msgId)) return { reply: activation.pendingConsumed.get(msgId) };
-    const record = this.store.readConsumed(activation.address.kind, activation.address.id, msgId);
-    return record ? { reply: record.r } : undefined;
+    return this.store.readConsumed(activation.address.kind, activation.address.id, msgId);
   }
 
   private currentTimer(activation: Activation, name: string): { dueAtMs: number; timerId: string } | null {
@@ -609,10 +639,11 @@ export class ActorSystem {
   }
 
   private turnContext(activation: Activation, msgId: string | undefined, nowMs: number): TurnContext {
-    return { self: activation.address, nowMs, msgId, newId: () => this.newId() };
+    return new RuntimeTurnContext(activation.address, nowMs, msgId, this);
   }
 
-  private newId(): string {
+  /** A fresh id: unique per node run (boot id) and call. */
+  newId(): string {
     return `${this.bootId}.${(this.idSeq++).toString(36)}`;
   }
 
@@ -709,8 +740,32 @@ export class ActorSystem {
   }
 
   private assertAccepting(): void {
-    if (this.state !== 'running') throw new ParloError('PARLO_RUNTIME_STOPPED', `node ${this.nodeId} is ${this.state}, not running`);
+    if (this.state !== 'running') throw this.notRunningError();
   }
+
+  private notRunningError(): ParloError {
+    return new ParloError('PARLO_RUNTIME_STOPPED', `node ${this.nodeId} is ${this.state}, not running`);
+  }
+}
+
+class RuntimeTurnContext implements TurnContext {
+  constructor(
+    readonly self: Address,
+    readonly nowMs: number,
+    readonly msgId: string | undefined,
+    private readonly ids: { newId(): string },
+  ) {}
+
+  newId(): string {
+    return this.ids.newId();
+  }
+}
+
+const OK_EMPTY: Reply = Object.freeze({ ok: true, value: undefined });
+
+function throwIfRefused(reply: Reply): unknown {
+  if (!reply.ok) throw new ParloError(asErrorCode(reply.code), reply.message);
+  return reply.value;
 }
 
 /** Reply codes crossing a transport come from the registry; anything else is reported as a transport failure. */

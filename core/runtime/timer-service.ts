@@ -82,7 +82,10 @@ export class TimerService {
       this.inFlight.add(timer.entry.timerId);
       if (!this.deps.isLocal(printed)) {
         // The partition moved to another node since the timer was set; its new owner fires it from its own store.
-        this.deps.logger.warn({ actor: printed, timer: timer.name }, 'due timer belongs to a partition this node no longer owns');
+        this.deps.logger.warn(
+          { actor: printed, timer: timer.name },
+          'due timer belongs to a partition this node no longer owns',
+        );
         continue;
       }
       this.deps.onFired();

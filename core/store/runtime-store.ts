@@ -9,11 +9,11 @@ export interface StoredState {
   readonly s: unknown;
 }
 
-/** Consumed-message record: when, and the reply given (so a re-sent ask gets the same answer). */
-export interface ConsumedRecord {
-  readonly at: number;
-  readonly r?: unknown;
-}
+/**
+ * Consumed-message record as stored: when it was consumed, and the reply given (so a re-sent ask gets the same
+ * answer). A bare number when there was no reply: the hot path writes one per message, so it stays small.
+ */
+type StoredConsumed = number | [at: number, reply: unknown];
 
 /** An effect waiting to be dispatched after its turn committed. `id` is the derived message id it travels with. */
 export interface OutboxEntry {
@@ -78,7 +78,7 @@ export class RuntimeStore {
   readonly envId: string;
   private readonly root: RootDatabase;
   private readonly states: Database<StoredState, StateKey>;
-  private readonly consumed: Database<ConsumedRecord, ConsumedKey>;
+  private readonly consumed: Database<StoredConsumed, ConsumedKey>;
   private readonly outbox: Database<OutboxEntry, number>;
   private readonly timers: Database<TimerEntry, TimerKey>;
   private readonly timerIndex: Database<TimerIndexEntry, TimerIndexKey>;
@@ -123,8 +123,11 @@ export class RuntimeStore {
     return this.states.get([kind, id]);
   }
 
-  readConsumed(kind: string, id: string, msgId: string): ConsumedRecord | undefined {
-    return this.consumed.get([kind, id, msgId]);
+  /** The reply recorded when the message was consumed, or undefined if this actor never consumed it. */
+  readConsumed(kind: string, id: string, msgId: string): { reply: unknown } | undefined {
+    const stored = this.consumed.get([kind, id, msgId]);
+    if (stored === undefined) return undefined;
+    return { reply: typeof stored === 'number' ? undefined : stored[1] };
   }
 
   readTimerIndex(kind: string, id: string, name: string): TimerIndexEntry | undefined {
@@ -175,13 +178,18 @@ export class RuntimeStore {
   }
 
   /** Consumed-message records older than `beforeMs`, in key order, resuming after `afterKey`. */
-  staleConsumed(beforeMs: number, afterKey: ConsumedKey | undefined, limit: number): { keys: ConsumedKey[]; lastKey: ConsumedKey | undefined } {
+  staleConsumed(
+    beforeMs: number,
+    afterKey: ConsumedKey | undefined,
+    limit: number,
+  ): { keys: ConsumedKey[]; lastKey: ConsumedKey | undefined } {
     const keys: ConsumedKey[] = [];
     let lastKey: ConsumedKey | undefined;
     const range = afterKey ? { start: afterKey, exclusiveStart: true, limit } : { limit };
     for (const { key, value } of this.consumed.getRange(range)) {
       lastKey = key;
-      if (value.at < beforeMs) keys.push(key);
+      const at = typeof value === 'number' ? value : value[0];
+      if (at < beforeMs) keys.push(key);
     }
     return { keys, lastKey };
   }
@@ -192,8 +200,8 @@ export class RuntimeStore {
     this.track(this.states.put([kind, id], state));
   }
 
-  putConsumed(kind: string, id: string, msgId: string, record: ConsumedRecord): void {
-    this.track(this.consumed.put([kind, id, msgId], record));
+  putConsumed(kind: string, id: string, msgId: string, atMs: number, reply: unknown): void {
+    this.track(this.consumed.put([kind, id, msgId], reply === undefined ? atMs : [atMs, reply]));
   }
 
   removeConsumed(key: ConsumedKey): void {

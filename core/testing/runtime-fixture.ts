@@ -23,7 +23,9 @@ export interface RuntimeFixture {
   dispose(): Promise<void>;
 }
 
-export interface RuntimeFixtureOptions extends Partial<Omit<ActorSystemOptions, 'definitions' | 'store' | 'transport' | 'clock'>> {
+export interface RuntimeFixtureOptions extends Partial<
+  Omit<ActorSystemOptions, 'definitions' | 'store' | 'transport' | 'clock'>
+> {
   readonly definitions: readonly AnyActorDefinition[];
   readonly ports?: Ports;
   readonly clock?: FakeClock;

@@ -107,9 +107,9 @@ describe('InProcessHub specifics', () => {
 
   it('rejects invalid topics and patterns', () => {
     const a = new InProcessHub({ logger: silentLogger }).connect('a');
-    expect(() => a.publish('a.*', 1)).toThrow(expect.objectContaining({ code: 'PARLO_INVALID_ADDRESS' }));
+    expect(() => a.publish('a.*', 1)).toThrow(expect.objectContaining({ code: 'PARLO_INVALID_TOPIC' }));
     expect(() => a.subscribe('a.>.b', () => undefined)).toThrow(
-      expect.objectContaining({ code: 'PARLO_INVALID_ADDRESS' }),
+      expect.objectContaining({ code: 'PARLO_INVALID_TOPIC' }),
     );
   });
 });

@@ -270,11 +270,34 @@ describe('NATS transport (JetStream specifics)', () => {
     expect(p1.ids()).toEqual(['to-1']);
   });
 
-  it('rejects listening to a partition outside 0..P-1', async () => {
+  it('rejects partitions outside 0..P-1', async () => {
     const a = await openNode('a');
     await expect(a.listen([PARTITION_COUNT], async () => ({ ok: true, value: null }))).rejects.toMatchObject({
       code: 'PARLO_PARTITION_NOT_OWNED',
     });
+    await expect(a.send(1.5, tell('x'))).rejects.toMatchObject({ code: 'PARLO_PARTITION_NOT_OWNED' });
+    await expect(a.request(-1, tell('x'), 100)).rejects.toMatchObject({ code: 'PARLO_PARTITION_NOT_OWNED' });
+  });
+
+  it('fails a send with PARLO_TRANSPORT_FAILED when no stream stores it', async () => {
+    const a = await openNode('a');
+    await deleteStream(streamName);
+    await expect(a.send(0, tell('lost'))).rejects.toMatchObject({ code: 'PARLO_TRANSPORT_FAILED' });
+  });
+
+  it('fails a send with PARLO_TRANSPORT_FAILED when another stream captured the subject', async () => {
+    const a = await openNode('a');
+    await deleteStream(streamName);
+    const other = `${streamName}_OTHER`;
+    await jsm.streams.add({ name: other, subjects: ['parlo.p.>'] });
+    try {
+      await expect(a.send(0, tell('misrouted'))).rejects.toMatchObject({
+        code: 'PARLO_TRANSPORT_FAILED',
+        message: expect.stringContaining('expected stream'),
+      });
+    } finally {
+      await deleteStream(other);
+    }
   });
 
   it('fails sends with PARLO_TRANSPORT_FAILED after close', async () => {

@@ -29,13 +29,13 @@ describe('topicMatches', () => {
 
   it('rejects malformed patterns', () => {
     for (const bad of ['', 'a..b', 'a.>.b', '>.a', 'a*', 'a.b>', 'a.b c', '.a', 'a.']) {
-      expect(() => compileTopicPattern(bad), bad).toThrow(expect.objectContaining({ code: 'PARLO_INVALID_ADDRESS' }));
+      expect(() => compileTopicPattern(bad), bad).toThrow(expect.objectContaining({ code: 'PARLO_INVALID_TOPIC' }));
     }
   });
 
   it('rejects topics with wildcards or empty tokens', () => {
     for (const bad of ['', 'a.*', 'a.>', 'a..b', 'a b', 'a.', 'a\tb']) {
-      expect(() => topicTokens(bad), bad).toThrow(expect.objectContaining({ code: 'PARLO_INVALID_ADDRESS' }));
+      expect(() => topicTokens(bad), bad).toThrow(expect.objectContaining({ code: 'PARLO_INVALID_TOPIC' }));
     }
     expect(topicTokens('org-1.inbox_2.x~y')).toEqual(['org-1', 'inbox_2', 'x~y']);
   });

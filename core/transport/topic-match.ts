@@ -17,8 +17,7 @@ export interface TopicPattern {
 }
 
 function invalid(kind: 'topic' | 'pattern', text: string, reason: string): ParloError {
-  // TODO(codes): a dedicated PARLO_INVALID_TOPIC would be more precise; requested from the registry owner.
-  return new ParloError('PARLO_INVALID_ADDRESS', `realtime ${kind} "${text}" is invalid: ${reason}`);
+  return new ParloError('PARLO_INVALID_TOPIC', `realtime ${kind} "${text}" is invalid: ${reason}`);
 }
 
 /** Splits a concrete topic (no wildcards) into tokens; throws on an invalid topic. */

@@ -12,7 +12,9 @@ export interface Envelope {
 }
 
 /** What an actor answered to an ask: the handler's reply value, or a runtime refusal. */
-export type Reply = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly code: string; readonly message: string };
+export type Reply =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly code: string; readonly message: string };
 
 /**
  * Called by the transport for each envelope addressed to a partition this node listens to. The promise resolves

@@ -36,7 +36,12 @@ describe('parlo CLI', () => {
     const dataDir = join(temp.path, 'data');
     const run = runParlo(['start'], { PARLO_DATA_DIR: dataDir });
     await waitFor(() => run.output().stdout.includes('parlo node started'), 'the start-up log line');
-    const started = JSON.parse(run.output().stdout.split('\n').find((l) => l.includes('parlo node started'))!) as Record<string, unknown>;
+    const started = JSON.parse(
+      run
+        .output()
+        .stdout.split('\n')
+        .find((l) => l.includes('parlo node started'))!,
+    ) as Record<string, unknown>;
     expect(started).toMatchObject({ transport: 'in-process', runtimeDir: join(dataDir, 'runtime') });
     expect(existsSync(join(dataDir, 'runtime', 'data.mdb'))).toBe(true);
     run.child.kill('SIGTERM');

@@ -19,7 +19,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'config' && rest.includes('--list')) {
-    for (const s of describeConfigSources()) process.stdout.write(`${s.path}\t${s.env}\t${JSON.stringify(s.default)}\n`);
+    for (const s of describeConfigSources())
+      process.stdout.write(`${s.path}\t${s.env}\t${JSON.stringify(s.default)}\n`);
     return 0;
   }
   const config = loadConfig({ argv: rest.filter((a) => a !== '--list') });

@@ -27,17 +27,29 @@ export const counterActor = defineActor<CounterState, CounterMsg>({
   handle(state, msg, ctx) {
     switch (msg.type) {
       case 'increment':
-        return { state: { ...state, total: state.total + msg.by, increments: state.increments + 1 }, reply: state.total + msg.by };
+        return {
+          state: { ...state, total: state.total + msg.by, increments: state.increments + 1 },
+          reply: state.total + msg.by,
+        };
       case 'get':
         return { state, reply: state };
       case 'forward': {
-        const effects: Effect[] = [{ type: 'tell', to: { kind: 'counter', id: msg.to }, msg: { type: 'increment', by: msg.by } }];
+        const effects: Effect[] = [
+          { type: 'tell', to: { kind: 'counter', id: msg.to }, msg: { type: 'increment', by: msg.by } },
+        ];
         return { state, effects, reply: 'forwarded' };
       }
       case 'remindIn':
         return {
           state,
-          effects: [{ type: 'setTimer', name: msg.name, dueAtMs: ctx.nowMs + msg.afterMs, msg: { type: 'reminderFired', name: msg.name, by: msg.by } }],
+          effects: [
+            {
+              type: 'setTimer',
+              name: msg.name,
+              dueAtMs: ctx.nowMs + msg.afterMs,
+              msg: { type: 'reminderFired', name: msg.name, by: msg.by },
+            },
+          ],
           reply: ctx.nowMs + msg.afterMs,
         };
       case 'cancelReminder':
@@ -47,7 +59,16 @@ export const counterActor = defineActor<CounterState, CounterMsg>({
       case 'callEcho':
         return {
           state,
-          effects: [{ type: 'callPort', port: 'echo', operation: 'shout', input: msg.value, resultType: 'echoCompleted', callId: ctx.newId() }],
+          effects: [
+            {
+              type: 'callPort',
+              port: 'echo',
+              operation: 'shout',
+              input: msg.value,
+              resultType: 'echoCompleted',
+              callId: ctx.newId(),
+            },
+          ],
         };
       case 'echoCompleted':
         return { state: { ...state, portResults: [...state.portResults, msg.result] } };

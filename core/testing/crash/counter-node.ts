@@ -42,7 +42,9 @@ process.on('message', (command: Command) => {
   const fail = (err: unknown): void => void send({ type: 'nack', seq: command.seq, error: String(err) });
   switch (command.op) {
     case 'inc':
-      system.tell({ kind: 'counter', id: command.actor }, { type: 'increment', by: 1 }, { msgId: `inc-${command.seq}` }).then(() => reply(undefined), fail);
+      system
+        .tell({ kind: 'counter', id: command.actor }, { type: 'increment', by: 1 }, { msgId: `inc-${command.seq}` })
+        .then(() => reply(undefined), fail);
       break;
     case 'timer':
       system
