@@ -156,7 +156,7 @@ export class ActorSystem {
       replayed++;
     }
     if (replayed > 0) this.logger.info({ replayed }, 'replaying outbox entries left by the previous run');
-    await this.transport.listen([...this.owned], (envelope, mode) => this.receive(envelope, mode));
+    await this.transport.listen([...this.owned], (envelope) => this.receive(envelope));
     this.timers.start();
     this.scheduleSweep();
   }
@@ -302,7 +302,7 @@ export class ActorSystem {
   }
 
   /** The transport's entry point for envelopes addressed to partitions this node listens to. */
-  private receive(envelope: Envelope, mode: 'tell' | 'ask'): Promise<Reply> {
+  private receive(envelope: Envelope): Promise<Reply> {
     if (this.state !== 'running') {
       return Promise.resolve({
         ok: false,
@@ -323,8 +323,8 @@ export class ActorSystem {
         message: `node ${this.nodeId} does not own partition ${this.partitionOfPrinted(envelope.to)} of ${envelope.to}`,
       });
     }
-    const settled = this.deliverWithReply(address, envelope.to, envelope.msg, envelope.msgId);
-    return mode === 'ask' ? this.withTimeout(settled, this.askTimeoutMs, envelope.to) : settled;
+    // No timeout here: the asking node runs its own, and the turn is committed whether or not it still waits.
+    return this.deliverWithReply(address, envelope.to, envelope.msg, envelope.msgId);
   }
 
   private deliverWithReply(to: Address, printed: string, msg: unknown, msgId: string | undefined): Promise<Reply> {
@@ -484,6 +484,9 @@ export class ActorSystem {
       }
     }
     this.ready.splice(0, readIndex);
+    let queued = 0;
+    for (const activation of this.ready) queued += activation.mailbox.length;
+    this.metrics.gauge(RUNTIME_METRICS.mailboxDepth, queued);
     for (const activation of cycle.touched) {
       if (activation.dirty) {
         this.store.putState(activation.address.kind, activation.address.id, {
