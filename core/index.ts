@@ -7,7 +7,15 @@ export { DEFAULT_PARTITION_COUNT, allPartitions, partitionOf } from './address/p
 export { ERROR_CODES, isErrorCode, type ErrorCode } from './errors/codes.ts';
 export { ParloError, errorCodeOf, refusal, type Refusal } from './errors/parlo-error.ts';
 export { createLogger, silentLogger, type Logger } from './log/logger.ts';
-export { Histogram, InMemoryMetrics, RUNTIME_METRICS, type Metrics, type MetricsSnapshot } from './metrics/metrics.ts';
+export { renderPrometheus } from './metrics/prometheus.ts';
+export {
+  Histogram,
+  InMemoryMetrics,
+  NoopMetrics,
+  RUNTIME_METRICS,
+  type Metrics,
+  type MetricsSnapshot,
+} from './metrics/metrics.ts';
 export {
   defineActor,
   unreachable,

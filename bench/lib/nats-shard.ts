@@ -11,7 +11,13 @@ if (!natsUrl || !dataDir || !process.send) throw new Error('usage: fork with IPC
 
 const config = loadConfig({
   env: {},
-  overrides: { dataDir, nodeId: 'bench-shard', log: { level: 'warn' }, transport: { kind: 'nats', natsUrl } },
+  overrides: {
+    dataDir,
+    nodeId: 'bench-shard',
+    log: { level: 'warn' },
+    transport: { kind: 'nats', natsUrl },
+    http: { port: 0 },
+  },
 });
 const node = await startParlo(config, { definitions: BENCH_ACTORS });
 process.send({ type: 'ready' });

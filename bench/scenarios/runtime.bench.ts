@@ -24,7 +24,10 @@ const ACTOR_COUNT = 1_000;
 const TARGETS = { noopMsgPerSec: 1_000_000, persistedTurnsPerSec: 100_000, natsPersistedTurnsPerSec: 30_000 };
 
 async function embeddedNode(dataDir: string): Promise<RunningParlo> {
-  const config = loadConfig({ env: {}, overrides: { dataDir, nodeId: 'bench', log: { level: 'silent' } } });
+  const config = loadConfig({
+    env: {},
+    overrides: { dataDir, nodeId: 'bench', log: { level: 'silent' }, http: { port: 0 } },
+  });
   return startParlo(config, { definitions: BENCH_ACTORS, logger: silentLogger() });
 }
 

@@ -104,6 +104,16 @@ export class InMemoryMetrics implements Metrics {
   }
 }
 
+/** Records nothing (metrics disabled by configuration); snapshots are empty. */
+export class NoopMetrics implements Metrics {
+  count(): void {}
+  gauge(): void {}
+  observe(): void {}
+  snapshot(): MetricsSnapshot {
+    return { counters: {}, gauges: {}, histograms: {} };
+  }
+}
+
 /** Metric names the runtime records; kept in one place so dashboards and docs agree. */
 export const RUNTIME_METRICS = {
   turns: 'parlo_runtime_turns_total',

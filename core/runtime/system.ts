@@ -250,6 +250,11 @@ export class ActorSystem {
     return this.transport.subscribe(topicPattern, listener);
   }
 
+  /** `running` while the node accepts messages; `created`, `stopping`, `stopped` or `failed` otherwise. */
+  get status(): 'created' | 'running' | 'stopping' | 'stopped' | 'failed' {
+    return this.state;
+  }
+
   get activeActorCount(): number {
     return this.activations.size;
   }

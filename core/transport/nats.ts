@@ -123,6 +123,8 @@ export interface NatsTransportOptions {
   streamName: string;
   /** P; partitions are 0..P-1. */
   partitionCount: number;
+  /** JetStream replicas of the stream (1 on a single server); applied when the stream is created. */
+  streamReplicas?: number;
   codec: Codec;
   /** NATS connection name; defaults to `parlo-<nodeId>`. */
   name?: string;
@@ -169,7 +171,7 @@ export async function connectNatsTransport(options: NatsTransportOptions): Promi
   }
   try {
     const jsm = await jetstreamManager(nc);
-    await ensureStream(jsm, options.streamName);
+    await ensureStream(jsm, options.streamName, options.streamReplicas ?? 1);
     return new NatsTransport(nc, jetstream(nc), jsm, options, logger);
   } catch (err) {
     await nc.close().catch(() => undefined);
@@ -177,7 +179,7 @@ export async function connectNatsTransport(options: NatsTransportOptions): Promi
   }
 }
 
-async function ensureStream(jsm: JetStreamManager, streamName: string): Promise<void> {
+async function ensureStream(jsm: JetStreamManager, streamName: string, replicas: number): Promise<void> {
   const subjects = [`${TELL_SUBJECT_ROOT}.>`];
   const duplicate_window = nanos(DEFAULT_DUPLICATE_WINDOW_MS);
   try {
@@ -188,6 +190,7 @@ async function ensureStream(jsm: JetStreamManager, streamName: string): Promise<
       // Acked messages are removed; per-partition consumer filters never overlap, as work-queue streams require.
       retention: RetentionPolicy.Workqueue,
       duplicate_window,
+      num_replicas: replicas,
     });
   } catch (addError) {
     // Exists with another configuration (or a concurrent node created it): bring the mutable fields in line.

@@ -34,7 +34,7 @@ describe('parlo CLI', () => {
 
   it('starts embedded with data under the data dir and stops gracefully on SIGTERM with exit code 0', async () => {
     const dataDir = join(temp.path, 'data');
-    const run = runParlo(['start'], { PARLO_DATA_DIR: dataDir });
+    const run = runParlo(['start'], { PARLO_DATA_DIR: dataDir, PARLO_HTTP_PORT: '0' });
     await waitFor(() => run.output().stdout.includes('parlo node started'), 'the start-up log line');
     const started = JSON.parse(
       run
@@ -44,6 +44,8 @@ describe('parlo CLI', () => {
     ) as Record<string, unknown>;
     expect(started).toMatchObject({ transport: 'in-process', runtimeDir: join(dataDir, 'runtime') });
     expect(existsSync(join(dataDir, 'runtime', 'data.mdb'))).toBe(true);
+    const health = await fetch(`${String(started.http)}/healthz`);
+    expect(await health.json()).toEqual({ status: 'ok' });
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(run.output().stdout).toContain('all turns committed and LMDB closed');

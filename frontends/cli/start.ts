@@ -3,6 +3,7 @@ import {
   ActorSystem,
   InMemoryMetrics,
   InProcessHub,
+  NoopMetrics,
   RuntimeStore,
   SystemClock,
   allPartitions,
@@ -12,11 +13,13 @@ import {
   type AnyActorDefinition,
   type Clock,
   type Logger,
+  type Metrics,
   type Ports,
   type Transport,
 } from '../../core/index.ts';
 import type { ParloConfig } from '../../config/index.ts';
 import { ACTOR_DEFINITIONS } from '../../actors/registry.ts';
+import { buildHttpApp } from '../http/app.ts';
 
 /** A running platform node and how to stop it. */
 export interface RunningParlo {
@@ -24,8 +27,10 @@ export interface RunningParlo {
   readonly store: RuntimeStore;
   readonly transport: Transport;
   readonly logger: Logger;
-  readonly metrics: InMemoryMetrics;
+  readonly metrics: Metrics;
   readonly runtimeDir: string;
+  /** Where the HTTP frontend listens, e.g. `http://127.0.0.1:8080`. */
+  readonly httpUrl: string;
   /** Finishes in-flight turns, commits them, closes the transport and LMDB. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -42,8 +47,8 @@ export interface StartOverrides {
  * Nothing else in the code base creates these objects for production use.
  */
 export async function startParlo(config: ParloConfig, overrides: StartOverrides = {}): Promise<RunningParlo> {
-  const logger = overrides.logger ?? createLogger({ level: config.log.level });
-  const metrics = new InMemoryMetrics();
+  const logger = overrides.logger ?? createLogger({ level: config.log.level, pretty: config.log.pretty });
+  const metrics: Metrics = config.metrics.enabled ? new InMemoryMetrics() : new NoopMetrics();
   const runtimeDir = join(config.dataDir, 'runtime');
   const store = RuntimeStore.open(runtimeDir);
   let transport: Transport;
@@ -55,6 +60,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
             nodeId: config.nodeId,
             streamName: config.transport.streamName,
             partitionCount: config.runtime.partitionCount,
+            streamReplicas: config.transport.streamReplicas,
             codec: createWireCodec(),
             logger,
           })
@@ -81,6 +87,16 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     maxTurnsPerCommit: config.runtime.maxTurnsPerCommit,
   });
   await system.start();
+  const http = buildHttpApp({ system, metrics, logger });
+  let httpUrl: string;
+  try {
+    httpUrl = await http.listen({ host: config.http.host, port: config.http.port });
+  } catch (err) {
+    await system.stop();
+    await transport.close();
+    await store.close();
+    throw err;
+  }
   logger.info(
     {
       nodeId: config.nodeId,
@@ -89,6 +105,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       transport: transport.kind,
       natsUrl: transport.kind === 'nats' ? config.transport.natsUrl : undefined,
       partitions: config.runtime.partitionCount,
+      http: httpUrl,
       actorKinds: (overrides.definitions ?? ACTOR_DEFINITIONS).map((d) => d.kind),
     },
     `parlo node started (${transport.kind} transport, data in ${runtimeDir})`,
@@ -98,10 +115,11 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       logger.info('stopping: finishing in-flight turns');
+      await http.close();
       await system.stop();
       await transport.close();
       await store.close();
       logger.info('stopped; all turns committed and LMDB closed');
     })());
-  return { system, store, transport, logger, metrics, runtimeDir, stop };
+  return { system, store, transport, logger, metrics, runtimeDir, httpUrl, stop };
 }
