@@ -9,6 +9,19 @@ export type Effect =
   /** One-way message to another actor (or to self). Delivered at least once, consumed exactly once. */
   | { readonly type: 'tell'; readonly to: Address; readonly msg: unknown }
   /**
+   * Asks another actor (or self). Its reply comes back to this actor as the message
+   * `{ type: replyType, callId, reply }`, where `reply` is `{ ok: true, value }` or a runtime refusal
+   * `{ ok: false, code, message }` (e.g. PARLO_HANDLER_FAILED). Re-sent after a crash under the same message id,
+   * so the other actor handles it once and the reply arrives once.
+   */
+  | {
+      readonly type: 'ask';
+      readonly to: Address;
+      readonly msg: unknown;
+      readonly replyType: string;
+      readonly callId: string;
+    }
+  /**
    * Calls an adapter through a port. The outcome comes back to this actor as the message
    * `{ type: resultType, callId, result }`, where `result` is what the port returned, or
    * `{ ok: false, code: 'PARLO_PORT_FAILED', message }` if it threw.

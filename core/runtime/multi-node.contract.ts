@@ -71,6 +71,25 @@ export function describeMultiNodeRuntime(
       );
     });
 
+    it('asks an actor on the other node as an effect and gets the reply back as a message', async () => {
+      nodes = await startTwoNodes([counterActor], makeConnect());
+      const onA = nodes.idOn(nodes.a, 'counter', 'asker');
+      const onB = nodes.idOn(nodes.b, 'counter', 'asked');
+      await nodes.a.system.ask({ kind: 'counter', id: onA }, { type: 'bumpOther', other: onB });
+      const asker = await eventually(
+        () => get(nodes!.a, onA),
+        (s) => (s.answers?.length ?? 0) >= 1,
+        'the reply message',
+      );
+      expect(asker.answers).toEqual([{ ok: true, value: 1 }]);
+      expect((await get(nodes.b, onB)).total).toBe(1);
+      await eventually(
+        async () => nodes!.a.store.outboxSize(),
+        (size) => size === 0,
+        "the asker's outbox to empty",
+      );
+    });
+
     it('resolves a durable tell to the other node and applies it once under a re-sent message id', async () => {
       nodes = await startTwoNodes([counterActor], makeConnect());
       const onB = nodes.idOn(nodes.b, 'counter', 'told');

@@ -2,7 +2,7 @@ import type { Logger } from '../log/logger.ts';
 import { RUNTIME_METRICS, type Metrics } from '../metrics/metrics.ts';
 import type { OutboxEffect } from '../store/runtime-store.ts';
 import type { Clock } from '../time/clock.ts';
-import type { Envelope } from '../transport/transport.port.ts';
+import type { Envelope, Reply } from '../transport/transport.port.ts';
 import type { Delivery } from './activation.ts';
 import type { Ports } from './ports.ts';
 
@@ -22,12 +22,23 @@ export interface OutboxDispatcherDeps {
   /** Enqueues on this node; returns a promise only when it had to wait for mailbox space. */
   deliverLocal(printed: string, delivery: Delivery, waitForSpace: boolean): Promise<void> | undefined;
   sendRemote(printed: string, envelope: Envelope): Promise<void>;
+  /** Asks an actor on this node or another; resolves with its reply (or a refusal), rejects on transport failure. */
+  request(printed: string, msg: unknown, msgId: string): Promise<Reply>;
   publish(topic: string, event: unknown): void;
   removeOutbox(seq: number): void;
   isRunning(): boolean;
 }
 
 const RETRY_BASE_MS = 250;
+/** Refusals that say "not now" rather than "no": the ask effect is retried. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set([
+  'PARLO_ASK_TIMEOUT',
+  'PARLO_NO_RESPONDERS',
+  'PARLO_TRANSPORT_FAILED',
+  'PARLO_RUNTIME_STOPPED',
+  'PARLO_PARTITION_NOT_OWNED',
+  'PARLO_MAILBOX_FULL',
+]);
 const RETRY_MAX_MS = 30_000;
 
 /**
@@ -95,6 +106,9 @@ export class OutboxDispatcher {
     switch (effect.type) {
       case 'tell':
         return this.deliver(effect.to, effect.msg, item.id, item.seq);
+      case 'ask':
+        this.askActor(item, effect, 0);
+        return undefined;
       case 'callPort':
         this.callPort(item, effect);
         return undefined;
@@ -137,6 +151,40 @@ export class OutboxDispatcher {
           });
         },
       )
+      .finally(() => {
+        this.inFlight--;
+        this.notifyIfIdle();
+      });
+  }
+
+  /**
+   * The outbox entry stays until the reply message is committed by the asking actor. Transient failures
+   * (timeouts, no owner, stopping nodes, full mailboxes) are retried under the same message id, which the asked
+   * actor has recorded if it already handled the question.
+   */
+  private askActor(item: OutboxItem, effect: Extract<OutboxEffect, { type: 'ask' }>, attempt: number): void {
+    this.inFlight++;
+    void this.deps
+      .request(effect.to, effect.msg, item.id)
+      .then((reply) => {
+        if (!reply.ok && TRANSIENT_CODES.has(reply.code)) throw new Error(`${reply.code}: ${reply.message}`);
+        return this.deliver(
+          item.from,
+          { type: effect.replyType, callId: effect.callId, reply },
+          `${item.id}:r`,
+          item.seq,
+        );
+      })
+      .catch((err: unknown) => {
+        const delayMs = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** attempt);
+        this.deps.logger.warn({ err, to: effect.to, msgId: item.id, attempt, delayMs }, 'ask effect failed; retrying');
+        this.inFlight++;
+        this.deps.clock.wakeAt(this.deps.clock.now() + delayMs, () => {
+          this.inFlight--;
+          if (this.deps.isRunning()) this.askActor(item, effect, attempt + 1);
+          else this.notifyIfIdle();
+        });
+      })
       .finally(() => {
         this.inFlight--;
         this.notifyIfIdle();

@@ -240,6 +240,31 @@ describe('ActorSystem effects', () => {
     expect(calls).toBe(2);
   });
 
+  it('asks another actor as an effect and receives its reply as a message', async () => {
+    const f = await start();
+    await f.system.ask(counter('asker'), { type: 'bumpOther', other: 'asked' });
+    await f.system.ask(counter('asker'), { type: 'bumpOther', other: 'asked' });
+    await settle();
+    await f.system.whenIdle();
+    const asker = await f.system.ask<CounterState>(counter('asker'), { type: 'get' });
+    expect(asker.answers).toEqual([
+      { ok: true, value: 1 },
+      { ok: true, value: 2 },
+    ]);
+    expect((await f.system.ask<CounterState>(counter('asked'), { type: 'get' })).total).toBe(2);
+    expect(f.store.outboxSize()).toBe(0);
+  });
+
+  it('returns a refusal to the asking actor when the asked actor fails', async () => {
+    const f = await start();
+    await f.system.ask({ kind: 'counter', id: 'asker2' }, { type: 'bumpOther', other: 'x' });
+    await settle();
+    await f.system.whenIdle();
+    expect((await f.system.ask<CounterState>(counter('asker2'), { type: 'get' })).answers).toEqual([
+      { ok: true, value: 1 },
+    ]);
+  });
+
   it('publishes realtime events after the commit', async () => {
     const f = await start();
     const events: unknown[] = [];

@@ -128,6 +128,7 @@ export class ActorSystem {
       isLocal: (printed) => this.isLocal(printed),
       deliverLocal: (printed, delivery, waitForSpace) => this.deliverFromNode(printed, delivery, waitForSpace),
       sendRemote: (printed, envelope) => this.transport.send(this.partitionOfPrinted(printed), envelope),
+      request: (printed, msg, msgId) => this.requestFromNode(printed, msg, msgId),
       publish: (topic, event) => this.transport.publish(topic, event),
       removeOutbox: (seq) => this.store.removeOutbox(seq),
       isRunning: () => this.state === 'running' || this.state === 'stopping',
@@ -367,6 +368,12 @@ export class ActorSystem {
     return this.pushWhenSpace(activation, delivery);
   }
 
+  /** An ask effect on its way: to a local actor through its mailbox, to a remote one over the transport. */
+  private requestFromNode(printed: string, msg: unknown, msgId: string): Promise<Reply> {
+    if (this.isLocal(printed)) return this.deliverWithReply(parseAddress(printed), printed, msg, msgId);
+    return this.transport.request(this.partitionOfPrinted(printed), { to: printed, msg, msgId }, this.askTimeoutMs);
+  }
+
   private async pushWhenSpace(activation: Activation, delivery: Delivery): Promise<void> {
     for (;;) {
       await activation.mailbox.whenSpace();
@@ -558,6 +565,19 @@ export class ActorSystem {
         switch (effect.type) {
           case 'tell':
             this.appendOutbox(activation, { type: 'tell', to: formatAddress(effect.to), msg: effect.msg }, cycle);
+            break;
+          case 'ask':
+            this.appendOutbox(
+              activation,
+              {
+                type: 'ask',
+                to: formatAddress(effect.to),
+                msg: effect.msg,
+                replyType: effect.replyType,
+                callId: effect.callId,
+              },
+              cycle,
+            );
             break;
           case 'callPort':
             this.appendOutbox(

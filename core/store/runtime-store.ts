@@ -25,6 +25,13 @@ export interface OutboxEntry {
 export type OutboxEffect =
   | { readonly type: 'tell'; readonly to: string; readonly msg: unknown }
   | {
+      readonly type: 'ask';
+      readonly to: string;
+      readonly msg: unknown;
+      readonly replyType: string;
+      readonly callId: string;
+    }
+  | {
       readonly type: 'callPort';
       readonly port: string;
       readonly operation: string;

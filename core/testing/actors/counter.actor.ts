@@ -6,6 +6,7 @@ export interface CounterState {
   readonly increments: number;
   readonly timerFirings: number;
   readonly portResults: readonly unknown[];
+  readonly answers?: readonly unknown[];
 }
 
 export type CounterMsg =
@@ -18,6 +19,8 @@ export type CounterMsg =
   | { readonly type: 'callEcho'; readonly value: string }
   | { readonly type: 'echoCompleted'; readonly callId: string; readonly result: unknown }
   | { readonly type: 'announce'; readonly topic: string }
+  | { readonly type: 'bumpOther'; readonly other: string; readonly makeItFail?: boolean }
+  | { readonly type: 'otherBumped'; readonly callId: string; readonly reply: unknown }
   | { readonly type: 'explode' };
 
 export const counterActor = defineActor<CounterState, CounterMsg>({
@@ -74,6 +77,21 @@ export const counterActor = defineActor<CounterState, CounterMsg>({
         return { state: { ...state, portResults: [...state.portResults, msg.result] } };
       case 'announce':
         return { state, effects: [{ type: 'publish', topic: msg.topic, event: { total: state.total } }] };
+      case 'bumpOther':
+        return {
+          state,
+          effects: [
+            {
+              type: 'ask',
+              to: { kind: 'counter', id: msg.other },
+              msg: msg.makeItFail ? { type: 'explode' } : { type: 'increment', by: 1 },
+              replyType: 'otherBumped',
+              callId: ctx.newId(),
+            },
+          ],
+        };
+      case 'otherBumped':
+        return { state: { ...state, answers: [...(state.answers ?? []), msg.reply] } };
       case 'explode':
         throw new Error('boom');
       default:
