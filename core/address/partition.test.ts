@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allPartitions, DEFAULT_PARTITION_COUNT, hashAddress, partitionOf } from './partition.ts';
+import { allPartitions, DEFAULT_PARTITION_COUNT, hashAddress, mixHash, partitionOf } from './partition.ts';
 
 /** Any UTF-16 string, lone surrogates included (the hash works on code units). */
 const printedArb = fc.string({ unit: fc.integer({ min: 0, max: 0xffff }).map((unit) => String.fromCharCode(unit)) });
@@ -14,7 +14,7 @@ describe('partitionOf', () => {
         expect(partition).toBeGreaterThanOrEqual(0);
         expect(partition).toBeLessThan(partitionCount);
         expect(partitionOf(printed, partitionCount)).toBe(partition);
-        expect(partition).toBe(hashAddress(printed) % partitionCount);
+        expect(partition).toBe(mixHash(hashAddress(printed)) % partitionCount);
       }),
     );
   });
@@ -45,17 +45,24 @@ describe('partitionOf', () => {
   });
 
   it.each([
-    ['number:1', 1255242637, 13],
-    ['conversation:15550001111:15551234567', 3644678346, 10],
-    ['contact:wa-491701234567', 2234185937, 17],
-    ['org:acme', 1592674819, 3],
-    ['flow-run:abc:1', 1343904982, 22],
+    ['number:1', 1255242637, 41],
+    ['conversation:15550001111:15551234567', 3644678346, 5],
+    ['contact:wa-491701234567', 2234185937, 11],
+    ['org:acme', 1592674819, 15],
+    ['flow-run:abc:1', 1343904982, 37],
     // Non-ASCII: hashed over UTF-16 code units (the emoji is two of them), not UTF-8 bytes.
-    ['operator:ü', 2679077947, 59],
-    ['campaign:😀', 2080867206, 6],
-  ])('%j → hash %i → partition %i of 64', (printed, hash, partition) => {
+    ['operator:ü', 2679077947, 3],
+    ['campaign:😀', 2080867206, 44],
+  ])('%j → FNV-1a %i → mixed → partition %i of 64', (printed, hash, partition) => {
     expect(hashAddress(printed)).toBe(hash);
     expect(partitionOf(printed, DEFAULT_PARTITION_COUNT)).toBe(partition);
+  });
+
+  it('separates addresses that differ by 64 in one character (the mix step at work)', () => {
+    const partitions = new Set(
+      ['x:0', 'x:p', 'x:\u00b0', 'x:\u00f0'].map((a) => partitionOf(a, DEFAULT_PARTITION_COUNT)),
+    );
+    expect(partitions.size).toBeGreaterThan(1);
   });
 
   it('defaults to 64 partitions', () => {

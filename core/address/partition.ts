@@ -14,8 +14,22 @@ export function hashAddress(printedAddress: string): number {
   return hash >>> 0;
 }
 
+/**
+ * MurmurHash3's 32-bit finaliser. FNV-1a alone leaves its low bits depending only on the low bits of each
+ * character, so with a power-of-two P addresses differing by 64 in one character would always share a partition.
+ */
+export function mixHash(hash: number): number {
+  let h = hash >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
 export function partitionOf(printedAddress: string, partitionCount: number): number {
-  return hashAddress(printedAddress) % partitionCount;
+  return mixHash(hashAddress(printedAddress)) % partitionCount;
 }
 
 export function allPartitions(partitionCount: number): number[] {

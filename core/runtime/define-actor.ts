@@ -82,5 +82,11 @@ export type AnyActorDefinition = ActorDefinition<any, any>;
 
 /** Use as the default branch of an exhaustive switch over a message union. */
 export function unreachable(value: never): never {
-  throw new Error(`unreachable: ${JSON.stringify(value)}`);
+  let printed: string;
+  try {
+    printed = JSON.stringify(value);
+  } catch {
+    printed = String(value);
+  }
+  throw new Error(`unreachable: ${printed}`);
 }
