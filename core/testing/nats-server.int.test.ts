@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { natsServerAvailable, startNatsServer, type NatsServer } from './nats-server.ts';
+import { startNatsServer, type NatsServer } from './nats-server.ts';
 
 /** Connects and returns the first line the server sends (the NATS `INFO {...}` greeting). */
 function readGreeting(port: number): Promise<string> {
@@ -49,7 +49,7 @@ function serverInfo(greeting: string): { port: number; jetstream?: boolean } {
 }
 
 // In CI a missing binary must fail loudly, not skip.
-describe.skipIf(!natsServerAvailable() && !process.env['CI'])('startNatsServer', () => {
+describe('startNatsServer', () => {
   let server: NatsServer | undefined;
 
   afterEach(async () => {

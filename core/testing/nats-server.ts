@@ -61,11 +61,6 @@ function resolveBinary(): string | null {
   return cachedBinary;
 }
 
-/** True when a runnable `nats-server` binary exists (use with `describe.skipIf`). */
-export function natsServerAvailable(): boolean {
-  return resolveBinary() !== null;
-}
-
 /** Binds port 0 on loopback, reads the port the kernel chose, and releases it. */
 async function findFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
