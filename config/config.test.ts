@@ -432,6 +432,13 @@ describe('describeConfigSources', () => {
       'http.host',
       'http.port',
       'metrics.enabled',
+      'whatsapp.mode',
+      'whatsapp.graphBaseUrl',
+      'whatsapp.apiVersion',
+      'whatsapp.accessToken',
+      'whatsapp.appSecret',
+      'whatsapp.verifyToken',
+      'whatsapp.simulatorPort',
     ]);
     expect(sources.find((s) => s.path === 'runtime.mailboxCapacity')).toMatchObject({
       env: 'PARLO_RUNTIME__MAILBOX_CAPACITY',

@@ -11,6 +11,10 @@ import {
   DEFAULT_MAILBOX_CAPACITY,
   DEFAULT_MAX_TURNS_PER_COMMIT,
   DEFAULT_METRICS_ENABLED,
+  DEFAULT_WHATSAPP_MODE,
+  DEFAULT_GRAPH_BASE_URL,
+  DEFAULT_GRAPH_API_VERSION,
+  DEFAULT_SIMULATOR_PORT,
   DEFAULT_NATS_URL,
   DEFAULT_NODE_ID_PREFIX,
   DEFAULT_PARTITION_COUNT,
@@ -54,5 +58,14 @@ export function defaultConfig(): ParloConfig {
     },
     http: { host: DEFAULT_HTTP_HOST, port: DEFAULT_HTTP_PORT },
     metrics: { enabled: DEFAULT_METRICS_ENABLED },
+    whatsapp: {
+      mode: DEFAULT_WHATSAPP_MODE,
+      graphBaseUrl: DEFAULT_GRAPH_BASE_URL,
+      apiVersion: DEFAULT_GRAPH_API_VERSION,
+      accessToken: '',
+      appSecret: '',
+      verifyToken: '',
+      simulatorPort: DEFAULT_SIMULATOR_PORT,
+    },
   };
 }

@@ -35,6 +35,13 @@ export const DEFAULT_MAX_TURNS_PER_COMMIT = 5_000;
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 export const DEFAULT_HTTP_PORT = 8080;
 export const DEFAULT_METRICS_ENABLED = true;
+export const WHATSAPP_MODES = ['simulator', 'cloud'] as const;
+export type WhatsAppMode = (typeof WHATSAPP_MODES)[number];
+export const DEFAULT_WHATSAPP_MODE: WhatsAppMode = 'simulator';
+export const DEFAULT_GRAPH_BASE_URL = 'https://graph.facebook.com';
+/** The one Graph API version setting (STYLE §2.6: never hard-code versions in several places). */
+export const DEFAULT_GRAPH_API_VERSION = 'v23.0';
+export const DEFAULT_SIMULATOR_PORT = 0;
 
 /** Letters, digits, `_` and `-`: safe as a NATS subject token, a JetStream name and a file name. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]+$/;
@@ -111,6 +118,30 @@ export const ConfigSchema = z.strictObject({
   }),
   metrics: z.strictObject({
     enabled: z.boolean().meta({ description: 'Collect and expose runtime metrics.' }),
+  }),
+  whatsapp: z.strictObject({
+    mode: z.enum(WHATSAPP_MODES).meta({
+      description:
+        '`simulator`: run the bundled Cloud API simulator and send to it (no Meta account needed). `cloud`: send to Meta (needs accessToken, appSecret, verifyToken).',
+    }),
+    graphBaseUrl: z
+      .string()
+      .regex(/^https?:\/\/[^/\s]+$/)
+      .meta({ description: 'Graph API base URL in cloud mode.', expected: 'an http(s) URL without a path' }),
+    apiVersion: z
+      .string()
+      .regex(/^v\d+\.\d+$/)
+      .meta({ description: 'Graph API version used for every call.', expected: 'a version like v23.0' }),
+    accessToken: z.string().meta({ description: 'System-user access token (cloud mode). Never logged.' }),
+    appSecret: z.string().meta({
+      description: 'App secret(s) that sign webhooks (cloud mode); comma-separated during a rotation. Never logged.',
+    }),
+    verifyToken: z
+      .string()
+      .meta({ description: 'Token Meta echoes in the webhook verification handshake (cloud mode).' }),
+    simulatorPort: int(0, 65535).meta({
+      description: 'Port of the bundled simulator in simulator mode (0 picks a free port).',
+    }),
   }),
 });
 

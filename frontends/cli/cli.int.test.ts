@@ -60,9 +60,18 @@ describe('parlo CLI', () => {
   });
 
   it('prints the effective configuration', async () => {
-    const run = runParlo(['config', '--http.port=9999'], { PARLO_DATA_DIR: join(temp.path, 'cfg') });
+    const run = runParlo(['config', '--http.port=9999'], {
+      PARLO_DATA_DIR: join(temp.path, 'cfg'),
+      PARLO_WHATSAPP__APP_SECRET: 's3cr3t',
+    });
     expect(await run.exited).toBe(0);
-    const config = JSON.parse(run.output().stdout) as { http: { port: number }; dataDir: string };
+    expect(run.output().stdout).not.toContain('s3cr3t');
+    const config = JSON.parse(run.output().stdout) as {
+      http: { port: number };
+      dataDir: string;
+      whatsapp: { appSecret: string };
+    };
+    expect(config.whatsapp.appSecret).toBe('(set)');
     expect(config.http.port).toBe(9999);
     expect(config.dataDir).toBe(join(temp.path, 'cfg'));
   });

@@ -1,4 +1,4 @@
-import { ConfigError, describeConfigSources, loadConfig } from '../../config/index.ts';
+import { ConfigError, describeConfigSources, loadConfig, type ParloConfig } from '../../config/index.ts';
 import { startParlo } from './start.ts';
 
 const USAGE = `Usage: parlo <command> [options]
@@ -25,7 +25,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const config = loadConfig({ argv: rest.filter((a) => a !== '--list') });
   if (command === 'config') {
-    process.stdout.write(`${JSON.stringify(config, null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(redactSecrets(config), null, 2)}\n`);
     return 0;
   }
   if (command === 'start') {
@@ -49,6 +49,20 @@ async function main(argv: string[]): Promise<number> {
   }
   process.stderr.write(`parlo: unknown command "${command}"\n\n${USAGE}\n`);
   return 2;
+}
+
+/** Secrets are never printed: shown as "(set)" when present. */
+function redactSecrets(config: ParloConfig): ParloConfig {
+  const hide = (value: string): string => (value === '' ? '' : '(set)');
+  return {
+    ...config,
+    whatsapp: {
+      ...config.whatsapp,
+      accessToken: hide(config.whatsapp.accessToken),
+      appSecret: hide(config.whatsapp.appSecret),
+      verifyToken: hide(config.whatsapp.verifyToken),
+    },
+  };
 }
 
 main(process.argv.slice(2)).then(
