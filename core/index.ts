@@ -40,3 +40,7 @@ export { createWireCodec } from './codec/msgpack.ts';
 export { InProcessHub } from './transport/in-process.ts';
 export { connectNatsTransport } from './transport/nats.ts';
 export type { Envelope, Reply, Transport, Subscription, EventListener } from './transport/transport.port.ts';
+export type * from './ports/channel.port.ts';
+export type * from './ports/channel-events.ts';
+export { DELIVERY_STATUSES } from './ports/channel-events.ts';
+export { loadUws, type Uws } from './net/uws.ts';

@@ -64,6 +64,28 @@ export const ERROR_CODES = {
     httpStatus: 500,
     summary: 'An LMDB write or flush failed; the affected turns were not acknowledged.',
   },
+  PARLO_WEBHOOK_VERIFY_FAILED: {
+    httpStatus: 403,
+    summary:
+      'The webhook verification handshake did not match (hub.mode must be subscribe, hub.verify_token must be ours).',
+  },
+  PARLO_WEBHOOK_SIGNATURE_INVALID: {
+    httpStatus: 401,
+    summary:
+      'A webhook POST carried no X-Hub-Signature-256 header or one that does not match its raw body; nothing was recorded.',
+  },
+  PARLO_WEBHOOK_MALFORMED: {
+    httpStatus: 400,
+    summary: 'A signed webhook body is not a WhatsApp Business Account notification; nothing was recorded.',
+  },
+  PARLO_WEBHOOK_TOO_LARGE: {
+    httpStatus: 413,
+    summary: 'A webhook body exceeds 3 MB, the most Meta sends; nothing was recorded.',
+  },
+  PARLO_WEBHOOK_NOT_RECORDED: {
+    httpStatus: 503,
+    summary: 'The webhook events could not be recorded durably; the sender should retry (Meta does).',
+  },
 } as const satisfies Record<string, { httpStatus: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

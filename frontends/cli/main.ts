@@ -1,10 +1,12 @@
 import { ConfigError, describeConfigSources, loadConfig, type ParloConfig } from '../../config/index.ts';
 import { startParlo } from './start.ts';
+import { startSimulatorServer } from '../../adapters/whatsapp-cloud/simulator/server.ts';
 
 const USAGE = `Usage: parlo <command> [options]
 
 Commands:
   start            run the platform node (embedded by default; NATS when PARLO_NATS_URL is set)
+  simulator        run the WhatsApp Cloud API simulator alone (--port N, default 4010; --host H)
   config           print the effective configuration as JSON
   config --list    list every setting with its environment variable and default
   help             show this text
@@ -23,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`${s.path}\t${s.env}\t${JSON.stringify(s.default)}\n`);
     return 0;
   }
+  if (command === 'simulator') return runSimulator(rest);
   const config = loadConfig({ argv: rest.filter((a) => a !== '--list') });
   if (command === 'config') {
     process.stdout.write(`${JSON.stringify(redactSecrets(config), null, 2)}\n`);
@@ -49,6 +52,34 @@ async function main(argv: string[]): Promise<number> {
   }
   process.stderr.write(`parlo: unknown command "${command}"\n\n${USAGE}\n`);
   return 2;
+}
+
+/** `parlo simulator`: Meta's Cloud API stand-in on its own port, until SIGINT/SIGTERM. */
+async function runSimulator(args: string[]): Promise<number> {
+  const flag = (name: string): string | undefined => {
+    const index = args.findIndex((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+    if (index < 0) return undefined;
+    const arg = args[index]!;
+    return arg.includes('=') ? arg.slice(arg.indexOf('=') + 1) : args[index + 1];
+  };
+  const portText = flag('port') ?? '4010';
+  const port = Number(portText);
+  if (!/^\d+$/.test(portText) || port > 65535) {
+    process.stderr.write(`parlo simulator: --port must be an integer 0-65535, got "${portText}"\n`);
+    return 2;
+  }
+  const server = await startSimulatorServer({ host: flag('host') ?? '127.0.0.1', port });
+  process.stdout.write(
+    `${JSON.stringify({ msg: 'WhatsApp Cloud API simulator listening', url: server.url, controlApi: `${server.url}/_sim` })}\n`,
+  );
+  const keepAlive = setInterval(() => undefined, 2 ** 30);
+  await new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+  clearInterval(keepAlive);
+  await server.close();
+  return 0;
 }
 
 /** Secrets are never printed: shown as "(set)" when present. */

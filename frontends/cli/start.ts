@@ -20,6 +20,8 @@ import {
 import type { ParloConfig } from '../../config/index.ts';
 import { ACTOR_DEFINITIONS } from '../../actors/registry.ts';
 import { buildHttpApp } from '../http/app.ts';
+import { actorInboundSink } from './inbound-sink.ts';
+import { WHATSAPP_WEBHOOK_PATH, startWhatsAppEdge, type WhatsAppEdge } from './whatsapp-edge.ts';
 
 /** A running platform node and how to stop it. */
 export interface RunningParlo {
@@ -31,6 +33,7 @@ export interface RunningParlo {
   readonly runtimeDir: string;
   /** Where the HTTP frontend listens, e.g. `http://127.0.0.1:8080`. */
   readonly httpUrl: string;
+  readonly whatsapp: WhatsAppEdge;
   /** Finishes in-flight turns, commits them, closes the transport and LMDB. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -69,6 +72,14 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     await store.close();
     throw err;
   }
+  let whatsapp: WhatsAppEdge;
+  try {
+    whatsapp = await startWhatsAppEdge(config, logger);
+  } catch (err) {
+    await transport.close();
+    await store.close();
+    throw err;
+  }
   const system = new ActorSystem({
     nodeId: config.nodeId,
     definitions: overrides.definitions ?? ACTOR_DEFINITIONS,
@@ -77,7 +88,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     clock: overrides.clock ?? new SystemClock(),
     logger,
     metrics,
-    ports: overrides.ports ?? {},
+    ports: { ...whatsapp.ports, ...overrides.ports },
     partitionCount: config.runtime.partitionCount,
     ownedPartitions: allPartitions(config.runtime.partitionCount),
     mailboxCapacity: config.runtime.mailboxCapacity,
@@ -87,16 +98,28 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     maxTurnsPerCommit: config.runtime.maxTurnsPerCommit,
   });
   await system.start();
-  const http = buildHttpApp({ system, metrics, logger });
+  const http = buildHttpApp({
+    system,
+    metrics,
+    logger,
+    whatsappWebhook: {
+      path: WHATSAPP_WEBHOOK_PATH,
+      verifyToken: () => whatsapp.verifyToken,
+      appSecrets: () => whatsapp.appSecrets,
+      sink: actorInboundSink(system),
+    },
+  });
   let httpUrl: string;
   try {
     httpUrl = await http.listen({ host: config.http.host, port: config.http.port });
   } catch (err) {
     await system.stop();
+    await whatsapp.close();
     await transport.close();
     await store.close();
     throw err;
   }
+  whatsapp.connect(httpUrl);
   logger.info(
     {
       nodeId: config.nodeId,
@@ -106,6 +129,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       natsUrl: transport.kind === 'nats' ? config.transport.natsUrl : undefined,
       partitions: config.runtime.partitionCount,
       http: httpUrl,
+      whatsapp: whatsapp.mode,
       actorKinds: (overrides.definitions ?? ACTOR_DEFINITIONS).map((d) => d.kind),
     },
     `parlo node started (${transport.kind} transport, data in ${runtimeDir})`,
@@ -117,9 +141,10 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       logger.info('stopping: finishing in-flight turns');
       await http.close();
       await system.stop();
+      await whatsapp.close();
       await transport.close();
       await store.close();
       logger.info('stopped; all turns committed and LMDB closed');
     })());
-  return { system, store, transport, logger, metrics, runtimeDir, httpUrl, stop };
+  return { system, store, transport, logger, metrics, runtimeDir, httpUrl, whatsapp, stop };
 }

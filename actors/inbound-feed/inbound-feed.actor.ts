@@ -1,0 +1,55 @@
+import { defineActor, unreachable, type InboundEvent } from '../../core/index.ts';
+
+/**
+ * The durable inbound feed of one channel account (a WhatsApp phone number, or `waba-<id>` for account-level
+ * webhook fields). The webhook endpoint answers Meta's POST only after every event of it is recorded here, once
+ * (the event's dedupe key is the message id, so Meta's retries and duplicates are consumed once). Domain actors
+ * (number, conversation) subscribe to the `events` it publishes; it keeps per-type counts and the latest events.
+ */
+export const INBOUND_FEED_KIND = 'inbound-feed';
+export const RECENT_EVENTS_KEPT = 200;
+
+export interface InboundFeedState {
+  readonly counts: Readonly<Record<string, number>>;
+  readonly recent: readonly InboundEvent[];
+  readonly lastEventAtMs: number | null;
+}
+
+export type InboundFeedMsg =
+  | { readonly type: 'recordEvent'; readonly event: InboundEvent }
+  | { readonly type: 'getFeed'; readonly limit?: number };
+
+export function inboundFeedId(event: InboundEvent): string {
+  return event.accountId ?? `waba-${event.businessAccountId}`;
+}
+
+/** Realtime topic the feed publishes each recorded event on. */
+export function inboundFeedTopic(feedId: string): string {
+  return `channel.${feedId.replace(/[^A-Za-z0-9_-]/g, '_')}.events`;
+}
+
+export const inboundFeedActor = defineActor<InboundFeedState, InboundFeedMsg>({
+  kind: INBOUND_FEED_KIND,
+  stateVersion: 1,
+  initialState: () => ({ counts: {}, recent: [], lastEventAtMs: null }),
+  handle(state, msg, ctx) {
+    switch (msg.type) {
+      case 'recordEvent': {
+        const recent = [...state.recent, msg.event];
+        if (recent.length > RECENT_EVENTS_KEPT) recent.splice(0, recent.length - RECENT_EVENTS_KEPT);
+        return {
+          state: {
+            counts: { ...state.counts, [msg.event.type]: (state.counts[msg.event.type] ?? 0) + 1 },
+            recent,
+            lastEventAtMs: ctx.nowMs,
+          },
+          effects: [{ type: 'publish', topic: inboundFeedTopic(ctx.self.id), event: msg.event }],
+        };
+      }
+      case 'getFeed':
+        return { state, reply: { ...state, recent: state.recent.slice(-(msg.limit ?? RECENT_EVENTS_KEPT)) } };
+      default:
+        return unreachable(msg);
+    }
+  },
+});

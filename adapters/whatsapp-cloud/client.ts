@@ -1,0 +1,255 @@
+/**
+ * The outbound half of the WhatsApp Cloud API adapter: `ChannelPort` over Meta's Graph API.
+ *
+ * One undici `Pool` of keep-alive connections to the Graph host (global `fetch` sets up far more per call), JSON
+ * bodies with `Authorization: Bearer`, a small semaphore per business phone number so one busy number cannot take
+ * every connection, and a deadline per call. Remote refusals and transport failures come back as classified
+ * outcomes (`classify.ts`), never as exceptions; an exception means a local bug (a call after `close()`, a token
+ * callback that throws).
+ */
+import { Pool } from 'undici';
+import { z } from 'zod';
+import type {
+  ChannelPort,
+  OutboundMessage,
+  ReadReceipt,
+  ReadReceiptOutcome,
+  SendOutcome,
+} from '../../core/ports/channel.port.ts';
+import { LOCAL_ERROR_CODES, classifyGraphError, classifyTransportError, type SendRefusal } from './classify.ts';
+import {
+  WHATSAPP_CLOUD_CAPABILITIES,
+  WHATSAPP_CLOUD_CHANNEL_NAME,
+  resolveClientOptions,
+  type CloudApiClientOptions,
+} from './config.ts';
+import { buildReadReceiptBody, buildSendBody, messagesPath } from './request-builders.ts';
+
+/** The channel port plus the pool's lifecycle. */
+export type CloudApiClient = ChannelPort & {
+  /** Waits for calls in flight, refuses calls still queued (`retry`), then closes the connections. */
+  close(): Promise<void>;
+};
+
+const PROVIDER_STATUSES = ['accepted', 'held_for_quality_assessment', 'paused'] as const;
+
+/** `{messaging_product, contacts: [{input, wa_id}], messages: [{id, message_status?}]}` (WHATSAPP.md §1.3). */
+const SendSuccess = z.object({
+  contacts: z
+    .array(z.object({ input: z.unknown().optional(), wa_id: z.string().optional(), user_id: z.string().optional() }))
+    .optional(),
+  messages: z.array(z.object({ id: z.string().min(1), message_status: z.string().optional() })).min(1),
+});
+
+/** Read receipt / typing indicator answer: `{"success": true}` (WHATSAPP.md §2.8). */
+const ReadSuccess = z.object({ success: z.literal(true) });
+
+export function createCloudApiClient(options: CloudApiClientOptions): CloudApiClient {
+  const config = resolveClientOptions(options);
+  const pool = new Pool(config.origin, {
+    connections: config.connections,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    // The per-call deadline below is the real limit; these stop a stalled socket even if it were missed.
+    headersTimeout: config.timeoutMs,
+    bodyTimeout: config.timeoutMs,
+    connect: { timeout: config.timeoutMs },
+  });
+  const limiter = new AccountLimiter(config.maxInFlightPerAccount);
+  let closed = false;
+
+  async function post<T extends SendOutcome | ReadReceiptOutcome>(
+    accountId: string,
+    body: object,
+    readSuccess: (json: unknown) => T | undefined,
+  ): Promise<T | SendRefusal> {
+    if (closed) throw new Error('whatsapp-cloud: the client is closed');
+    const token = config.accessToken(accountId);
+    const release = await limiter.acquire(accountId);
+    if (release === undefined) {
+      return { outcome: 'retry', code: LOCAL_ERROR_CODES.clientClosed, detail: 'client closed before the call ran' };
+    }
+    const deadline = new AbortController();
+    const timer = setTimeout(() => {
+      deadline.abort(new DOMException(`no answer within ${config.timeoutMs} ms`, 'TimeoutError'));
+    }, config.timeoutMs);
+    try {
+      let statusCode: number;
+      let headers: Record<string, string | string[] | undefined>;
+      let text: string;
+      try {
+        const response = await pool.request({
+          method: 'POST',
+          path: messagesPath(config.apiVersion, accountId, config.pathPrefix),
+          headers: {
+            authorization: `Bearer ${token}`,
+            'content-type': 'application/json',
+            accept: 'application/json',
+          },
+          body: JSON.stringify(body),
+          signal: deadline.signal,
+        });
+        statusCode = response.statusCode;
+        headers = response.headers;
+        // Always read the body to the end: an unread body keeps its connection out of the pool.
+        text = await response.body.text();
+      } catch (error) {
+        return classifyTransportError(deadline.signal.aborted ? deadline.signal.reason : error);
+      }
+      const json = parseJson(text);
+      if (statusCode >= 200 && statusCode < 300) {
+        const success = readSuccess(json);
+        if (success !== undefined) return success;
+        // Meta may well have sent the message; the status webhook (keyed by biz_opaque_callback_data) settles it.
+        return {
+          outcome: 'retry',
+          code: LOCAL_ERROR_CODES.malformedResponse,
+          detail: `HTTP ${statusCode} with an unexpected body: ${text.slice(0, 200)}`,
+        };
+      }
+      return withRetryHint(classifyGraphError(statusCode, json ?? text), headers);
+    } finally {
+      clearTimeout(timer);
+      release();
+    }
+  }
+
+  return {
+    name: WHATSAPP_CLOUD_CHANNEL_NAME,
+    capabilities: WHATSAPP_CLOUD_CAPABILITIES,
+
+    send(message: OutboundMessage): Promise<SendOutcome> {
+      return post(message.accountId, buildSendBody(message), (json): SendOutcome | undefined => {
+        const parsed = SendSuccess.safeParse(json);
+        if (!parsed.success) return undefined;
+        const [sent] = parsed.data.messages;
+        const contact = parsed.data.contacts?.[0];
+        if (sent === undefined) return undefined;
+        const status = PROVIDER_STATUSES.find((known) => known === sent.message_status);
+        return {
+          outcome: 'accepted',
+          providerMessageId: sent.id,
+          // Meta's normalised id (wa_id may differ from what we sent, e.g. BR/MX numbers); a BSUID recipient has
+          // no wa_id, so fall back to the user id, then to our own `to`.
+          recipientId: contact?.wa_id ?? contact?.user_id ?? message.to,
+          ...(status === undefined ? {} : { providerStatus: status }),
+        };
+      });
+    },
+
+    markRead(receipt: ReadReceipt): Promise<ReadReceiptOutcome> {
+      return post(receipt.accountId, buildReadReceiptBody(receipt), (json): ReadReceiptOutcome | undefined =>
+        ReadSuccess.safeParse(json).success ? { outcome: 'accepted' } : undefined,
+      );
+    },
+
+    async close(): Promise<void> {
+      if (closed) return;
+      closed = true;
+      limiter.close();
+      await pool.close();
+    },
+  };
+}
+
+/**
+ * Lengthens `afterMs` of a retry or slowDown when Meta says how long to wait: `Retry-After` (seconds) or the
+ * `estimated_time_to_regain_access` (minutes) of `X-Business-Use-Case-Usage` (WHATSAPP.md §1.3).
+ */
+function withRetryHint(refusal: SendRefusal, headers: Record<string, string | string[] | undefined>): SendRefusal {
+  if (refusal.outcome !== 'retry' && refusal.outcome !== 'slowDown') return refusal;
+  const hintMs = retryHintMs(headers);
+  if (hintMs === undefined || hintMs <= (refusal.afterMs ?? 0)) return refusal;
+  return { ...refusal, afterMs: hintMs };
+}
+
+function retryHintMs(headers: Record<string, string | string[] | undefined>): number | undefined {
+  let hintMs: number | undefined;
+  const retryAfter = firstHeader(headers['retry-after']);
+  if (retryAfter !== undefined && /^\d+$/.test(retryAfter.trim())) hintMs = Number(retryAfter.trim()) * 1000;
+  const usage = parseJson(firstHeader(headers['x-business-use-case-usage']) ?? '');
+  if (isRecord(usage)) {
+    for (const entries of Object.values(usage)) {
+      if (!Array.isArray(entries)) continue;
+      for (const entry of entries as unknown[]) {
+        const minutes = isRecord(entry) ? entry.estimated_time_to_regain_access : undefined;
+        if (typeof minutes === 'number' && minutes > 0) hintMs = Math.max(hintMs ?? 0, minutes * 60_000);
+      }
+    }
+  }
+  return hintMs;
+}
+
+function firstHeader(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * At most `limit` calls in flight per account; later calls wait in arrival order. Idle accounts are forgotten,
+ * so the map holds only numbers with calls in flight.
+ */
+class AccountLimiter {
+  readonly #limit: number;
+  readonly #accounts = new Map<string, { active: number; waiting: ((granted: boolean) => void)[] }>();
+  #closed = false;
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /** Resolves to the release function once a slot is free, or to `undefined` if the limiter closes first. */
+  acquire(accountId: string): Promise<(() => void) | undefined> {
+    if (this.#closed) return Promise.resolve(undefined);
+    let account = this.#accounts.get(accountId);
+    if (account === undefined) {
+      account = { active: 0, waiting: [] };
+      this.#accounts.set(accountId, account);
+    }
+    const release = this.#releaser(accountId);
+    if (account.active < this.#limit) {
+      account.active += 1;
+      return Promise.resolve(release);
+    }
+    const queue = account.waiting;
+    return new Promise((resolve) => {
+      queue.push((granted) => resolve(granted ? release : undefined));
+    });
+  }
+
+  /** Wakes every waiting call with "no slot"; calls in flight finish normally. */
+  close(): void {
+    this.#closed = true;
+    for (const account of this.#accounts.values()) {
+      for (const wake of account.waiting.splice(0)) wake(false);
+    }
+  }
+
+  #releaser(accountId: string): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const account = this.#accounts.get(accountId);
+      if (account === undefined) return;
+      const next = account.waiting.shift();
+      if (next !== undefined) {
+        next(true); // the slot passes straight to the next caller
+        return;
+      }
+      account.active -= 1;
+      if (account.active === 0) this.#accounts.delete(accountId);
+    };
+  }
+}
