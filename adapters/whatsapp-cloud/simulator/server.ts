@@ -148,7 +148,8 @@ export async function startSimulatorServer(options: SimulatorServerOptions = {})
       const headers = simulator.graphHeaders(r.params[0]!);
       const denied = simulator.authorize(r.params[1]!, r.headers['authorization'], 'post');
       if (denied) return simulator.errorResponse(denied, headers);
-      const parts = uws.getParts(r.body, r.headers['content-type'] ?? '') ?? [];
+      const body = r.body.buffer.slice(r.body.byteOffset, r.body.byteOffset + r.body.byteLength) as ArrayBuffer;
+      const parts = uws.getParts(body, r.headers['content-type'] ?? '') ?? [];
       const file = parts.find((p) => p.name === 'file');
       const product = parts.find((p) => p.name === 'messaging_product');
       if (!product || Buffer.from(product.data).toString() !== 'whatsapp') {
@@ -382,31 +383,35 @@ interface ParsedRequest {
   readonly method: string;
   readonly url: string;
   readonly params: readonly string[];
-  readonly headers: Readonly<Record<string, string>>;
+  /** The two headers the simulator reads (uWS lower-cases names). */
+  readonly headers: { readonly authorization?: string; readonly 'content-type'?: string };
   readonly query: URLSearchParams;
-  body: ArrayBuffer;
+  body: Buffer;
   json(): unknown;
 }
 
-/** uWS request objects die when the handler returns: copy what is needed first. */
+/** uWS request objects die when the handler returns: copy what is needed first, and only that (hot path). */
 function snapshot(req: HttpRequest): ParsedRequest {
-  const headers: Record<string, string> = {};
-  req.forEach((key, value) => {
-    headers[key] = value;
-  });
-  const params: string[] = [];
-  for (let i = 0; i < 2; i++) params.push(req.getParameter(i) ?? '');
+  const authorization = req.getHeader('authorization');
+  const contentType = req.getHeader('content-type');
+  const rawQuery = req.getQuery() ?? '';
+  let query: URLSearchParams | undefined;
   const parsed: ParsedRequest = {
     method: req.getMethod(),
     url: req.getUrl(),
-    params,
-    headers,
-    query: new URLSearchParams(req.getQuery() ?? ''),
-    body: new ArrayBuffer(0),
+    params: [req.getParameter(0) ?? '', req.getParameter(1) ?? ''],
+    headers: {
+      ...(authorization === '' ? {} : { authorization }),
+      ...(contentType === '' ? {} : { 'content-type': contentType }),
+    },
+    get query() {
+      return (query ??= new URLSearchParams(rawQuery));
+    },
+    body: EMPTY_BODY,
     json() {
-      if (parsed.body.byteLength === 0) return undefined;
+      if (parsed.body.length === 0) return undefined;
       try {
-        return JSON.parse(Buffer.from(parsed.body).toString('utf8')) as unknown;
+        return JSON.parse(parsed.body.toString('utf8')) as unknown;
       } catch {
         return INVALID_JSON;
       }
@@ -414,6 +419,8 @@ function snapshot(req: HttpRequest): ParsedRequest {
   };
   return parsed;
 }
+
+const EMPTY_BODY = Buffer.alloc(0);
 
 export const INVALID_JSON = Symbol('invalid JSON');
 
@@ -437,10 +444,10 @@ function readBody(res: HttpResponse, parsed: ParsedRequest, done: () => void): v
       aborted.value = true;
       return;
     }
-    chunks.push(Buffer.from(chunk.slice(0)));
+    // uWS reuses the chunk's memory after this callback: copy it.
+    chunks.push(Buffer.from(new Uint8Array(chunk)));
     if (isLast && !aborted.value) {
-      const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
-      parsed.body = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+      parsed.body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
       done();
     }
   });
