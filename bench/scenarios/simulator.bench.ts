@@ -47,7 +47,7 @@ async function withAutocannon(
   // The load generator shares the machine: building each request must cost it as little as possible.
   const result = await autocannon({
     url: ready.url,
-    connections: 64,
+    connections: 32,
     pipelining: 1,
     duration: durationSec,
     requests: [
@@ -81,7 +81,7 @@ async function withAdapterClient(ready: Ready, durationMs: number): Promise<{ pe
   const endAt = started + durationMs;
   await new Promise<void>((resolve) => {
     const pump = (): void => {
-      while (inFlight < 512 && performance.now() < endAt) {
+      while (inFlight < 128 && performance.now() < endAt) {
         inFlight++;
         const i = n++;
         void client
@@ -111,12 +111,12 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   const { child, ready } = await startSimulatorProcess();
   try {
     const durationSec = Math.max(2, Math.round(10 * options.scale));
-    options.log(`autocannon: 64 connections for ${durationSec} s against ${NUMBERS} numbers`);
+    options.log(`autocannon: 32 connections for ${durationSec} s against ${NUMBERS} numbers`);
     await withAutocannon(ready, 1); // warm-up
     const before = await sentCount(child);
     const cannon = await withAutocannon(ready, durationSec);
     const loggedByCannon = (await sentCount(child)) - before;
-    options.log('adapter client: 512 sends in flight');
+    options.log('adapter client: 16 connections, 128 sends in flight');
     const adapter = await withAdapterClient(ready, durationSec * 1000);
     return {
       scenario: 'simulator',

@@ -75,4 +75,37 @@ describe('parlo CLI', () => {
     expect(config.http.port).toBe(9999);
     expect(config.dataDir).toBe(join(temp.path, 'cfg'));
   });
+
+  it('runs the Cloud API simulator alone and answers its control API and Graph errors', async () => {
+    const run = runParlo(['simulator', '--port', '0'], {});
+    await waitFor(() => run.output().stdout.includes('simulator listening'), 'the simulator start line');
+    const { url } = JSON.parse(run.output().stdout.split('\n')[0]!) as { url: string };
+    const registered = await fetch(`${url}/_sim/wabas`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ appSecret: 's', accessToken: 'T' }),
+    });
+    expect(registered.status).toBe(200);
+    const refused = await fetch(`${url}/v23.0/123/messages`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer T' },
+      body: '{}',
+    });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { code: number } }).error.code).toBe(100);
+    const bad = await fetch(`${url}/_sim/numbers`, {
+      method: 'POST',
+      body: JSON.stringify({ wabaId: 'x', displayPhoneNumber: 'abc' }),
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toContain('displayPhoneNumber');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  });
+
+  it('refuses a bad simulator port with a message naming the flag', async () => {
+    const run = runParlo(['simulator', '--port', 'eighty'], {});
+    expect(await run.exited).toBe(2);
+    expect(run.output().stderr).toContain('--port must be an integer');
+  });
 });

@@ -98,7 +98,7 @@ afterAll(async () => {
 });
 
 async function openWindow(from: string): Promise<string> {
-  const { wamid } = sim.simulator.injectInbound(NUMBER, { type: 'text', from, text: { body: 'hello' } } as never);
+  const { wamid } = sim.simulator.injectInbound(NUMBER, { type: 'text', from, body: 'hello' });
   await sink.waitFor((e) => e.type === 'messageReceived' && e.providerMessageId === wamid, 'inbound message');
   return wamid;
 }
