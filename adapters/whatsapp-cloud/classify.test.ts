@@ -1,3 +1,4 @@
+import { META_EXAMPLES_DIR } from './__fixtures__/meta-examples-dir.ts';
 import { readFileSync, readdirSync } from 'node:fs';
 import { errors as undiciErrors } from 'undici';
 import { describe, expect, it } from 'vitest';
@@ -10,7 +11,7 @@ import {
 } from './classify.ts';
 
 /** Meta's Graph error examples (shared/meta-cloud-api/README.md); the HTTP status is in each file name. */
-const ERRORS_DIR = new URL('../../../shared/meta-cloud-api/examples/errors/', import.meta.url);
+const ERRORS_DIR = new URL('errors/', META_EXAMPLES_DIR);
 
 /** The examples that must classify as `retry`: transient codes (2, 4, 17, 613, 80007) and `is_transient`. */
 const RETRY_EXAMPLES = new Set([

@@ -1,3 +1,4 @@
+import { META_EXAMPLES_DIR } from './__fixtures__/meta-examples-dir.ts';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { OutboundContent, OutboundContentType, OutboundMessage } from '../../core/ports/channel.port.ts';
@@ -5,7 +6,7 @@ import { WHATSAPP_CLOUD_CONTENT_TYPES } from './config.ts';
 import { buildReadReceiptBody, buildSendBody, messagesPath } from './request-builders.ts';
 
 /** Meta's send request examples (shared/meta-cloud-api/README.md). */
-const REQUESTS_DIR = new URL('../../../shared/meta-cloud-api/examples/messages-send/requests/', import.meta.url);
+const REQUESTS_DIR = new URL('messages-send/requests/', META_EXAMPLES_DIR);
 const READ_RECEIPT_EXAMPLE = 'send-typing-indicator-and-read-receipt.json';
 
 function load(name: string): Record<string, unknown> {

@@ -1,3 +1,4 @@
+import { META_EXAMPLES_DIR } from '../__fixtures__/meta-examples-dir.ts';
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { InboundEvent } from '../../../core/ports/channel-events.ts';
@@ -10,7 +11,7 @@ import {
 } from './parse.ts';
 
 /** Meta's webhook examples, extracted from its OpenAPI file (shared/meta-cloud-api/README.md). */
-const EXAMPLES_DIR = new URL('../../../../shared/meta-cloud-api/examples/webhooks/', import.meta.url);
+const EXAMPLES_DIR = new URL('webhooks/', META_EXAMPLES_DIR);
 
 function example(name: string): Buffer {
   return readFileSync(new URL(name, EXAMPLES_DIR));

@@ -1,3 +1,4 @@
+import { META_EXAMPLES_DIR } from '../../__fixtures__/meta-examples-dir.ts';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
@@ -34,7 +35,7 @@ interface Fixture {
 }
 
 function loadFixture(name: string): Fixture {
-  const url = new URL(`./__fixtures__/meta-webhooks/${name}.json`, import.meta.url);
+  const url = new URL(`webhooks/${name}.json`, META_EXAMPLES_DIR);
   return JSON.parse(readFileSync(url, 'utf8')) as Fixture;
 }
 

@@ -1,12 +1,12 @@
 /**
- * Where Meta's own examples live for these tests: `<repo root>/../shared/meta-cloud-api/` (the repo and `shared/`
- * are siblings locally and in CI). Reading fixture files is the only I/O the unit tier allows.
+ * Where Meta's own examples live for these tests: `adapters/whatsapp-cloud/__fixtures__/meta-cloud-api/`, copied
+ * from shared/meta-cloud-api so the repository tests itself. Reading fixture files is the only I/O the unit tier allows.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-/** `adapters/whatsapp-cloud/simulator/send/__fixtures__/` → the repo root is five levels up; `shared/` sits beside it. */
-export const META_CLOUD_API_DIR = new URL('../../../../../../shared/meta-cloud-api/', import.meta.url);
+/** From `simulator/send/__fixtures__/` up to `adapters/whatsapp-cloud/__fixtures__/`. */
+export const META_CLOUD_API_DIR = new URL('../../../__fixtures__/meta-cloud-api/', import.meta.url);
 
 export interface Fixture {
   file: string;
