@@ -77,6 +77,23 @@ const ControlSchemas = {
     status: z.enum(['APPROVED', 'PENDING', 'REJECTED', 'PAUSED', 'DISABLED']),
     reason: z.string().optional(),
   }),
+  accountUpdate: z.object({
+    wabaId: z.string().min(1),
+    event: z.string().regex(/^[A-Z_]+$/),
+    details: z.record(z.string(), z.unknown()).optional(),
+  }),
+  webhooks: z
+    .object({
+      maxBatch: z.number().int().min(1).max(1000),
+      batchDelayMs: z.number().min(0),
+      retryInitialMs: z.number().min(1),
+      retryMaxMs: z.number().min(1),
+      retryForMs: z.number().min(0),
+      duplicateProbability: z.number().min(0).max(1),
+      reorderProbability: z.number().min(0).max(1),
+      reorderDelayMs: z.number().min(0),
+    })
+    .partial(),
   faults: z
     .object({
       latencyMs: z.object({ min: z.number().min(0), max: z.number().min(0) }).nullable(),
@@ -327,6 +344,16 @@ export async function startSimulatorServer(options: SimulatorServerOptions = {})
       if (!simulator.templates.setStatus(input.templateId, input.status, input.reason))
         throw new SimInputError(`unknown templateId ${input.templateId}`);
     }),
+  );
+  app.post(
+    '/_sim/account-update',
+    control(ControlSchemas.accountUpdate, (input) =>
+      simulator.emitAccountUpdate(input.wabaId, input.event, input.details ?? {}),
+    ),
+  );
+  app.post(
+    '/_sim/webhooks',
+    control(ControlSchemas.webhooks, (input) => webhooks.configure(stripUndefined(input))),
   );
   app.post(
     '/_sim/faults',

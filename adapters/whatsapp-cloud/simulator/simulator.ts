@@ -7,6 +7,7 @@ import { DAY_MS, RollingUniqueUsers, SlidingCounter, TokenBucket } from './limit
 import {
   buildInboundMessageValue,
   buildStatusValue,
+  buildAccountUpdateValue,
   buildPhoneNumberQualityValue,
   buildUserPreferencesValue,
   newWamid,
@@ -280,6 +281,12 @@ export class CloudApiSimulator {
         currentLimit: tierName(this.requireWaba(number.wabaId).messagingLimit),
       }),
     );
+  }
+
+  /** An `account_update` webhook (e.g. ACCOUNT_VIOLATION, ACCOUNT_RESTRICTION, DISABLED_UPDATE) for the WABA. */
+  emitAccountUpdate(wabaId: string, event: string, details: Readonly<Record<string, unknown>> = {}): void {
+    this.requireWaba(wabaId);
+    this.emit(wabaId, 'account_update', buildAccountUpdateValue(event, details));
   }
 
   stats(): { sent: number; reportsByNumber: Record<string, number>; webhooks: ReturnType<WebhookDispatcher['stats']> } {

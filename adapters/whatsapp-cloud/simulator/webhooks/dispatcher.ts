@@ -126,7 +126,7 @@ export class WebhookDispatcher {
   private readonly post: WebhookPoster;
   private readonly random: () => number;
   private readonly logger: Pick<Logger, 'debug' | 'warn'> | undefined;
-  private readonly options: WebhookDispatcherOptions;
+  private options: WebhookDispatcherOptions;
   private readonly lanes = new Map<string, Lane>();
   private readonly timers = new Set<() => void>();
   private idleWaiters: (() => void)[] = [];
@@ -152,6 +152,12 @@ export class WebhookDispatcher {
     this.random = deps.random ?? Math.random;
     this.logger = deps.logger;
     this.options = { ...DEFAULT_WEBHOOK_DISPATCHER_OPTIONS, ...deps.options };
+  }
+
+  /** Changes delivery behaviour from now on (the control API's duplicate/reorder/retry knobs). */
+  configure(options: Partial<WebhookDispatcherOptions>): WebhookDispatcherOptions {
+    this.options = { ...this.options, ...options };
+    return this.options;
     const o = this.options;
     if (!(o.maxBatch >= 1 && o.maxBatch <= META_MAX_BATCH)) {
       throw new RangeError(`maxBatch must be 1..${META_MAX_BATCH}, got ${o.maxBatch}`);
