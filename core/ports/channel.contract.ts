@@ -105,7 +105,10 @@ const CONTENT_SAMPLES: readonly ContentSample[] = [
   {
     label: 'text with a link preview',
     type: 'text',
-    content: () => ({ type: 'text', text: { body: 'Your order shipped: https://example.com/track/42', preview_url: true } }),
+    content: () => ({
+      type: 'text',
+      text: { body: 'Your order shipped: https://example.com/track/42', preview_url: true },
+    }),
   },
   {
     label: 'image by link',
@@ -237,7 +240,10 @@ function expectAccepted(outcome: SendOutcome, recipientId: string, what: string)
   expect(typeof accepted.providerMessageId, what).toBe('string');
   expect(accepted.providerMessageId.length, `${what}: providerMessageId`).toBeGreaterThan(0);
   expect(accepted.recipientId, `${what}: recipientId`).toBe(recipientId);
-  expect(Object.keys(accepted).filter((key) => !ACCEPTED_KEYS.includes(key)), what).toEqual([]);
+  expect(
+    Object.keys(accepted).filter((key) => !ACCEPTED_KEYS.includes(key)),
+    what,
+  ).toEqual([]);
   if (accepted.providerStatus !== undefined) expect(PROVIDER_STATUSES, what).toContain(accepted.providerStatus);
 }
 

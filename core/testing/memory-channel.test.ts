@@ -130,7 +130,11 @@ describe('memory channel: refusal codes are Meta’s', () => {
       await sms.channel.send({ ...base, to: '+1 650-555-1234', content: { type: 'text', text: { body: 'x' } } }),
     ).toMatchObject({ outcome: 'rejected', code: 131009 });
     expect(
-      await sms.channel.send({ ...base, to: CUSTOMER, content: { type: 'image', image: { link: 'https://x.test/a' } } }),
+      await sms.channel.send({
+        ...base,
+        to: CUSTOMER,
+        content: { type: 'image', image: { link: 'https://x.test/a' } },
+      }),
     ).toMatchObject({ outcome: 'rejected', code: 131051 });
   });
 

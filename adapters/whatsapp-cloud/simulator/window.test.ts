@@ -218,7 +218,12 @@ describe('simulator: the 24 h customer-service window', () => {
     t.inbound(CUSTOMER);
     const inside = t.sendTemplate(CUSTOMER, UTILITY_TEMPLATE);
     await t.clock.advance(SETTLE_MS);
-    expectDelivered(t.statusesOf(outside), { billable: true, pricing_model: 'PMP', type: 'regular', category: 'utility' });
+    expectDelivered(t.statusesOf(outside), {
+      billable: true,
+      pricing_model: 'PMP',
+      type: 'regular',
+      category: 'utility',
+    });
     expectDelivered(t.statusesOf(inside), {
       billable: false,
       pricing_model: 'PMP',
