@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { loadUws, type HttpRequest, type HttpResponse, type us_listen_socket } from '../../../core/net/uws.ts';
 import { SystemClock, type Clock } from '../../../core/time/clock.ts';
-import { graphError } from './send/graph-error.ts';
+import { graphError, objectDoesNotExistError } from './send/graph-error.ts';
 import {
   CloudApiSimulator,
   SimInputError,
@@ -127,9 +127,10 @@ const ControlSchemas = {
 export async function startSimulatorServer(options: SimulatorServerOptions = {}): Promise<SimulatorServer> {
   const uws = loadUws();
   const clock = options.clock ?? new SystemClock();
+  const poster = undiciPoster();
   const webhooks = new WebhookDispatcher({
     clock,
-    post: undiciPoster(),
+    post: poster,
     ...(options.random ? { random: options.random } : {}),
     options: options.webhookRetryForMs === undefined ? {} : { retryForMs: options.webhookRetryForMs },
   });
@@ -401,7 +402,9 @@ export async function startSimulatorServer(options: SimulatorServerOptions = {})
     webhooks,
     async close() {
       uws.us_listen_socket_close(listenSocket);
+      simulator.close();
       await webhooks.close();
+      await poster.close();
     },
   };
 }
@@ -516,15 +519,8 @@ function controlError(status: number, message: string): SimResponse {
   };
 }
 
-function notFound(id: string, verb: string) {
-  return graphError(
-    100,
-    `Unsupported ${verb} request. Object with ID '${id}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
-    {
-      subcode: 33,
-      type: 'GraphMethodException',
-    },
-  );
+function notFound(id: string, verb: 'get' | 'post' | 'delete') {
+  return objectDoesNotExistError(id, verb);
 }
 
 function stripUndefined<T extends Record<string, unknown>>(input: T): Partial<T> {

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { pooledRandomBytes } from './random-pool.ts';
 import type { Clock } from '../../../core/time/clock.ts';
-import { graphError, graphErrorBody, asyncErrorObject, type GraphError } from './send/graph-error.ts';
+import {
+  graphError,
+  graphErrorBody,
+  asyncErrorObject,
+  objectDoesNotExistError,
+  type GraphError,
+} from './send/graph-error.ts';
 import { validateSendRequest, type TemplateInfo } from './send/validate-send.ts';
 import { DAY_MS, RollingUniqueUsers, SlidingCounter, TokenBucket } from './limits.ts';
 import {
@@ -150,6 +156,10 @@ export class CloudApiSimulator {
   private readonly reports = new Map<string, number>();
   private readonly marketingPerUser = new SlidingCounter(DAY_MS);
   private requestSeq = 0;
+  /** `${phoneNumberId}:${waId}` → when the 72 h free entry point started (the business's reply to a referral). */
+  private readonly freeEntryStartedAtMs = new Map<string, number>();
+  private readonly pendingWakes = new Set<() => void>();
+  private closed = false;
 
   constructor(options: SimulatorOptions) {
     this.clock = options.clock;
@@ -216,7 +226,10 @@ export class CloudApiSimulator {
     number.bucket.forceTake(this.clock.now());
     if (spec.from !== undefined && spec.type !== 'system') {
       this.lastInboundAtMs.set(`${phoneNumberId}:${spec.from}`, nowMs);
-      if (spec.referral) this.referralAtMs.set(`${phoneNumberId}:${spec.from}`, nowMs);
+      if (spec.referral) {
+        this.referralAtMs.set(`${phoneNumberId}:${spec.from}`, nowMs);
+        this.freeEntryStartedAtMs.delete(`${phoneNumberId}:${spec.from}`);
+      }
     }
     this.inboundWamids.add(wamid);
     const value = buildInboundMessageValue(spec, this.numberRef(number), wamid, nowMs);
@@ -502,9 +515,28 @@ export class CloudApiSimulator {
     return at !== undefined && nowMs - at < DAY_MS;
   }
 
+  /**
+   * Meta: a user who came through a click-to-WhatsApp ad and gets the business's reply within 24 h opens a 72 h
+   * free entry point, starting at that reply (WHATSAPP.md §4.6).
+   */
   private isFreeEntryPoint(phoneNumberId: string, waId: string, nowMs: number): boolean {
-    const at = this.referralAtMs.get(`${phoneNumberId}:${waId}`);
-    return at !== undefined && nowMs - at < FREE_ENTRY_POINT_MS;
+    const key = `${phoneNumberId}:${waId}`;
+    let started = this.freeEntryStartedAtMs.get(key);
+    if (started === undefined) {
+      const referral = this.referralAtMs.get(key);
+      if (referral === undefined || nowMs - referral >= DAY_MS) return false;
+      started = nowMs;
+      this.freeEntryStartedAtMs.set(key, started);
+    }
+    return nowMs - started < FREE_ENTRY_POINT_MS;
+  }
+
+  /** Cancels every pending status and review timer: nothing is emitted after the server closed. */
+  close(): void {
+    this.closed = true;
+    for (const cancel of this.pendingWakes) cancel();
+    this.pendingWakes.clear();
+    this.templates.close();
   }
 
   /** Checks the bearer token against the WABA that owns the object; Meta's 190 / 100-33 errors otherwise. */
@@ -514,20 +546,14 @@ export class CloudApiSimulator {
     verb: 'post' | 'get' | 'delete',
   ): GraphError | undefined {
     const token = /^Bearer\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-    if (!token) return graphError(190, 'Invalid OAuth access token - Cannot parse access token', { httpStatus: 401 });
+    if (!token) return oauthError('Invalid OAuth access token - Cannot parse access token');
     const number = this.numbers.get(objectId);
     const wabaId =
       number?.wabaId ??
       (this.wabas.has(objectId) ? objectId : this.media.ownerWaba(objectId, (n) => this.numbers.get(n)?.wabaId));
     const knownToken = [...this.wabas.values()].some((w) => w.accessToken === token);
-    if (!knownToken) return graphError(190, 'Invalid OAuth access token.', { httpStatus: 401 });
-    if (!wabaId || this.wabas.get(wabaId)?.accessToken !== token) {
-      return graphError(
-        100,
-        `Unsupported ${verb} request. Object with ID '${objectId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
-        { subcode: 33, type: 'GraphMethodException' },
-      );
-    }
+    if (!knownToken) return oauthError('Invalid OAuth access token data.');
+    if (!wabaId || this.wabas.get(wabaId)?.accessToken !== token) return objectDoesNotExistError(objectId, verb);
     return undefined;
   }
 
@@ -560,7 +586,12 @@ export class CloudApiSimulator {
   }
 
   private later(atMs: number, run: () => void): void {
-    this.clock.wakeAt(atMs, run);
+    if (this.closed) return;
+    const cancel = this.clock.wakeAt(atMs, () => {
+      this.pendingWakes.delete(cancel);
+      run();
+    });
+    this.pendingWakes.add(cancel);
   }
 
   private emit(wabaId: string, field: string, value: unknown): void {
@@ -596,6 +627,11 @@ export class SimInputError extends Error {
 }
 
 export type { TemplateInfo };
+
+/** Meta's 190: an OAuthException with no `error_data` (as recorded from the real API). */
+function oauthError(message: string): GraphError {
+  return { httpStatus: 401, code: 190, type: 'OAuthException', message };
+}
 
 function numericId(): string {
   return String(100_000_000_000_000 + Math.floor(Math.random() * 899_999_999_999_999));

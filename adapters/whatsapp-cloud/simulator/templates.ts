@@ -42,6 +42,7 @@ export class SimulatorTemplates {
   private readonly reviewDelayMs: number;
   private readonly onStatusChange: (wabaId: string, change: TemplateStatusChange) => void;
   private seq = 0;
+  private readonly reviews = new Set<() => void>();
 
   constructor(deps: {
     clock: Clock;
@@ -105,13 +106,21 @@ export class SimulatorTemplates {
       rejectedReason: 'NONE',
     };
     this.byId.set(id, template);
-    this.clock.wakeAt(this.clock.now() + this.reviewDelayMs, () => {
+    const cancelReview = this.clock.wakeAt(this.clock.now() + this.reviewDelayMs, () => {
+      this.reviews.delete(cancelReview);
       const current = this.byId.get(id);
       if (!current || current.status !== 'PENDING') return;
       if (name.startsWith(REJECT_ON_REVIEW_PREFIX)) this.setStatus(id, 'REJECTED', 'INVALID_FORMAT');
       else this.setStatus(id, 'APPROVED', 'NONE');
     });
+    this.reviews.add(cancelReview);
     return { ok: true, body: { id, status: 'PENDING', category: template.category } };
+  }
+
+  /** Cancels pending reviews (the simulator is shutting down). */
+  close(): void {
+    for (const cancel of this.reviews) cancel();
+    this.reviews.clear();
   }
 
   /** `GET /{waba-id}/message_templates` with optional `name` and `status` filters. */

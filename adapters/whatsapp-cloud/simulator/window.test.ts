@@ -243,7 +243,8 @@ describe('simulator: the 72 h free entry point after a click-to-WhatsApp referra
     // The free entry point makes messages free; it does not reopen the window for free-form.
     const freeFormAfterWindow = t.sendText(CUSTOMER);
     const templateDay2 = t.sendTemplate(CUSTOMER);
-    await t.clock.advanceTo(T0 + 3 * DAY_MS - 1);
+    // The 72 h run from the business's first reply (T0 + 1 h), not from the referral.
+    await t.clock.advanceTo(T0 + HOUR_MS + 3 * DAY_MS - 1);
     const lastFree = t.sendTemplate(CUSTOMER);
     await t.clock.advance(1);
     const firstPaid = t.sendTemplate(CUSTOMER);
@@ -256,6 +257,17 @@ describe('simulator: the 72 h free entry point after a click-to-WhatsApp referra
     expectDelivered(t.statusesOf(lastFree), FREE_ENTRY_POINT);
     expectDelivered(t.statusesOf(firstPaid), BILLABLE_MARKETING);
     expect(t.statusesOf(firstPaid)[0]?.conversation).toBeUndefined();
+  });
+});
+
+describe('simulator: a free entry point needs a reply within 24 h of the referral', () => {
+  it('prices a first reply 24 h after the referral as regular', async () => {
+    const t = setup();
+    t.inbound(CUSTOMER, CTWA_REFERRAL);
+    await t.clock.advanceTo(T0 + DAY_MS);
+    const late = t.sendTemplate(CUSTOMER);
+    await t.clock.advance(SETTLE_MS);
+    expectDelivered(t.statusesOf(late), BILLABLE_MARKETING);
   });
 });
 

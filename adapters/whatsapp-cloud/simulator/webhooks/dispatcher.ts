@@ -121,6 +121,14 @@ interface Send {
  * Meta's webhook delivery for the simulator. `enqueue` never blocks and never throws for delivery problems;
  * outcomes show in `stats()`. Not durable: a process restart loses what is queued (Meta's queue is not ours).
  */
+function checkedOptions(o: WebhookDispatcherOptions): WebhookDispatcherOptions {
+  if (!(o.maxBatch >= 1 && o.maxBatch <= META_MAX_BATCH)) {
+    throw new RangeError(`maxBatch must be 1..${META_MAX_BATCH}, got ${o.maxBatch}`);
+  }
+  if (!(o.concurrency >= 1)) throw new RangeError(`concurrency must be ≥ 1, got ${o.concurrency}`);
+  return o;
+}
+
 export class WebhookDispatcher {
   private readonly clock: Clock;
   private readonly post: WebhookPoster;
@@ -151,18 +159,13 @@ export class WebhookDispatcher {
     this.post = deps.post;
     this.random = deps.random ?? Math.random;
     this.logger = deps.logger;
-    this.options = { ...DEFAULT_WEBHOOK_DISPATCHER_OPTIONS, ...deps.options };
+    this.options = checkedOptions({ ...DEFAULT_WEBHOOK_DISPATCHER_OPTIONS, ...deps.options });
   }
 
   /** Changes delivery behaviour from now on (the control API's duplicate/reorder/retry knobs). */
   configure(options: Partial<WebhookDispatcherOptions>): WebhookDispatcherOptions {
-    this.options = { ...this.options, ...options };
+    this.options = checkedOptions({ ...this.options, ...options });
     return this.options;
-    const o = this.options;
-    if (!(o.maxBatch >= 1 && o.maxBatch <= META_MAX_BATCH)) {
-      throw new RangeError(`maxBatch must be 1..${META_MAX_BATCH}, got ${o.maxBatch}`);
-    }
-    if (!(o.concurrency >= 1)) throw new RangeError(`concurrency must be ≥ 1, got ${o.concurrency}`);
   }
 
   /** Queues one change for `target`; it leaves in a batch after `batchDelayMs` (or at once when the batch is full). */
