@@ -257,7 +257,13 @@ function expectRejected(outcome: SendOutcome | ReadReceiptOutcome, what: string)
  * Registers the ChannelPort contract for one implementation. `makeSubject` is called before every test (a fresh
  * peer each time, so tests never see each other's sends); `cleanup` after it.
  */
-export function describeChannelContract(name: string, makeSubject: () => Promise<ChannelContractSubject>): void {
+export function describeChannelContract(
+  name: string,
+  makeSubject: () => Promise<ChannelContractSubject>,
+  declared: { readonly templates: boolean } = { templates: true },
+): void {
+  /** Template behaviours are registered only for channels that declare templates (checked against capabilities). */
+  const templateTest = declared.templates ? it : (): void => undefined;
   describe(`ChannelPort contract: ${name}`, () => {
     let subject: ChannelContractSubject | undefined;
     let keySeq = 0;
@@ -293,6 +299,7 @@ export function describeChannelContract(name: string, makeSubject: () => Promise
     describe('capabilities', () => {
       it('are consistent data: a 24 h window (72 h free entry point) or none, and a non-empty content list', () => {
         const { name: channelName, capabilities } = s().channel;
+        expect(capabilities.supportedContent.includes('template')).toBe(declared.templates);
         expect(typeof channelName).toBe('string');
         expect(channelName.length).toBeGreaterThan(0);
         expect([SERVICE_WINDOW_MS, null]).toContain(capabilities.serviceWindowMs);
@@ -358,16 +365,18 @@ export function describeChannelContract(name: string, makeSubject: () => Promise
         },
       );
 
-      it('accepts an approved template to a customer who never wrote (templates open conversations)', async (ctx) => {
-        if (!supports('template')) ctx.skip();
-        const to = newRecipient();
-        await s().harness.approveTemplate('contract_reminder', TEMPLATE_LANGUAGE, 1);
-        expectAccepted(
-          await s().channel.send(message(`+${to}`, templateContent('contract_reminder', 1))),
-          to,
-          'template outside any window',
-        );
-      });
+      templateTest(
+        'accepts an approved template to a customer who never wrote (templates open conversations)',
+        async () => {
+          const to = newRecipient();
+          await s().harness.approveTemplate('contract_reminder', TEMPLATE_LANGUAGE, 1);
+          expectAccepted(
+            await s().channel.send(message(`+${to}`, templateContent('contract_reminder', 1))),
+            to,
+            'template outside any window',
+          );
+        },
+      );
 
       it('never refuses free-form outside the window as a bad request: accepted (fails later) or windowClosed', async () => {
         const to = newRecipient();
@@ -416,8 +425,7 @@ export function describeChannelContract(name: string, makeSubject: () => Promise
         );
       });
 
-      it('rejects a template in a language it does not exist in', async (ctx) => {
-        if (!supports('template')) ctx.skip();
+      templateTest('rejects a template in a language it does not exist in', async () => {
         const to = newRecipient();
         await s().harness.approveTemplate('contract_greeting', TEMPLATE_LANGUAGE, 0);
         expectRejected(
@@ -426,8 +434,7 @@ export function describeChannelContract(name: string, makeSubject: () => Promise
         );
       });
 
-      it('rejects a template sent with too few or too many body parameters', async (ctx) => {
-        if (!supports('template')) ctx.skip();
+      templateTest('rejects a template sent with too few or too many body parameters', async () => {
         const to = newRecipient();
         await s().harness.approveTemplate('contract_order_update', TEMPLATE_LANGUAGE, 2);
         for (const count of [0, 1, 3]) {
