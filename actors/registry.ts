@@ -1,8 +1,11 @@
 import type { AnyActorDefinition } from '../core/index.ts';
+import { loginActor } from './identity/login.actor.ts';
+import { sessionActor } from './identity/session.actor.ts';
 import { inboundFeedActor } from './inbound-feed/inbound-feed.actor.ts';
+import { orgActor } from './org/org.actor.ts';
 
 /**
  * Every actor kind the platform runs, wired by the composition root. Domain actors (number, conversation,
  * operator, campaign, …) register here as their issues land.
  */
-export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [inboundFeedActor];
+export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [inboundFeedActor, orgActor, loginActor, sessionActor];

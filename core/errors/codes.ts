@@ -86,6 +86,116 @@ export const ERROR_CODES = {
     httpStatus: 503,
     summary: 'The webhook events could not be recorded durably; the sender should retry (Meta does).',
   },
+  PARLO_VALIDATION_FAILED: {
+    httpStatus: 400,
+    summary:
+      'A path parameter, query parameter or body field broke its schema; the message names the first field and rule, details lists every one.',
+  },
+  PARLO_MALFORMED_JSON: {
+    httpStatus: 400,
+    summary: 'The request body is empty or not valid JSON although its content type is application/json.',
+  },
+  PARLO_BAD_REQUEST: {
+    httpStatus: 400,
+    summary:
+      'The HTTP request itself is malformed (a bad URL encoding, a body shorter or longer than its Content-Length).',
+  },
+  PARLO_INVALID_CURSOR: {
+    httpStatus: 400,
+    summary: 'The pagination cursor was not issued by this endpoint or was altered; start again without a cursor.',
+  },
+  PARLO_ROUTE_NOT_FOUND: {
+    httpStatus: 404,
+    summary: 'No API route matches the request path.',
+  },
+  PARLO_METHOD_NOT_ALLOWED: {
+    httpStatus: 405,
+    summary: 'The path exists but not for this HTTP method; the Allow header lists the methods it accepts.',
+  },
+  PARLO_BODY_TOO_LARGE: {
+    httpStatus: 413,
+    summary: 'The request body exceeds the size limit of the route; details gives the limit in bytes.',
+  },
+  PARLO_UNSUPPORTED_MEDIA_TYPE: {
+    httpStatus: 415,
+    summary: 'The request body has a content type the route does not accept; the API accepts application/json.',
+  },
+  PARLO_INTERNAL_ERROR: {
+    httpStatus: 500,
+    summary: 'An unexpected server error (a bug); it was logged with the request id, which the error details carry.',
+  },
+  PARLO_ORG_NOT_FOUND: {
+    httpStatus: 404,
+    summary: 'The organisation does not exist.',
+  },
+  PARLO_ORG_EXISTS: {
+    httpStatus: 409,
+    summary: 'An organisation with this id already exists with another name or owner.',
+  },
+  PARLO_ACCESS_FORBIDDEN: {
+    httpStatus: 403,
+    summary: 'The caller is not an active member, lacks the permission, or the role involved is beyond their reach.',
+  },
+  PARLO_MEMBER_EXISTS: {
+    httpStatus: 409,
+    summary: 'The email or user is already an active member.',
+  },
+  PARLO_USER_NOT_FOUND: {
+    httpStatus: 404,
+    summary: 'No active member or login with this id.',
+  },
+  PARLO_LAST_OWNER: {
+    httpStatus: 409,
+    summary: 'The change would leave the organisation without an owner.',
+  },
+  PARLO_INVITE_INVALID: {
+    httpStatus: 404,
+    summary: 'The invite does not exist, was used, or the token does not match.',
+  },
+  PARLO_INVITE_EXPIRED: {
+    httpStatus: 410,
+    summary: 'The invite has expired; ask for a new one.',
+  },
+  PARLO_ID_CONFLICT: {
+    httpStatus: 409,
+    summary: 'An id given for a new invite, API key or session is already in use.',
+  },
+  PARLO_API_KEY_INVALID: {
+    httpStatus: 401,
+    summary: 'The API key is unknown or its secret does not match.',
+  },
+  PARLO_API_KEY_REVOKED: {
+    httpStatus: 401,
+    summary: 'The API key was revoked.',
+  },
+  PARLO_EMAIL_TAKEN: {
+    httpStatus: 409,
+    summary: 'A login with this email already exists.',
+  },
+  PARLO_LOGIN_FAILED: {
+    httpStatus: 401,
+    summary: 'The email or password is wrong (the two cases look the same).',
+  },
+  PARLO_LOGIN_LOCKED: {
+    httpStatus: 429,
+    summary: 'Too many failed sign-ins; try again later.',
+  },
+  PARLO_SESSION_INVALID: {
+    httpStatus: 401,
+    summary: 'The session does not exist or the token does not match.',
+  },
+  PARLO_SESSION_EXPIRED: {
+    httpStatus: 401,
+    summary: 'The access token (refresh it) or the whole session (sign in again) has expired.',
+  },
+  PARLO_SESSION_REVOKED: {
+    httpStatus: 401,
+    summary: 'The session was signed out or revoked.',
+  },
+  PARLO_PASSWORD_WEAK: {
+    httpStatus: 400,
+    summary: 'The new password fails the password policy; the message says why.',
+  },
 } as const satisfies Record<string, { httpStatus: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

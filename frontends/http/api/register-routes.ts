@@ -1,0 +1,150 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
+import { z } from 'zod';
+import type { ApiHandlerResult, ApiRoute, AuthMode } from './define-route.ts';
+import { apiErrorHandler, apiNotFoundHandler } from './errors.ts';
+import { DEFAULT_API_PREFIX, openApiDocument, type OpenApiDocument, type OpenApiOptions } from './openapi.ts';
+import { parseInput, validationFailed, type ValidationDetail } from './validation.ts';
+
+/**
+ * Mounts route definitions on fastify under `/v1` and serves their OpenAPI document at `/openapi.json`.
+ *
+ * Validation is ours, not fastify's: no route gets a fastify `schema`, so ajv never runs and every input goes
+ * through its zod schema here, where failures become `PARLO_VALIDATION_FAILED` with the field and rule
+ * (`validation.ts`). Params, query and body are parsed together so that one 400 lists all of their problems.
+ */
+
+/** What a non-public route demands of the caller, as passed to `authenticate`. */
+export interface AuthRequirement {
+  readonly auth: Exclude<AuthMode, 'public'>;
+  readonly scopes: readonly string[];
+}
+
+/**
+ * Checks the caller's credential for a non-public route before its body is read. It throws a ParloError (401 / 403
+ * codes of the auth plugin) to refuse, and may decorate the request with the principal for handlers to read.
+ */
+export type Authenticate = (request: FastifyRequest, requirement: AuthRequirement) => void | Promise<void>;
+
+export interface ApiRoutesOptions extends OpenApiOptions {
+  /** Required as soon as one route is not public: a guarded route without a guard must not start. */
+  readonly authenticate?: Authenticate;
+  /** Default body limit for routes that do not set `bodyLimitBytes`. */
+  readonly bodyLimitBytes?: number;
+  /** Where the OpenAPI document is served; `false` to not serve it. Default `/openapi.json`. */
+  readonly openApiPath?: string | false;
+}
+
+/** fastify's own default, stated so that the 413 message and the docs can quote it. */
+export const DEFAULT_BODY_LIMIT_BYTES = 1024 * 1024;
+export const DEFAULT_OPENAPI_PATH = '/openapi.json';
+
+/** A route without a query schema accepts no query parameters. */
+const NO_QUERY = z.strictObject({});
+
+/**
+ * Registers `routes` (an encapsulated plugin under `options.prefix`, default `/v1`) and the OpenAPI document.
+ * Everything that can be checked without a request is checked now and throws: duplicate operationIds or paths,
+ * guarded routes without `authenticate`, schemas JSON Schema cannot express, response schemas that do not whitelist.
+ * Returns the document (the same object `/openapi.json` serves).
+ */
+export function registerApiRoutes(
+  app: FastifyInstance,
+  routes: readonly ApiRoute[],
+  options: ApiRoutesOptions,
+): OpenApiDocument {
+  assertUnique(routes);
+  const guarded = routes.filter((route) => route.auth !== 'public');
+  const { authenticate } = options;
+  if (guarded.length > 0 && !authenticate) {
+    throw new TypeError(
+      `routes ${guarded.map((route) => route.operationId).join(', ')} need a credential, but no authenticate hook was given`,
+    );
+  }
+  const document = openApiDocument(routes, options);
+  const prefix = options.prefix ?? DEFAULT_API_PREFIX;
+  const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
+
+  void app.register(
+    async (api) => {
+      // The API speaks JSON only: a text/plain body is a 415, not a string handed to a schema expecting an object.
+      api.removeContentTypeParser('text/plain');
+      // Also set here (not only on the root by useApiErrorMapper) so that the API keeps its error body wherever it
+      // is mounted.
+      api.setErrorHandler(apiErrorHandler);
+      if (prefix !== '') api.setNotFoundHandler(apiNotFoundHandler);
+      for (const route of routes) api.route(fastifyRoute(route, bodyLimit, authenticate));
+    },
+    { prefix },
+  );
+
+  const openApiPath = options.openApiPath ?? DEFAULT_OPENAPI_PATH;
+  if (openApiPath !== false) {
+    const json = JSON.stringify(document);
+    app.get(openApiPath, (_request, reply) =>
+      reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(json),
+    );
+  }
+  return document;
+}
+
+function fastifyRoute(route: ApiRoute, defaultBodyLimit: number, authenticate: Authenticate | undefined): RouteOptions {
+  const query = route.query ?? NO_QUERY;
+  const requirement: AuthRequirement | undefined =
+    route.auth === 'public' ? undefined : { auth: route.auth, scopes: route.scopes ?? [] };
+  return {
+    method: route.method,
+    url: route.url,
+    bodyLimit: route.bodyLimitBytes ?? defaultBodyLimit,
+    config: { operationId: route.operationId },
+    // onRequest runs before the body is read: an anonymous caller cannot make us parse megabytes.
+    ...(requirement && authenticate ? { onRequest: async (request) => authenticate(request, requirement) } : {}),
+    handler: async (request, reply) => {
+      const problems: ValidationDetail[] = [];
+      const params = route.params ? parseInput('params', route.params, request.params, problems) : {};
+      const parsedQuery = parseInput('query', query, request.query, problems);
+      const body = route.body ? parseInput('body', route.body, request.body, problems) : undefined;
+      if (problems.length > 0) throw validationFailed(problems);
+      const result = await route.handler({
+        params: params as Record<string, unknown>,
+        query: parsedQuery as Record<string, unknown>,
+        body,
+        request,
+        reply,
+      });
+      return send(route, result, reply);
+    },
+  };
+}
+
+/**
+ * Sends a handler's result through its response schema. A status the route does not declare, or a body that breaks
+ * the schema, is a bug in the handler: it throws, the mapper logs it and answers 500 without the details.
+ */
+function send(route: ApiRoute, result: ApiHandlerResult, reply: FastifyReply): FastifyReply {
+  const schema = route.responses[result.status];
+  if (schema === undefined) {
+    throw new Error(`${route.operationId} returned status ${result.status}, which its definition does not declare`);
+  }
+  if (schema === null) return reply.code(result.status).send();
+  const parsed = schema.safeParse(result.body);
+  if (!parsed.success) {
+    throw new Error(
+      `${route.operationId} returned a ${result.status} body that breaks its response schema:\n${z.prettifyError(parsed.error)}`,
+    );
+  }
+  // Serialised here so that a string body is still JSON (fastify would send a bare string as text/plain).
+  return reply.code(result.status).type('application/json; charset=utf-8').send(JSON.stringify(parsed.data));
+}
+
+function assertUnique(routes: readonly ApiRoute[]): void {
+  const ids = new Set<string>();
+  const endpoints = new Set<string>();
+  for (const route of routes) {
+    if (ids.has(route.operationId)) throw new TypeError(`operationId ${route.operationId} is used twice`);
+    ids.add(route.operationId);
+    // `:a` and `:b` at the same place are the same path to the router.
+    const endpoint = `${route.method} ${route.url.replace(/:[A-Za-z0-9_]+/g, ':')}`;
+    if (endpoints.has(endpoint)) throw new TypeError(`${route.method} ${route.url} is defined twice`);
+    endpoints.add(endpoint);
+  }
+}
