@@ -1,3 +1,4 @@
+import { META_EXAMPLES_DIR } from '../__fixtures__/meta-examples-dir.ts';
 /**
  * Fidelity: what the simulator answers on `POST /{version}/{phone-number-id}/messages` has the key structure of
  * Meta's own examples (`shared/meta-cloud-api/examples/`, extracted from Meta's OpenAPI file). Key sets and value
@@ -19,10 +20,9 @@ import { CloudApiSimulator, type SimResponse } from './simulator.ts';
 import { WebhookDispatcher } from './webhooks/dispatcher.ts';
 
 /**
- * `<repo root>/../shared/meta-cloud-api/examples/`: this file is in `<repo root>/adapters/whatsapp-cloud/simulator/`,
- * so four `..` reach the directory that holds both the repo and `shared/` (locally and in CI).
+ * Meta's examples: the copy in `adapters/whatsapp-cloud/__fixtures__/meta-cloud-api/examples/`.
  */
-const EXAMPLES_DIR = new URL('../../../../shared/meta-cloud-api/examples/', import.meta.url);
+const EXAMPLES_DIR = META_EXAMPLES_DIR;
 
 function readExample(sub: string, file: string): unknown {
   return JSON.parse(readFileSync(fileURLToPath(new URL(`${sub}/${file}`, EXAMPLES_DIR)), 'utf8')) as unknown;
