@@ -196,6 +196,10 @@ export const ERROR_CODES = {
     httpStatus: 400,
     summary: 'The new password fails the password policy; the message says why.',
   },
+  PARLO_API_KEY_NOT_FOUND: {
+    httpStatus: 404,
+    summary: 'No API key with this id in the caller’s organisation.',
+  },
 } as const satisfies Record<string, { httpStatus: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

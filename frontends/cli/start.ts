@@ -20,6 +20,9 @@ import {
 import type { ParloConfig } from '../../config/index.ts';
 import { ACTOR_DEFINITIONS } from '../../actors/registry.ts';
 import { buildHttpApp } from '../http/app.ts';
+import { createAuthenticate } from '../http/auth/authenticate.ts';
+import { apiKeyRoutes } from '../http/routes/api-keys.routes.ts';
+import { identityRoutes } from '../http/routes/identity.routes.ts';
 import { actorInboundSink } from './inbound-sink.ts';
 import { WHATSAPP_WEBHOOK_PATH, startWhatsAppEdge, type WhatsAppEdge } from './whatsapp-edge.ts';
 
@@ -98,10 +101,21 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     maxTurnsPerCommit: config.runtime.maxTurnsPerCommit,
   });
   await system.start();
+  const clock = overrides.clock;
+  const apiRoutes = [
+    // Embedded mode has no mail server: invite tokens go to the console log for the operator to pass on.
+    ...identityRoutes({
+      system,
+      logInviteTokens: config.transport.kind === 'in-process',
+      ...(clock ? { now: () => clock.now() } : {}),
+    }),
+    ...apiKeyRoutes({ system }),
+  ];
   const http = buildHttpApp({
     system,
     metrics,
     logger,
+    api: { routes: apiRoutes, authenticate: createAuthenticate(system) },
     whatsappWebhook: {
       path: WHATSAPP_WEBHOOK_PATH,
       verifyToken: () => whatsapp.verifyToken,
