@@ -1,0 +1,443 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../core/index.ts';
+import { startRuntimeFixture, type RuntimeFixture } from '../../../core/testing/runtime-fixture.ts';
+import { loginActor } from '../../../actors/identity/login.actor.ts';
+import { sessionActor } from '../../../actors/identity/session.actor.ts';
+import { orgActor } from '../../../actors/org/org.actor.ts';
+import { ROLES, can, isPermission, type Permission, type Role } from '../../../actors/org/permissions.ts';
+import type { OpenApiDocument, OpenApiOperation } from '../api/openapi.ts';
+import { buildHttpApp } from '../app.ts';
+import { createAuthenticate } from '../auth/authenticate.ts';
+import { apiKeyRoutes } from './api-keys.routes.ts';
+import { identityRoutes } from './identity.routes.ts';
+
+/**
+ * Tenant isolation and role-based access, generated from the OpenAPI document the app serves: every operation in
+ * it is checked, so a route added later is either covered automatically or fails here until the tables below
+ * (path parameter kinds, per-operation permission and valid request) know about it.
+ *
+ * 1. Every operation with a path parameter, called by org A's owner with org B's ids, answers 404 and leaves B as
+ *    it was.
+ * 2. Every non-public operation, called by each role of org A: the roles `can(role, permission)` allows succeed,
+ *    the others get 403 PARLO_ACCESS_FORBIDDEN.
+ * 3. Every non-public operation without a credential answers 401.
+ *
+ * scrypt costs ~0.3 s per sign-up / accept / password check, so users are created once, in beforeAll.
+ */
+
+let fixture: RuntimeFixture;
+let app: FastifyInstance;
+let doc: OpenApiDocument;
+
+const PASSWORD = 'correct horse battery staple';
+
+interface Tokens {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+}
+
+interface OrgA {
+  readonly orgId: string;
+  /** One signed-in user per role; the owner is the one who signed up. */
+  readonly users: Record<Role, { userId: string; token: string; password: string }>;
+  /** A viewer that role changes target (changed to what it already is, so nothing moves). */
+  readonly target: { userId: string };
+  readonly keyId: string;
+  readonly inviteId: string;
+}
+
+interface OrgB {
+  readonly orgId: string;
+  readonly owner: { userId: string; token: string };
+  readonly member: { userId: string; role: Role };
+  readonly key: { id: string; key: string };
+  readonly inviteId: string;
+}
+
+let a: OrgA;
+let b: OrgB;
+let emailCounter = 0;
+const uniqueEmail = (prefix: string): string => `${prefix}${++emailCounter}@tenancy.test`;
+
+// ---------------------------------------------------------------- helpers
+
+interface Call {
+  readonly token?: string;
+  readonly key?: string;
+  readonly body?: unknown;
+}
+
+async function call(method: string, url: string, options: Call = {}): Promise<LightMyRequestResponse> {
+  const headers: Record<string, string> = {};
+  if (options.token !== undefined) headers.authorization = `Bearer ${options.token}`;
+  if (options.key !== undefined) headers['x-api-key'] = options.key;
+  return app.inject({
+    method: method as 'GET',
+    url,
+    headers,
+    ...(options.body === undefined ? {} : { payload: options.body as object }),
+  });
+}
+
+async function signUp(orgName: string, email: string) {
+  const res = await call('POST', '/v1/signup', { body: { orgName, email, password: PASSWORD } });
+  expect(res.statusCode, res.body).toBe(201);
+  const body = res.json<{ org: { id: string }; user: { id: string }; tokens: Tokens }>();
+  return { orgId: body.org.id, userId: body.user.id, token: body.tokens.accessToken };
+}
+
+async function invite(ownerToken: string, role: Role, email = uniqueEmail(role)) {
+  const res = await call('POST', '/v1/invites', { token: ownerToken, body: { email, role } });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json<{ inviteId: string; token: string }>();
+}
+
+/** Invites and accepts: one scrypt. */
+async function addMember(ownerToken: string, role: Role) {
+  const { inviteId, token } = await invite(ownerToken, role);
+  const res = await call('POST', '/v1/invites/accept', { body: { inviteId, token, password: PASSWORD } });
+  expect(res.statusCode, res.body).toBe(201);
+  const body = res.json<{ user: { id: string; role: Role }; tokens: Tokens }>();
+  expect(body.user.role).toBe(role);
+  return { userId: body.user.id, token: body.tokens.accessToken, password: PASSWORD };
+}
+
+async function createKey(token: string, name = 'k') {
+  const res = await call('POST', '/v1/api-keys', { token, body: { name, scopes: ['read'] } });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json<{ id: string; key: string }>();
+}
+
+function isErrorBody(res: LightMyRequestResponse): boolean {
+  try {
+    const body = res.json<{ error?: { code?: unknown; message?: unknown } }>();
+    return (
+      typeof body.error?.code === 'string' && /^PARLO_/.test(body.error.code) && typeof body.error.message === 'string'
+    );
+  } catch {
+    return false;
+  }
+}
+
+function errorCode(res: LightMyRequestResponse): string | undefined {
+  return isErrorBody(res) ? res.json<{ error: { code: string } }>().error.code : undefined;
+}
+
+interface Operation {
+  readonly method: string;
+  readonly path: string;
+  readonly op: OpenApiOperation;
+}
+
+function operations(): Operation[] {
+  return Object.entries(doc.paths).flatMap(([path, byMethod]) =>
+    Object.entries(byMethod).map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
+  );
+}
+
+const isPublic = (op: OpenApiOperation): boolean => op.security.length === 0;
+const pathParams = (op: OpenApiOperation): string[] => op.parameters.filter((p) => p.in === 'path').map((p) => p.name);
+
+/** The permission scopes the document declares for an operation (the same for every accepted credential). */
+function declaredScopes(op: OpenApiOperation): string[] {
+  return [...new Set(op.security.flatMap((scheme) => Object.values(scheme).flat()))];
+}
+
+function fillPath(path: string, params: Record<string, string>): string {
+  return path.replace(/\{([A-Za-z][A-Za-z0-9_]*)\}/g, (_, name: string) => {
+    const value = params[name];
+    if (value === undefined) throw new Error(`no value for path parameter {${name}} of ${path}`);
+    return encodeURIComponent(value);
+  });
+}
+
+// ---------------------------------------------------------------- tables
+
+/**
+ * Which id of org B each path parameter name stands for. A new path parameter name must be added here (with an
+ * object of that kind created for org B in beforeAll), so that its route is checked for tenant isolation.
+ */
+const B_IDS: Readonly<Record<string, (org: OrgB) => string>> = {
+  userId: (org) => org.member.userId,
+  keyId: (org) => org.key.id,
+  inviteId: (org) => org.inviteId,
+  orgId: (org) => org.orgId,
+};
+
+/** The same kinds of ids in org A: well-formed and existing, for calls whose credential check comes first. */
+const A_IDS: Readonly<Record<string, (org: OrgA) => string>> = {
+  userId: (org) => org.target.userId,
+  keyId: (org) => org.keyId,
+  inviteId: (org) => org.inviteId,
+  orgId: (org) => org.orgId,
+};
+
+interface Case {
+  /**
+   * The permission the operation needs; null when every member may call it. Where the document declares scopes
+   * this must be the same; a permission checked by the actor instead (removeMember) is written here.
+   */
+  readonly permission: Permission | null;
+  /** A valid body (so a 400 never hides a 403). */
+  readonly body?: (role: Role) => unknown;
+  /** Path parameters in org A for the role matrix; default: A_IDS. May create a fresh target. */
+  readonly params?: (role: Role) => Promise<Record<string, string>>;
+  /** Called after a successful matrix call, to record what changed. */
+  readonly after?: (role: Role) => void;
+  /** Ends the caller's session: runs after every other operation of the matrix. */
+  readonly endsSession?: boolean;
+}
+
+/** Members removed in the matrix are fresh ones, one per successful removal. */
+let victim: string | null = null;
+let passwordCounter = 0;
+const nextPassword: Partial<Record<Role, string>> = {};
+
+/**
+ * Every non-public operation, by operationId: its permission and a valid request. A new operation must be added
+ * here; the test fails naming it otherwise.
+ */
+const CASES: Readonly<Record<string, Case>> = {
+  signOut: { permission: null, endsSession: true },
+  getMe: { permission: null },
+  changePassword: {
+    permission: null,
+    body: (role) => {
+      const newPassword = `${PASSWORD} ${++passwordCounter}`;
+      nextPassword[role] = newPassword;
+      return { currentPassword: a.users[role].password, newPassword };
+    },
+    after: (role) => {
+      a.users[role].password = nextPassword[role] ?? a.users[role].password;
+    },
+  },
+  getOrg: { permission: 'org:read' },
+  createInvite: { permission: 'users:invite', body: () => ({ email: uniqueEmail('invitee'), role: 'viewer' }) },
+  updateMember: { permission: 'users:manage-roles', body: () => ({ role: 'viewer' }) },
+  removeMember: {
+    permission: 'users:remove',
+    params: async () => {
+      victim ??= (await addMember(a.users.owner.token, 'viewer')).userId;
+      return { userId: victim };
+    },
+    after: () => {
+      victim = null;
+    },
+  },
+  listAudit: { permission: 'audit:read' },
+  createApiKey: { permission: 'api-keys:manage', body: () => ({ name: 'matrix', scopes: ['read'] }) },
+  listApiKeys: { permission: 'api-keys:manage' },
+  revokeApiKey: {
+    permission: 'api-keys:manage',
+    // Each call revokes a key of its own, so no call depends on an earlier one.
+    params: async () => ({ keyId: (await createKey(a.users.owner.token, 'to revoke')).id }),
+  },
+};
+
+function caseOf(operationId: string): Case {
+  const found = CASES[operationId];
+  if (!found) {
+    throw new Error(
+      `operation ${operationId} is not in CASES of tenancy-rbac.int.test.ts: add its permission and a valid request body`,
+    );
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------- setup
+
+beforeAll(async () => {
+  fixture = await startRuntimeFixture({ definitions: [orgActor, loginActor, sessionActor] });
+  const routes = [
+    ...identityRoutes({ system: fixture.system, now: () => fixture.clock.now() }),
+    ...apiKeyRoutes({ system: fixture.system }),
+  ];
+  app = buildHttpApp({
+    system: fixture.system,
+    metrics: fixture.metrics,
+    logger: silentLogger(),
+    api: { routes, authenticate: createAuthenticate(fixture.system) },
+  });
+  const served = await app.inject({ method: 'GET', url: '/openapi.json' });
+  expect(served.statusCode).toBe(200);
+  doc = served.json<OpenApiDocument>();
+
+  // Org A: one user per role, a role-change target, a key and a pending invite.
+  const ownerA = await signUp('Tenant A', 'owner-a@tenancy.test');
+  const users = { owner: { userId: ownerA.userId, token: ownerA.token, password: PASSWORD } } as OrgA['users'];
+  for (const role of ROLES) if (role !== 'owner') users[role] = await addMember(ownerA.token, role);
+  a = {
+    orgId: ownerA.orgId,
+    users,
+    target: await addMember(ownerA.token, 'viewer'),
+    keyId: (await createKey(ownerA.token, 'a')).id,
+    inviteId: (await invite(ownerA.token, 'viewer')).inviteId,
+  };
+
+  // Org B: owner, an operator, a key and a pending invite.
+  const ownerB = await signUp('Tenant B', 'owner-b@tenancy.test');
+  const memberB = await addMember(ownerB.token, 'operator');
+  b = {
+    orgId: ownerB.orgId,
+    owner: { userId: ownerB.userId, token: ownerB.token },
+    member: { userId: memberB.userId, role: 'operator' },
+    key: await createKey(ownerB.token, 'b'),
+    inviteId: (await invite(ownerB.token, 'viewer', 'invitee-b@tenancy.test')).inviteId,
+  };
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await fixture?.dispose();
+});
+
+// ---------------------------------------------------------------- tests
+
+describe('tenancy and RBAC, generated from the OpenAPI document', () => {
+  it('lists every non-public operation in CASES, with the permission the document declares', () => {
+    const problems: string[] = [];
+    for (const { method, path, op } of operations()) {
+      if (isPublic(op)) continue;
+      const entry = CASES[op.operationId];
+      if (!entry) {
+        problems.push(`${op.operationId} (${method} ${path}) is missing from CASES: add its permission and body`);
+        continue;
+      }
+      if (!op.security.some((scheme) => 'sessionToken' in scheme)) {
+        problems.push(`${op.operationId} takes no session: the role matrix cannot call it; extend this test`);
+      }
+      const declared = declaredScopes(op);
+      for (const scope of declared)
+        if (!isPermission(scope)) problems.push(`${op.operationId}: ${scope} is no permission`);
+      if (declared.length > 1) problems.push(`${op.operationId} declares several scopes; extend this test`);
+      if (declared.length === 1 && entry.permission !== declared[0]) {
+        problems.push(`${op.operationId}: CASES says ${entry.permission}, the route declares ${declared[0]}`);
+      }
+    }
+    const inDoc = new Set(operations().map(({ op }) => op.operationId));
+    for (const id of Object.keys(CASES)) if (!inDoc.has(id)) problems.push(`CASES lists ${id}, which no route has`);
+    expect(problems).toEqual([]);
+    // The document is not empty by accident.
+    expect(operations().filter(({ op }) => !isPublic(op)).length).toBeGreaterThanOrEqual(Object.keys(CASES).length);
+  });
+
+  it("answers 404 to org A's owner for every id of org B in a path, and leaves B unchanged", async () => {
+    const withParams = operations().filter(({ op }) => pathParams(op).length > 0);
+    expect(withParams.length).toBeGreaterThan(0);
+    const problems: string[] = [];
+    for (const { method, path, op } of withParams) {
+      const params: Record<string, string> = {};
+      for (const name of pathParams(op)) {
+        const idOf = B_IDS[name];
+        if (!idOf) {
+          problems.push(
+            `${op.operationId}: path parameter {${name}} is not in B_IDS of tenancy-rbac.int.test.ts; map it to an id of org B`,
+          );
+          continue;
+        }
+        params[name] = idOf(b);
+      }
+      if (Object.keys(params).length !== pathParams(op).length) continue;
+      const entry = CASES[op.operationId];
+      const body = entry?.body?.('owner');
+      const url = fillPath(path, params);
+      const res = await call(method, url, { token: a.users.owner.token, ...(body === undefined ? {} : { body }) });
+      if (res.statusCode !== 404 || !isErrorBody(res)) {
+        problems.push(
+          `${op.operationId} ${method} ${url}: expected 404 with an error body, got ${res.statusCode} ${res.body}`,
+        );
+      }
+    }
+    expect(problems).toEqual([]);
+
+    // B is as it was: its key works, its member keeps its role, its invite is pending, its owner is there.
+    const asKey = await call('GET', '/v1/me', { key: b.key.key });
+    expect(asKey.statusCode, asKey.body).toBe(200);
+    expect(asKey.json()).toMatchObject({ kind: 'apiKey', orgId: b.orgId });
+    const orgB = await call('GET', '/v1/org', { token: b.owner.token });
+    expect(orgB.statusCode, orgB.body).toBe(200);
+    const view = orgB.json<{
+      members: { userId: string; role: string; status: string }[];
+      invites: { inviteId: string }[];
+      apiKeys: { id: string; revokedAt: string | null }[];
+    }>();
+    expect(view.members).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ userId: b.owner.userId, role: 'owner', status: 'active' }),
+        expect.objectContaining({ userId: b.member.userId, role: b.member.role, status: 'active' }),
+      ]),
+    );
+    expect(view.invites.map((i) => i.inviteId)).toContain(b.inviteId);
+    expect(view.apiKeys).toEqual([expect.objectContaining({ id: b.key.id, revokedAt: null })]);
+    // And A sees none of B's people.
+    const orgA = (await call('GET', '/v1/org', { token: a.users.owner.token })).json<{
+      members: { userId: string }[];
+    }>();
+    expect(orgA.members.map((m) => m.userId)).not.toContain(b.member.userId);
+  });
+
+  it('answers 401 to every non-public operation without a credential', async () => {
+    const problems: string[] = [];
+    for (const { method, path, op } of operations().filter(({ op }) => !isPublic(op))) {
+      const params = Object.fromEntries(
+        pathParams(op).map((name) => [name, A_IDS[name]?.(a) ?? 'unknown-path-parameter']),
+      );
+      // A valid body with nothing to change: the body builders' side effects only apply after a 2xx.
+      const body = op.requestBody ? (CASES[op.operationId]?.body?.('viewer') ?? {}) : undefined;
+      const url = fillPath(path, params);
+      const res = await call(method, url, body === undefined ? {} : { body });
+      if (res.statusCode !== 401 || !isErrorBody(res)) {
+        problems.push(
+          `${op.operationId} ${method} ${url}: expected 401 with an error body, got ${res.statusCode} ${res.body}`,
+        );
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('lets exactly the roles that hold the permission call each operation (role × route matrix)', async () => {
+    const guarded = operations().filter(({ op }) => !isPublic(op));
+    // Operations that end the caller's session go last, so that they break no later case.
+    const ordered = [
+      ...guarded.filter(({ op }) => !caseOf(op.operationId).endsSession),
+      ...guarded.filter(({ op }) => caseOf(op.operationId).endsSession),
+    ];
+    const problems: string[] = [];
+    const matrix: string[] = [];
+    for (const { method, path, op } of ordered) {
+      const entry = caseOf(op.operationId);
+      const row: string[] = [];
+      for (const role of ROLES) {
+        const allowed = entry.permission === null || can(role, entry.permission);
+        const params = entry.params
+          ? await entry.params(role)
+          : Object.fromEntries(
+              pathParams(op).map((name) => {
+                const idOf = A_IDS[name];
+                if (!idOf) throw new Error(`${op.operationId}: path parameter {${name}} is not in A_IDS`);
+                return [name, idOf(a)];
+              }),
+            );
+        const body = entry.body?.(role);
+        const url = fillPath(path, params);
+        const res = await call(method, url, { token: a.users[role].token, ...(body === undefined ? {} : { body }) });
+        row.push(`${role}:${res.statusCode}`);
+        const ok = res.statusCode >= 200 && res.statusCode < 300;
+        if (ok) entry.after?.(role);
+        if (allowed && !ok) {
+          problems.push(
+            `${op.operationId} as ${role}: ${entry.permission ?? 'any member'} allows it, got ${res.statusCode} ${res.body}`,
+          );
+        }
+        if (!allowed && (res.statusCode !== 403 || errorCode(res) !== 'PARLO_ACCESS_FORBIDDEN')) {
+          problems.push(
+            `${op.operationId} as ${role}: ${role} lacks ${entry.permission}, expected 403 PARLO_ACCESS_FORBIDDEN, got ${res.statusCode} ${res.body}`,
+          );
+        }
+      }
+      matrix.push(`${op.operationId.padEnd(16)} ${(entry.permission ?? '-').padEnd(20)} ${row.join(' ')}`);
+    }
+    expect(problems, matrix.join('\n')).toEqual([]);
+  });
+});
