@@ -200,6 +200,10 @@ export const ERROR_CODES = {
     httpStatus: 404,
     summary: 'No API key with this id in the caller’s organisation.',
   },
+  PARLO_RATE_LIMITED: {
+    httpStatus: 429,
+    summary: 'Too many requests for this API key, session or organisation; retry after the Retry-After seconds.',
+  },
 } as const satisfies Record<string, { httpStatus: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

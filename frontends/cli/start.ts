@@ -21,6 +21,7 @@ import type { ParloConfig } from '../../config/index.ts';
 import { ACTOR_DEFINITIONS } from '../../actors/registry.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { createAuthenticate } from '../http/auth/authenticate.ts';
+import { RateLimiter, withRateLimit } from '../http/auth/rate-limit.ts';
 import { apiKeyRoutes } from '../http/routes/api-keys.routes.ts';
 import { identityRoutes } from '../http/routes/identity.routes.ts';
 import { actorInboundSink } from './inbound-sink.ts';
@@ -115,7 +116,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     system,
     metrics,
     logger,
-    api: { routes: apiRoutes, authenticate: createAuthenticate(system) },
+    api: { routes: apiRoutes, authenticate: withRateLimit(createAuthenticate(system), new RateLimiter()) },
     whatsappWebhook: {
       path: WHATSAPP_WEBHOOK_PATH,
       verifyToken: () => whatsapp.verifyToken,

@@ -128,6 +128,11 @@ export function apiErrorHandler(error: Error, request: FastifyRequest, reply: Fa
       'request failed',
     );
   }
+  // 429s say when to come back (RFC 9110 Retry-After, in seconds).
+  const details: unknown = mapped.body.error.details;
+  if (mapped.status === 429 && details && typeof details === 'object' && 'retryAfterSeconds' in details) {
+    reply.header('retry-after', String(details.retryAfterSeconds));
+  }
   return reply.code(mapped.status).type('application/json; charset=utf-8').send(mapped.body);
 }
 
