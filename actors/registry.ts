@@ -1,11 +1,24 @@
 import type { AnyActorDefinition } from '../core/index.ts';
 import { loginActor } from './identity/login.actor.ts';
 import { sessionActor } from './identity/session.actor.ts';
+import { idempotencyActor } from './idempotency/idempotency.actor.ts';
 import { inboundFeedActor } from './inbound-feed/inbound-feed.actor.ts';
+import { numberDirectoryActor } from './numbers/number-directory.actor.ts';
+import { orgNumbersActor } from './numbers/numbers.actor.ts';
+import { simulatedNumbersActor } from './numbers/simulated-numbers.actor.ts';
 import { orgActor } from './org/org.actor.ts';
 
 /**
  * Every actor kind the platform runs, wired by the composition root. Domain actors (number, conversation,
  * operator, campaign, …) register here as their issues land.
  */
-export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [inboundFeedActor, orgActor, loginActor, sessionActor];
+export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [
+  inboundFeedActor,
+  orgActor,
+  loginActor,
+  sessionActor,
+  idempotencyActor,
+  orgNumbersActor,
+  numberDirectoryActor,
+  simulatedNumbersActor,
+];

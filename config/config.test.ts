@@ -145,6 +145,15 @@ describe('invalid values name the field, the source and the reason', () => {
       { path: 'http.port', source: 'PARLO_HTTP__PORT', message: 'expected an integer between 0 and 65535, got "80x"' },
     ],
     [
+      'an idempotency retention under a day',
+      { PARLO_API__IDEMPOTENCY_RETENTION_HOURS: '23' },
+      {
+        path: 'api.idempotencyRetentionHours',
+        source: 'PARLO_API__IDEMPOTENCY_RETENTION_HOURS',
+        message: 'expected an integer between 24 and 8784, got "23"',
+      },
+    ],
+    [
       'a fraction',
       { PARLO_RUNTIME__ASK_TIMEOUT_MS: '1.5' },
       {
@@ -292,7 +301,7 @@ describe('config file', () => {
       overrides: { log: { level: 'error' } },
     });
     expect(config.runtime).toMatchObject({ mailboxCapacity: 300, askTimeoutMs: 200, partitionCount: 64 });
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 9002 });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 9002, publicUrl: '' });
     expect(config.log).toEqual({ level: 'error', pretty: true });
   });
 
@@ -431,7 +440,14 @@ describe('describeConfigSources', () => {
       'runtime.maxTurnsPerCommit',
       'http.host',
       'http.port',
+      'http.publicUrl',
+      'api.idempotencyRetentionHours',
+      'api.ratePerKeyPerSec',
+      'api.ratePerOrgPerSec',
+      'api.ratePerAddressPerSec',
+      'api.rateBurstSeconds',
       'metrics.enabled',
+      'secrets.encryptionKey',
       'whatsapp.mode',
       'whatsapp.graphBaseUrl',
       'whatsapp.apiVersion',

@@ -1,6 +1,11 @@
 import { hostname } from 'node:os';
 import {
+  DEFAULT_API_RATE_BURST_SECONDS,
+  DEFAULT_API_RATE_PER_ADDRESS_PER_SEC,
+  DEFAULT_API_RATE_PER_KEY_PER_SEC,
+  DEFAULT_API_RATE_PER_ORG_PER_SEC,
   DEFAULT_ASK_TIMEOUT_MS,
+  DEFAULT_IDEMPOTENCY_RETENTION_HOURS,
   DEFAULT_DATA_DIR,
   DEFAULT_DEDUPE_RETENTION_MS,
   DEFAULT_HTTP_HOST,
@@ -56,8 +61,16 @@ export function defaultConfig(): ParloConfig {
       dedupeRetentionMs: DEFAULT_DEDUPE_RETENTION_MS,
       maxTurnsPerCommit: DEFAULT_MAX_TURNS_PER_COMMIT,
     },
-    http: { host: DEFAULT_HTTP_HOST, port: DEFAULT_HTTP_PORT },
+    http: { host: DEFAULT_HTTP_HOST, port: DEFAULT_HTTP_PORT, publicUrl: '' },
+    api: {
+      idempotencyRetentionHours: DEFAULT_IDEMPOTENCY_RETENTION_HOURS,
+      ratePerKeyPerSec: DEFAULT_API_RATE_PER_KEY_PER_SEC,
+      ratePerOrgPerSec: DEFAULT_API_RATE_PER_ORG_PER_SEC,
+      ratePerAddressPerSec: DEFAULT_API_RATE_PER_ADDRESS_PER_SEC,
+      rateBurstSeconds: DEFAULT_API_RATE_BURST_SECONDS,
+    },
     metrics: { enabled: DEFAULT_METRICS_ENABLED },
+    secrets: { encryptionKey: '' },
     whatsapp: {
       mode: DEFAULT_WHATSAPP_MODE,
       graphBaseUrl: DEFAULT_GRAPH_BASE_URL,

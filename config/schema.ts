@@ -35,6 +35,13 @@ export const DEFAULT_MAX_TURNS_PER_COMMIT = 5_000;
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 export const DEFAULT_HTTP_PORT = 8080;
 export const DEFAULT_METRICS_ENABLED = true;
+/** Issue #4: a first response to an Idempotency-Key is replayed for at least 24 hours. */
+export const MIN_IDEMPOTENCY_RETENTION_HOURS = 24;
+export const DEFAULT_IDEMPOTENCY_RETENTION_HOURS = 24;
+export const DEFAULT_API_RATE_PER_KEY_PER_SEC = 50;
+export const DEFAULT_API_RATE_PER_ORG_PER_SEC = 200;
+export const DEFAULT_API_RATE_PER_ADDRESS_PER_SEC = 10;
+export const DEFAULT_API_RATE_BURST_SECONDS = 2;
 export const WHATSAPP_MODES = ['simulator', 'cloud'] as const;
 export type WhatsAppMode = (typeof WHATSAPP_MODES)[number];
 export const DEFAULT_WHATSAPP_MODE: WhatsAppMode = 'simulator';
@@ -65,6 +72,19 @@ function isNatsUrl(text: string): boolean {
     return false;
   }
   return NATS_URL_SCHEMES.has(url.protocol) && url.hostname !== '' && (url.pathname === '' || url.pathname === '/');
+}
+
+/** Empty, or comma-separated base64 keys of 32 bytes each (the SecretBox key list). */
+export function isKeyListOrEmpty(value: string): boolean {
+  const items = value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
+  return items.every(
+    (item) =>
+      /^[A-Za-z0-9+/_-]+={0,2}$/.test(item) &&
+      Buffer.from(item.replace(/-/g, '+').replace(/_/g, '/'), 'base64').length === 32,
+  );
 }
 
 const int = (min: number, max?: number) => {
@@ -115,9 +135,40 @@ export const ConfigSchema = z.strictObject({
       .min(1)
       .meta({ description: 'Interface the HTTP API listens on.', expected: 'a non-empty host name or IP address' }),
     port: int(0, 65535).meta({ description: 'HTTP API port (0 picks a free port).' }),
+    publicUrl: z
+      .string()
+      .refine((value) => value === '' || /^https?:\/\/[^\s/]+(\/[^\s]*)?$/.test(value))
+      .meta({
+        description:
+          'Public base URL of this installation (what Meta and browsers reach, e.g. https://parlo.example.com); empty: the address the HTTP API listens on.',
+        expected: 'an http(s) URL, or empty',
+      }),
+  }),
+  api: z.strictObject({
+    idempotencyRetentionHours: int(MIN_IDEMPOTENCY_RETENTION_HOURS, 24 * 366).meta({
+      description: 'How long the first response to an Idempotency-Key is stored and replayed (at least 24 hours).',
+    }),
+    ratePerKeyPerSec: int(1).meta({ description: 'Requests per second one API key or session may make (per node).' }),
+    ratePerOrgPerSec: int(1).meta({
+      description: 'Requests per second all credentials of one organisation may make together (per node).',
+    }),
+    ratePerAddressPerSec: int(1).meta({
+      description:
+        'Requests per second one client address may make to the public routes: sign-up, sign-in, refresh, invite accept (per node).',
+    }),
+    rateBurstSeconds: int(1, 60).meta({
+      description: 'Seconds of traffic a rate-limit bucket holds, so that short bursts pass.',
+    }),
   }),
   metrics: z.strictObject({
     enabled: z.boolean().meta({ description: 'Collect and expose runtime metrics.' }),
+  }),
+  secrets: z.strictObject({
+    encryptionKey: z.string().refine(isKeyListOrEmpty).meta({
+      description:
+        'Keys that encrypt stored secrets (Cloud API tokens, app secrets, webhook signing secrets) with AES-256-GCM: base64 of 32 bytes each, comma-separated, the sealing key first. Empty in embedded mode: a key is generated once into <dataDir>/secrets.key. Required in nats mode. Never logged.',
+      expected: 'base64 of 32 random bytes (several separated by commas), or empty',
+    }),
   }),
   whatsapp: z.strictObject({
     mode: z.enum(WHATSAPP_MODES).meta({

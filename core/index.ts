@@ -13,6 +13,7 @@ export {
   InMemoryMetrics,
   NoopMetrics,
   RUNTIME_METRICS,
+  labelled,
   type Metrics,
   type MetricsSnapshot,
 } from './metrics/metrics.ts';
@@ -43,4 +44,7 @@ export type { Envelope, Reply, Transport, Subscription, EventListener } from './
 export type * from './ports/channel.port.ts';
 export type * from './ports/channel-events.ts';
 export { DELIVERY_STATUSES } from './ports/channel-events.ts';
+export type * from './ports/webhooks-out.port.ts';
+export { WEBHOOKS_OUT_DELIVER, WEBHOOKS_OUT_PORT, WEBHOOK_FAILURE_REASONS } from './ports/webhooks-out.port.ts';
 export { loadUws, type Uws } from './net/uws.ts';
+export { SecretBox, parseKeyList } from './crypto/secret-box.ts';

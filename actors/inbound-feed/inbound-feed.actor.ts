@@ -16,7 +16,8 @@ export interface InboundFeedState {
 }
 
 export type InboundFeedMsg =
-  | { readonly type: 'recordEvent'; readonly event: InboundEvent }
+  /** `orgId`: the organisation whose webhook endpoint received the event (absent on the installation's own). */
+  | { readonly type: 'recordEvent'; readonly event: InboundEvent; readonly orgId?: string }
   | { readonly type: 'getFeed'; readonly limit?: number };
 
 export function inboundFeedId(event: InboundEvent): string {

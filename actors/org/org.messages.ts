@@ -51,6 +51,8 @@ export const AUDIT_EVENTS = [
   'sessionsRevoked',
   'numberConnected',
   'numberDisconnected',
+  'numberCredentialsChanged',
+  'webhookTokenRotated',
   'dataExported',
   'dataErased',
 ] as const;

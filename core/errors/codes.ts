@@ -200,9 +200,96 @@ export const ERROR_CODES = {
     httpStatus: 404,
     summary: 'No API key with this id in the caller’s organisation.',
   },
+  PARLO_NUMBER_NOT_FOUND: {
+    httpStatus: 404,
+    summary: 'No connected phone number with this id in the caller’s organisation.',
+  },
+  PARLO_NUMBER_ALREADY_CONNECTED: {
+    httpStatus: 409,
+    summary: 'The phone number is already connected to this organisation.',
+  },
+  PARLO_NUMBER_TAKEN: {
+    httpStatus: 409,
+    summary: 'The phone number is connected to another organisation; it must be disconnected there first.',
+  },
+  PARLO_NUMBER_LIMIT_REACHED: {
+    httpStatus: 409,
+    summary: 'The organisation already has the most numbers it may connect; disconnect one first.',
+  },
+  PARLO_WABA_NOT_FOUND: {
+    httpStatus: 404,
+    summary: 'No connected WhatsApp business account with this id in the caller’s organisation.',
+  },
+  PARLO_WABA_MODE_MISMATCH: {
+    httpStatus: 409,
+    summary: 'The WhatsApp business account is connected in the other mode (cloud vs simulator).',
+  },
+  PARLO_NUMBER_CREDENTIALS_REJECTED: {
+    httpStatus: 422,
+    summary: 'Meta refused the access token given for the number (invalid, expired or lacking permissions).',
+  },
+  PARLO_NUMBER_UNKNOWN_AT_META: {
+    httpStatus: 422,
+    summary: 'Meta does not know the phone-number id, or the token may not see it.',
+  },
+  PARLO_META_UNREACHABLE: {
+    httpStatus: 502,
+    summary: 'The Graph API could not be reached or answered unexpectedly while checking the credentials; retry later.',
+  },
+  PARLO_SIMULATOR_UNAVAILABLE: {
+    httpStatus: 409,
+    summary: 'Simulator numbers can only be connected when Parlo runs the bundled simulator (whatsapp.mode simulator).',
+  },
+  PARLO_SECRET_UNREADABLE: {
+    httpStatus: 500,
+    summary:
+      'A stored secret could not be decrypted: the encryption key that sealed it is not configured, or the value was altered.',
+  },
   PARLO_RATE_LIMITED: {
     httpStatus: 429,
-    summary: 'Too many requests for this API key, session or organisation; retry after the Retry-After seconds.',
+    summary:
+      'Too many requests for this API key, session, organisation or client address; retry after the Retry-After seconds.',
+  },
+  PARLO_IDEMPOTENCY_KEY_REUSED: {
+    httpStatus: 422,
+    summary:
+      'The Idempotency-Key was already used for a different request (another route, caller or body); send a new key for a new request.',
+  },
+  PARLO_IDEMPOTENCY_IN_FLIGHT: {
+    httpStatus: 409,
+    summary:
+      'A request with this Idempotency-Key is still being processed; retry after the Retry-After seconds to receive its result.',
+  },
+  PARLO_WEBHOOK_ENDPOINT_NOT_FOUND: {
+    httpStatus: 404,
+    summary: 'No outbound webhook endpoint with this id in the caller’s organisation.',
+  },
+  PARLO_WEBHOOK_ENDPOINT_LIMIT: {
+    httpStatus: 409,
+    summary: 'The organisation already has the most outbound webhook endpoints allowed (20); delete one first.',
+  },
+  PARLO_WEBHOOK_ENDPOINT_DISABLED: {
+    httpStatus: 409,
+    summary:
+      'The webhook endpoint is disabled; enable it (PATCH enabled: true) before sending test events or replaying.',
+  },
+  PARLO_WEBHOOK_URL_INVALID: {
+    httpStatus: 400,
+    summary:
+      'body.url is not an absolute http(s) URL without credentials or fragment, of at most 2048 characters; the message says which rule.',
+  },
+  PARLO_WEBHOOK_URL_FORBIDDEN: {
+    httpStatus: 400,
+    summary:
+      'body.url points at a private, loopback, link-local or otherwise non-public address, which this installation does not allow (webhooks.allow* settings).',
+  },
+  PARLO_WEBHOOK_DELIVERY_NOT_FOUND: {
+    httpStatus: 404,
+    summary: 'No webhook delivery with this id for this endpoint (it may have been forgotten after its retention).',
+  },
+  PARLO_WEBHOOK_DELIVERY_NOT_DEAD: {
+    httpStatus: 409,
+    summary: 'Only a dead-lettered webhook delivery can be replayed; this one is pending, delivered or cancelled.',
   },
 } as const satisfies Record<string, { httpStatus: number; summary: string }>;
 

@@ -123,6 +123,21 @@ export class NoopMetrics implements Metrics {
   }
 }
 
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * A metric name with Prometheus labels, `name{key="value",…}`, usable with every `Metrics` method: each distinct
+ * label set is its own series, and `renderPrometheus` prints the series of one name under one `# TYPE` line. Label
+ * values are escaped as the text format requires; keep their number bounded (a route pattern, never a raw URL).
+ */
+export function labelled(name: string, labels: Readonly<Record<string, string>>): string {
+  const pairs = Object.entries(labels).map(([key, value]) => {
+    if (!LABEL_NAME.test(key)) throw new RangeError(`metric label name "${key}" must match ${String(LABEL_NAME)}`);
+    return `${key}="${value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`;
+  });
+  return pairs.length === 0 ? name : `${name}{${pairs.join(',')}}`;
+}
+
 /** Metric names the runtime records; kept in one place so dashboards and docs agree. */
 export const RUNTIME_METRICS = {
   turns: 'parlo_runtime_turns_total',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InMemoryMetrics } from './metrics.ts';
+import { InMemoryMetrics, labelled } from './metrics.ts';
 import { renderPrometheus } from './prometheus.ts';
 
 describe('renderPrometheus', () => {
@@ -31,6 +31,30 @@ describe('renderPrometheus', () => {
     const metrics = new InMemoryMetrics();
     metrics.count('http.requests-total');
     expect(renderPrometheus(metrics.snapshot())).toContain('http_requests_total 1');
+  });
+
+  it('renders labelled series of one name under one TYPE line, escaping label values', () => {
+    const metrics = new InMemoryMetrics();
+    metrics.count(labelled('parlo_http_requests_total', { method: 'GET', route: '/v1/me', status: '200' }), 2);
+    metrics.count(labelled('parlo_http_requests_total', { method: 'POST', route: '/v1/signup', status: '201' }));
+    metrics.count('parlo_http_requests_total_other');
+    metrics.observe(labelled('parlo_http_request_duration_ms', { route: 'a"b\\c\nd' }), 4);
+    expect(renderPrometheus(metrics.snapshot()).split('\n')).toEqual([
+      '# TYPE parlo_http_requests_total counter',
+      'parlo_http_requests_total{method="GET",route="/v1/me",status="200"} 2',
+      'parlo_http_requests_total{method="POST",route="/v1/signup",status="201"} 1',
+      '# TYPE parlo_http_requests_total_other counter',
+      'parlo_http_requests_total_other 1',
+      '# TYPE parlo_http_request_duration_ms summary',
+      'parlo_http_request_duration_ms{route="a\\"b\\\\c\\nd",quantile="0.5"} 4',
+      'parlo_http_request_duration_ms{route="a\\"b\\\\c\\nd",quantile="0.9"} 4',
+      'parlo_http_request_duration_ms{route="a\\"b\\\\c\\nd",quantile="0.99"} 4',
+      'parlo_http_request_duration_ms_sum{route="a\\"b\\\\c\\nd"} 4',
+      'parlo_http_request_duration_ms_count{route="a\\"b\\\\c\\nd"} 1',
+      '',
+    ]);
+    expect(() => labelled('x', { 'bad-name': 'v' })).toThrow(RangeError);
+    expect(labelled('x', {})).toBe('x');
   });
 
   it('renders nothing for an empty snapshot', () => {

@@ -69,6 +69,14 @@ export interface ActorDefinition<S, M> {
   initialState(id: string): S;
   handle(state: S, msg: M, ctx: TurnContext): TurnResult<S>;
   upgrade?(stored: unknown, storedVersion: number): S;
+  /**
+   * Whether `state` holds nothing worth keeping, i.e. it is equivalent to `initialState(id)`. When a turn leaves
+   * the state empty, the runtime deletes the actor's stored entry (in the same group commit) instead of writing
+   * it, and the next activation starts from `initialState(id)` again. Actors that hold short-lived records
+   * (idempotency keys, expired holds) use it so that LMDB does not keep one dead entry per id forever. Pure and
+   * cheap; absent means "never empty" (every changed state is written).
+   */
+  isEmpty?(state: S): boolean;
 }
 
 /** Identity helper that lets TypeScript infer S and M from the definition object. */

@@ -275,3 +275,79 @@ describe('ActorSystem effects', () => {
     expect(events).toEqual([{ topic: 'org.o1.inbox', payload: { total: 3 } }]);
   });
 });
+
+describe('ActorSystem empty states (ActorDefinition.isEmpty)', () => {
+  /** Holds one value for a while: set, clear, or let a timer clear it. Empty (null) is its initial state. */
+  type SlotState = { readonly value: string | null; readonly sets: number };
+  type SlotMsg =
+    | { readonly type: 'set'; readonly value: string; readonly forMs?: number }
+    | { readonly type: 'clear' }
+    | { readonly type: 'expired' }
+    | { readonly type: 'get' };
+  const slotActor = defineActor<SlotState, SlotMsg>({
+    kind: 'slot',
+    stateVersion: 1,
+    initialState: () => ({ value: null, sets: 0 }),
+    isEmpty: (state) => state.value === null,
+    handle(state, msg, ctx) {
+      switch (msg.type) {
+        case 'set':
+          return {
+            state: { value: msg.value, sets: state.sets + 1 },
+            effects:
+              msg.forMs === undefined
+                ? []
+                : [{ type: 'setTimer', name: 'expiry', dueAtMs: ctx.nowMs + msg.forMs, msg: { type: 'expired' } }],
+            reply: state.sets + 1,
+          };
+        case 'clear':
+        case 'expired':
+          return { state: { value: null, sets: 0 } };
+        case 'get':
+          return { state, reply: state };
+      }
+    },
+  });
+  const slot = (id: string) => ({ kind: 'slot', id });
+
+  it('deletes the stored entry when a turn leaves the state empty; the next activation starts afresh', async () => {
+    const f = await start({ definitions: [slotActor] });
+    await f.system.ask(slot('a'), { type: 'set', value: 'x' });
+    expect(f.store.readState('slot', 'a')).toEqual({ v: 1, s: { value: 'x', sets: 1 } });
+    await f.system.ask(slot('a'), { type: 'clear' });
+    await f.store.durable();
+    expect(f.store.readState('slot', 'a')).toBeUndefined();
+    await f.restart();
+    expect(await f.system.ask(slot('a'), { type: 'get' })).toEqual({ value: null, sets: 0 });
+    // Reading an empty actor writes nothing either.
+    await f.store.durable();
+    expect(f.store.readState('slot', 'a')).toBeUndefined();
+    expect(await f.system.ask(slot('a'), { type: 'set', value: 'y' })).toBe(1);
+  });
+
+  it('deletes when set and cleared within one group commit', async () => {
+    const f = await start({ definitions: [slotActor] });
+    await f.system.ask(slot('b'), { type: 'set', value: 'old' });
+    await Promise.all([
+      f.system.ask(slot('b'), { type: 'set', value: 'new' }),
+      f.system.ask(slot('b'), { type: 'clear' }),
+    ]);
+    await f.store.durable();
+    expect(f.store.readState('slot', 'b')).toBeUndefined();
+  });
+
+  it('deletes on a durable timer delivery, also after passivation and restart', async () => {
+    const f = await start({ definitions: [slotActor], idlePassivateMs: 1000 });
+    await f.system.ask(slot('c'), { type: 'set', value: 'x', forMs: HOUR_MS });
+    await f.clock.advance(10_000);
+    expect(f.system.activeActorCount).toBe(0);
+    await f.restart();
+    expect(f.store.readState('slot', 'c')).toBeDefined();
+    await f.clock.advance(HOUR_MS);
+    await f.system.whenIdle();
+    await f.store.durable();
+    expect(f.store.readState('slot', 'c')).toBeUndefined();
+    expect(f.store.timerCount()).toBe(0);
+    expect(await f.system.ask(slot('c'), { type: 'get' })).toEqual({ value: null, sets: 0 });
+  });
+});

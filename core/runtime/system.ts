@@ -501,10 +501,13 @@ export class ActorSystem {
     this.metrics.gauge(RUNTIME_METRICS.mailboxDepth, queued);
     for (const activation of cycle.touched) {
       if (activation.dirty) {
-        this.store.putState(activation.address.kind, activation.address.id, {
-          v: activation.definition.stateVersion,
-          s: activation.state,
-        });
+        const { kind, id } = activation.address;
+        // An empty state is the initial one: delete the entry rather than keep it (ActorDefinition.isEmpty).
+        if (activation.definition.isEmpty?.(activation.state) === true) {
+          this.store.deleteState(kind, id);
+        } else {
+          this.store.putState(kind, id, { v: activation.definition.stateVersion, s: activation.state });
+        }
         activation.dirty = false;
         cycle.wrote = true;
       }

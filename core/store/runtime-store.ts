@@ -207,6 +207,11 @@ export class RuntimeStore {
     this.track(this.states.put([kind, id], state));
   }
 
+  /** Removes an actor's stored state (see `ActorDefinition.isEmpty`); a missing entry is not an error. */
+  deleteState(kind: string, id: string): void {
+    this.track(this.states.remove([kind, id]));
+  }
+
   putConsumed(kind: string, id: string, msgId: string, atMs: number, reply: unknown): void {
     this.track(this.consumed.put([kind, id, msgId], reply === undefined ? atMs : [atMs, reply]));
   }

@@ -3,16 +3,17 @@ import { INBOUND_FEED_KIND, inboundFeedId } from '../../actors/inbound-feed/inbo
 
 /**
  * Records inbound channel events in their account's `inbound-feed` actor. Resolves once every event's turn is
- * durable; the dedupe key is the message id, so a webhook delivered twice is recorded once.
+ * durable; the dedupe key is the message id, so a webhook delivered twice is recorded once. `orgId` is the
+ * organisation whose webhook endpoint received the events (absent for the installation's own endpoint).
  */
-export function actorInboundSink(system: ActorSystem): InboundSink {
+export function actorInboundSink(system: ActorSystem, orgId?: string): InboundSink {
   return {
     async record(events) {
       await Promise.all(
         events.map(({ event, dedupeKey }) =>
           system.tell(
             { kind: INBOUND_FEED_KIND, id: inboundFeedId(event) },
-            { type: 'recordEvent', event },
+            orgId === undefined ? { type: 'recordEvent', event } : { type: 'recordEvent', event, orgId },
             { msgId: dedupeKey },
           ),
         ),

@@ -21,10 +21,16 @@ import type { ParloConfig } from '../../config/index.ts';
 import { ACTOR_DEFINITIONS } from '../../actors/registry.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { createAuthenticate } from '../http/auth/authenticate.ts';
-import { RateLimiter, withRateLimit } from '../http/auth/rate-limit.ts';
+import { RateLimiter, publicRateLimit, withRateLimit } from '../http/auth/rate-limit.ts';
+import { actorIdempotency } from '../http/idempotency/idempotency-store.ts';
 import { apiKeyRoutes } from '../http/routes/api-keys.routes.ts';
 import { identityRoutes } from '../http/routes/identity.routes.ts';
+import { numberRoutes } from '../http/routes/numbers.routes.ts';
+import { fetchPhoneNumberInfo } from '../../adapters/whatsapp-cloud/phone-number-info.ts';
+import { organisationWebhooks } from './org-webhooks.ts';
+import { simulatorNumbers } from './simulator-numbers.ts';
 import { actorInboundSink } from './inbound-sink.ts';
+import { openSecretBox } from './secret-box.ts';
 import { WHATSAPP_WEBHOOK_PATH, startWhatsAppEdge, type WhatsAppEdge } from './whatsapp-edge.ts';
 
 /** A running platform node and how to stop it. */
@@ -56,6 +62,8 @@ export interface StartOverrides {
 export async function startParlo(config: ParloConfig, overrides: StartOverrides = {}): Promise<RunningParlo> {
   const logger = overrides.logger ?? createLogger({ level: config.log.level, pretty: config.log.pretty });
   const metrics: Metrics = config.metrics.enabled ? new InMemoryMetrics() : new NoopMetrics();
+  // Before anything is opened: a missing or bad key stops the start with a ConfigError naming the setting.
+  const secretBox = openSecretBox(config);
   const runtimeDir = join(config.dataDir, 'runtime');
   const store = RuntimeStore.open(runtimeDir);
   let transport: Transport;
@@ -103,6 +111,18 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
   });
   await system.start();
   const clock = overrides.clock;
+  // Known once the HTTP frontend listens (port 0 picks one), unless configured.
+  let publicBaseUrl = config.http.publicUrl.replace(/\/+$/, '');
+  const orgWebhooks = organisationWebhooks({ system, secretBox, logger });
+  const simulated = whatsapp.simulator
+    ? simulatorNumbers({
+        system,
+        simulator: whatsapp.simulator.simulator,
+        secretBox,
+        callbackUrl: (orgId) => `${publicBaseUrl}${WHATSAPP_WEBHOOK_PATH}/${orgId}`,
+        logger,
+      })
+    : undefined;
   const apiRoutes = [
     // Embedded mode has no mail server: invite tokens go to the console log for the operator to pass on.
     ...identityRoutes({
@@ -111,17 +131,40 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       ...(clock ? { now: () => clock.now() } : {}),
     }),
     ...apiKeyRoutes({ system }),
+    ...numberRoutes({
+      system,
+      secretBox,
+      publicBaseUrl: () => publicBaseUrl,
+      webhookPath: WHATSAPP_WEBHOOK_PATH,
+      graph: { baseUrl: whatsapp.graphBaseUrl, apiVersion: config.whatsapp.apiVersion },
+      lookupNumber: fetchPhoneNumberInfo,
+      ...(simulated ? { simulator: simulated } : {}),
+      onWebhookSecretsChanged: (orgId) => orgWebhooks.invalidate(orgId),
+    }),
   ];
+  const rateLimiter = new RateLimiter({
+    perKeyPerSec: config.api.ratePerKeyPerSec,
+    perOrgPerSec: config.api.ratePerOrgPerSec,
+    perAddressPerSec: config.api.ratePerAddressPerSec,
+    burstSeconds: config.api.rateBurstSeconds,
+    ...(clock ? { now: () => clock.now() } : {}),
+  });
   const http = buildHttpApp({
     system,
     metrics,
     logger,
-    api: { routes: apiRoutes, authenticate: withRateLimit(createAuthenticate(system), new RateLimiter()) },
+    api: {
+      routes: apiRoutes,
+      authenticate: withRateLimit(createAuthenticate(system), rateLimiter),
+      guardPublic: publicRateLimit(rateLimiter),
+      idempotency: actorIdempotency(system, { retentionMs: config.api.idempotencyRetentionHours * 60 * 60 * 1000 }),
+    },
     whatsappWebhook: {
       path: WHATSAPP_WEBHOOK_PATH,
       verifyToken: () => whatsapp.verifyToken,
       appSecrets: () => whatsapp.appSecrets,
       sink: actorInboundSink(system),
+      organisations: orgWebhooks,
     },
   });
   let httpUrl: string;
@@ -134,7 +177,9 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     await store.close();
     throw err;
   }
+  if (publicBaseUrl === '') publicBaseUrl = httpUrl;
   whatsapp.connect(httpUrl);
+  await simulated?.restore();
   logger.info(
     {
       nodeId: config.nodeId,

@@ -15,6 +15,8 @@ export const DEMO_DISPLAY_PHONE_NUMBER = '15550000001';
 export interface WhatsAppEdge {
   readonly mode: 'simulator' | 'cloud';
   readonly client: CloudApiClient;
+  /** The Graph API this node talks to: Meta's, or the bundled simulator's URL. */
+  readonly graphBaseUrl: string;
   readonly ports: Ports;
   readonly verifyToken: string;
   readonly appSecrets: readonly string[];
@@ -66,6 +68,7 @@ export async function startWhatsAppEdge(config: ParloConfig, logger: Logger): Pr
   return {
     mode: settings.mode,
     client,
+    graphBaseUrl: baseUrl,
     ports,
     verifyToken,
     appSecrets,

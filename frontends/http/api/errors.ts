@@ -128,9 +128,14 @@ export function apiErrorHandler(error: Error, request: FastifyRequest, reply: Fa
       'request failed',
     );
   }
-  // 429s say when to come back (RFC 9110 Retry-After, in seconds).
+  // 429s (and a 409 for an Idempotency-Key still in flight) say when to come back (RFC 9110 Retry-After, seconds).
   const details: unknown = mapped.body.error.details;
-  if (mapped.status === 429 && details && typeof details === 'object' && 'retryAfterSeconds' in details) {
+  if (
+    (mapped.status === 429 || mapped.status === 409) &&
+    details &&
+    typeof details === 'object' &&
+    'retryAfterSeconds' in details
+  ) {
     reply.header('retry-after', String(details.retryAfterSeconds));
   }
   return reply.code(mapped.status).type('application/json; charset=utf-8').send(mapped.body);

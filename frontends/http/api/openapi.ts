@@ -27,11 +27,13 @@ export interface OpenApiOptions {
   /** Where the routes are mounted; default `/v1`. */
   readonly prefix?: string;
   readonly servers?: readonly { readonly url: string; readonly description?: string }[];
+  /** Declare the optional `Idempotency-Key` header (and its 409/422 answers) on POST operations. */
+  readonly idempotencyKeyHeader?: boolean;
 }
 
 export interface OpenApiParameter {
   readonly name: string;
-  readonly in: 'path' | 'query';
+  readonly in: 'path' | 'query' | 'header';
   readonly required: boolean;
   readonly description?: string;
   readonly schema: JsonSchema;
@@ -101,6 +103,19 @@ const SECURITY_BY_AUTH: Readonly<Record<AuthMode, readonly (keyof typeof SECURIT
 
 const ERROR_REF: JsonSchema = { $ref: '#/components/schemas/Error' };
 
+/** The `Idempotency-Key` request header of POST operations (see `idempotency.ts`). */
+export const IDEMPOTENCY_KEY_PARAMETER: OpenApiParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description:
+    'Makes a retry safe: the first response to this key is stored for at least 24 hours and replayed, with ' +
+    '`Idempotent-Replayed: true`, to every retry of the same request. The same key with a different request answers ' +
+    '422 PARLO_IDEMPOTENCY_KEY_REUSED; while the first request still runs, 409 PARLO_IDEMPOTENCY_IN_FLIGHT with ' +
+    'Retry-After. Use a new random key (a UUID) per request.',
+  schema: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[\\x20-\\x7E]+$' },
+};
+
 /** Builds the document; throws (at start-up, not on a request) on a schema that JSON Schema cannot express. */
 export function openApiDocument(routes: readonly ApiRoute[], options: OpenApiOptions): OpenApiDocument {
   const prefix = options.prefix ?? DEFAULT_API_PREFIX;
@@ -114,7 +129,8 @@ export function openApiDocument(routes: readonly ApiRoute[], options: OpenApiOpt
   routes.forEach((route, i) => {
     const path = openApiPath(prefix, route.url);
     const operations = (paths[path] ??= {});
-    operations[route.method.toLowerCase()] = operation(route, responses[i] ?? {}, components);
+    const idempotent = options.idempotencyKeyHeader === true && route.method === 'POST';
+    operations[route.method.toLowerCase()] = operation(route, responses[i] ?? {}, components, idempotent);
   });
   const tags = [...new Set(routes.flatMap((route) => route.tags))].sort().map((name) => ({ name }));
   return {
@@ -156,11 +172,13 @@ function operation(
   route: ApiRoute,
   success: Readonly<Record<string, OpenApiResponse>>,
   components: ComponentSchemas,
+  idempotent: boolean,
 ): OpenApiOperation {
   const hint = route.operationId;
   const parameters = [
     ...objectParameters(route.params, 'path', components, hint),
     ...objectParameters(route.query, 'query', components, hint),
+    ...(idempotent ? [IDEMPOTENCY_KEY_PARAMETER] : []),
   ];
   const responses: Record<string, OpenApiResponse> = { ...success };
   const error = (description: string): OpenApiResponse => ({
@@ -175,6 +193,10 @@ function operation(
     responses['403'] = error('The credential lacks a required scope.');
   }
   if (route.params) responses['404'] = error('No such resource.');
+  if (idempotent) {
+    responses['409'] = error('A request with this Idempotency-Key is still running (PARLO_IDEMPOTENCY_IN_FLIGHT).');
+    responses['422'] = error('The Idempotency-Key was used for a different request (PARLO_IDEMPOTENCY_KEY_REUSED).');
+  }
   if (route.body) {
     responses['413'] = error('The body exceeds the size limit (PARLO_BODY_TOO_LARGE).');
     responses['415'] = error('The body is not application/json (PARLO_UNSUPPORTED_MEDIA_TYPE).');

@@ -2,6 +2,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from
 import { z } from 'zod';
 import type { ApiHandlerResult, ApiRoute, AuthMode } from './define-route.ts';
 import { apiErrorHandler, apiNotFoundHandler } from './errors.ts';
+import {
+  IDEMPOTENT_METHODS,
+  idempotencyCaller,
+  idempotencyRecordId,
+  readIdempotencyKey,
+  requestFingerprint,
+  runIdempotent,
+  type IdempotencyOptions,
+} from './idempotency.ts';
 import { DEFAULT_API_PREFIX, openApiDocument, type OpenApiDocument, type OpenApiOptions } from './openapi.ts';
 import { parseInput, validationFailed, type ValidationDetail } from './validation.ts';
 
@@ -25,6 +34,12 @@ export interface AuthRequirement {
  */
 export type Authenticate = (request: FastifyRequest, requirement: AuthRequirement) => void | Promise<void>;
 
+/**
+ * Admits a request to a public route before its body is read (the per-address rate limit); throws a ParloError
+ * (429) to refuse.
+ */
+export type GuardPublic = (request: FastifyRequest) => void | Promise<void>;
+
 export interface ApiRoutesOptions extends OpenApiOptions {
   /** Required as soon as one route is not public: a guarded route without a guard must not start. */
   readonly authenticate?: Authenticate;
@@ -32,6 +47,10 @@ export interface ApiRoutesOptions extends OpenApiOptions {
   readonly bodyLimitBytes?: number;
   /** Where the OpenAPI document is served; `false` to not serve it. Default `/openapi.json`. */
   readonly openApiPath?: string | false;
+  /** Honours `Idempotency-Key` on POST routes (`idempotency.ts`); absent: the header is ignored. */
+  readonly idempotency?: IdempotencyOptions;
+  /** Runs in `onRequest` of every public route (per-address rate limit). */
+  readonly guardPublic?: GuardPublic;
 }
 
 /** fastify's own default, stated so that the 413 message and the docs can quote it. */
@@ -60,7 +79,7 @@ export function registerApiRoutes(
       `routes ${guarded.map((route) => route.operationId).join(', ')} need a credential, but no authenticate hook was given`,
     );
   }
-  const document = openApiDocument(routes, options);
+  const document = openApiDocument(routes, { ...options, idempotencyKeyHeader: options.idempotency !== undefined });
   const prefix = options.prefix ?? DEFAULT_API_PREFIX;
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT_BYTES;
 
@@ -72,7 +91,7 @@ export function registerApiRoutes(
       // is mounted.
       api.setErrorHandler(apiErrorHandler);
       if (prefix !== '') api.setNotFoundHandler(apiNotFoundHandler);
-      for (const route of routes) api.route(fastifyRoute(route, bodyLimit, authenticate));
+      for (const route of routes) api.route(fastifyRoute(route, bodyLimit, options));
     },
     { prefix },
   );
@@ -87,45 +106,75 @@ export function registerApiRoutes(
   return document;
 }
 
-function fastifyRoute(route: ApiRoute, defaultBodyLimit: number, authenticate: Authenticate | undefined): RouteOptions {
+function fastifyRoute(route: ApiRoute, defaultBodyLimit: number, options: ApiRoutesOptions): RouteOptions {
+  const { authenticate, guardPublic } = options;
   const query = route.query ?? NO_QUERY;
   const requirement: AuthRequirement | undefined =
     route.auth === 'public' ? undefined : { auth: route.auth, scopes: route.scopes ?? [] };
+  // onRequest runs before the body is read: an anonymous caller cannot make us parse megabytes.
+  const onRequest =
+    requirement && authenticate
+      ? async (request: FastifyRequest) => authenticate(request, requirement)
+      : !requirement && guardPublic
+        ? async (request: FastifyRequest) => guardPublic(request)
+        : undefined;
+  const idempotency = IDEMPOTENT_METHODS.includes(route.method) ? options.idempotency : undefined;
   return {
     method: route.method,
     url: route.url,
     bodyLimit: route.bodyLimitBytes ?? defaultBodyLimit,
     config: { operationId: route.operationId },
-    // onRequest runs before the body is read: an anonymous caller cannot make us parse megabytes.
-    ...(requirement && authenticate ? { onRequest: async (request) => authenticate(request, requirement) } : {}),
+    ...(onRequest ? { onRequest } : {}),
     handler: async (request, reply) => {
       const problems: ValidationDetail[] = [];
       const params = route.params ? parseInput('params', route.params, request.params, problems) : {};
       const parsedQuery = parseInput('query', query, request.query, problems);
       const body = route.body ? parseInput('body', route.body, request.body, problems) : undefined;
+      const idempotencyKey = idempotency ? readIdempotencyKey(request, problems) : undefined;
       if (problems.length > 0) throw validationFailed(problems);
-      const result = await route.handler({
-        params: params as Record<string, unknown>,
-        query: parsedQuery as Record<string, unknown>,
-        body,
+      const execute = async () =>
+        serialise(
+          route,
+          await route.handler({
+            params: params as Record<string, unknown>,
+            query: parsedQuery as Record<string, unknown>,
+            body,
+            request,
+            reply,
+          }),
+        );
+      if (!idempotency || idempotencyKey === undefined) return send(reply, await execute());
+      const { scope, principal } = idempotencyCaller(route, request, idempotency);
+      return runIdempotent({
+        store: idempotency.store,
+        recordId: idempotencyRecordId(scope, idempotencyKey),
+        fingerprint: requestFingerprint({
+          method: route.method,
+          operationId: route.operationId,
+          principal,
+          params,
+          query: parsedQuery,
+          body,
+        }),
         request,
         reply,
+        execute,
       });
-      return send(route, result, reply);
     },
   };
 }
 
 /**
- * Sends a handler's result through its response schema. A status the route does not declare, or a body that breaks
- * the schema, is a bug in the handler: it throws, the mapper logs it and answers 500 without the details.
+ * A handler's result through its response schema, as the status and body text to send. A status the route does not
+ * declare, or a body that breaks the schema, is a bug in the handler: it throws, the mapper logs it and answers 500
+ * without the details.
  */
-function send(route: ApiRoute, result: ApiHandlerResult, reply: FastifyReply): FastifyReply {
+function serialise(route: ApiRoute, result: ApiHandlerResult): { status: number; body: string | null } {
   const schema = route.responses[result.status];
   if (schema === undefined) {
     throw new Error(`${route.operationId} returned status ${result.status}, which its definition does not declare`);
   }
-  if (schema === null) return reply.code(result.status).send();
+  if (schema === null) return { status: result.status, body: null };
   const parsed = schema.safeParse(result.body);
   if (!parsed.success) {
     throw new Error(
@@ -133,7 +182,13 @@ function send(route: ApiRoute, result: ApiHandlerResult, reply: FastifyReply): F
     );
   }
   // Serialised here so that a string body is still JSON (fastify would send a bare string as text/plain).
-  return reply.code(result.status).type('application/json; charset=utf-8').send(JSON.stringify(parsed.data));
+  return { status: result.status, body: JSON.stringify(parsed.data) };
+}
+
+function send(reply: FastifyReply, answer: { status: number; body: string | null }): FastifyReply {
+  reply.code(answer.status);
+  if (answer.body === null) return reply.send();
+  return reply.type('application/json; charset=utf-8').send(answer.body);
 }
 
 function assertUnique(routes: readonly ApiRoute[]): void {

@@ -8,7 +8,7 @@ import { orgActor } from '../../../actors/org/org.actor.ts';
 import { buildHttpApp } from '../app.ts';
 import { identityRoutes } from '../routes/identity.routes.ts';
 import { createAuthenticate } from './authenticate.ts';
-import { RateLimiter, withRateLimit } from './rate-limit.ts';
+import { RateLimiter, publicRateLimit, withRateLimit } from './rate-limit.ts';
 
 let fixture: RuntimeFixture;
 let app: FastifyInstance;
@@ -19,6 +19,7 @@ beforeAll(async () => {
   const limiter = new RateLimiter({
     perKeyPerSec: 1,
     perOrgPerSec: 10,
+    perAddressPerSec: 1,
     burstSeconds: 2,
     now: () => fixture.clock.now(),
   });
@@ -29,6 +30,7 @@ beforeAll(async () => {
     api: {
       routes: identityRoutes({ system: fixture.system, now: () => fixture.clock.now() }),
       authenticate: withRateLimit(createAuthenticate(fixture.system), limiter),
+      guardPublic: publicRateLimit(limiter),
     },
   });
   const signup = await app.inject({
@@ -57,5 +59,35 @@ describe('rate limits on authenticated routes', () => {
     });
     await fixture.clock.advance(1_000);
     expect((await me()).statusCode).toBe(200);
+  });
+
+  it('limits public routes per client address, before the body is read', async () => {
+    const refresh = (remoteAddress: string) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/sessions/refresh',
+        remoteAddress,
+        payload: { refreshToken: 'not-a-token' },
+      });
+    // Burst of 2 (1/s for 2 s): the handler answers (401), then the address is refused before it runs.
+    expect((await refresh('198.51.100.1')).statusCode).toBe(401);
+    expect((await refresh('198.51.100.1')).statusCode).toBe(401);
+    const limited = await refresh('198.51.100.1');
+    expect(limited.statusCode).toBe(429);
+    expect(limited.headers['retry-after']).toBe('1');
+    expect(limited.json()).toMatchObject({
+      error: { code: 'PARLO_RATE_LIMITED', details: { retryAfterSeconds: 1, limit: 'address' } },
+    });
+    // Another address has its own bucket; sign-in, sign-up and invite accept share the address's bucket.
+    expect((await refresh('198.51.100.2')).statusCode).toBe(401);
+    const signIn = await app.inject({
+      method: 'POST',
+      url: '/v1/sessions',
+      remoteAddress: '198.51.100.1',
+      payload: { email: 'ada@acme.test', password: 'wrong' },
+    });
+    expect(signIn.statusCode).toBe(429);
+    await fixture.clock.advance(1_000);
+    expect((await refresh('198.51.100.1')).statusCode).toBe(401);
   });
 });

@@ -10,6 +10,14 @@ import type { OpenApiDocument, OpenApiOperation } from '../api/openapi.ts';
 import { buildHttpApp } from '../app.ts';
 import { createAuthenticate } from '../auth/authenticate.ts';
 import { apiKeyRoutes } from './api-keys.routes.ts';
+import { numberDirectoryActor } from '../../../actors/numbers/number-directory.actor.ts';
+import { orgNumbersActor } from '../../../actors/numbers/numbers.actor.ts';
+import { simulatedNumbersActor } from '../../../actors/numbers/simulated-numbers.actor.ts';
+import { CloudApiSimulator } from '../../../adapters/whatsapp-cloud/simulator/simulator.ts';
+import { WebhookDispatcher } from '../../../adapters/whatsapp-cloud/simulator/webhooks/dispatcher.ts';
+import { SecretBox } from '../../../core/index.ts';
+import { simulatorNumbers } from '../../cli/simulator-numbers.ts';
+import { numberRoutes } from './numbers.routes.ts';
 import { identityRoutes } from './identity.routes.ts';
 
 /**
@@ -45,6 +53,9 @@ interface OrgA {
   readonly target: { userId: string };
   readonly keyId: string;
   readonly inviteId: string;
+  readonly phoneNumberId: string;
+  /** A cloud-mode account (its credentials can be changed). */
+  readonly wabaId: string;
 }
 
 interface OrgB {
@@ -53,6 +64,8 @@ interface OrgB {
   readonly member: { userId: string; role: Role };
   readonly key: { id: string; key: string };
   readonly inviteId: string;
+  readonly phoneNumberId: string;
+  readonly wabaId: string;
 }
 
 let a: OrgA;
@@ -101,6 +114,31 @@ async function addMember(ownerToken: string, role: Role) {
   const body = res.json<{ user: { id: string; role: Role }; tokens: Tokens }>();
   expect(body.user.role).toBe(role);
   return { userId: body.user.id, token: body.tokens.accessToken, password: PASSWORD };
+}
+
+async function connectSimulatorNumber(token: string): Promise<string> {
+  const res = await call('POST', '/v1/numbers', { token, body: { mode: 'simulator' } });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json<{ number: { phoneNumberId: string } }>().number.phoneNumberId;
+}
+
+/** A cloud number: the Graph API check is answered by the fake lookup below for ids starting with 7. */
+let cloudIds = 0;
+async function connectCloudNumber(token: string): Promise<{ phoneNumberId: string; wabaId: string }> {
+  const n = ++cloudIds;
+  const wabaId = `71000000000000${n}`;
+  const phoneNumberId = `72000000000000${n}`;
+  const body = {
+    mode: 'cloud',
+    wabaId,
+    phoneNumberId,
+    appId: '730000000000001',
+    appSecret: 'a'.repeat(32),
+    accessToken: 'EAAG'.padEnd(40, 'x'),
+  };
+  const res = await call('POST', '/v1/numbers', { token, body });
+  expect(res.statusCode, res.body).toBe(201);
+  return { phoneNumberId, wabaId };
 }
 
 async function createKey(token: string, name = 'k') {
@@ -163,6 +201,8 @@ const B_IDS: Readonly<Record<string, (org: OrgB) => string>> = {
   keyId: (org) => org.key.id,
   inviteId: (org) => org.inviteId,
   orgId: (org) => org.orgId,
+  phoneNumberId: (org) => org.phoneNumberId,
+  wabaId: (org) => org.wabaId,
 };
 
 /** The same kinds of ids in org A: well-formed and existing, for calls whose credential check comes first. */
@@ -171,6 +211,8 @@ const A_IDS: Readonly<Record<string, (org: OrgA) => string>> = {
   keyId: (org) => org.keyId,
   inviteId: (org) => org.inviteId,
   orgId: (org) => org.orgId,
+  phoneNumberId: (org) => org.phoneNumberId,
+  wabaId: (org) => org.wabaId,
 };
 
 interface Case {
@@ -233,6 +275,17 @@ const CASES: Readonly<Record<string, Case>> = {
     // Each call revokes a key of its own, so no call depends on an earlier one.
     params: async () => ({ keyId: (await createKey(a.users.owner.token, 'to revoke')).id }),
   },
+  getWhatsAppWebhook: { permission: 'numbers:manage' },
+  rotateWhatsAppVerifyToken: { permission: 'numbers:manage' },
+  connectNumber: { permission: 'numbers:manage', body: () => ({ mode: 'simulator' }) },
+  listNumbers: { permission: 'numbers:read' },
+  getNumber: { permission: 'numbers:read' },
+  updateNumber: { permission: 'numbers:manage', body: () => ({ displayName: 'Matrix' }) },
+  disconnectNumber: {
+    permission: 'numbers:manage',
+    params: async () => ({ phoneNumberId: await connectSimulatorNumber(a.users.owner.token) }),
+  },
+  updateWhatsAppCredentials: { permission: 'numbers:manage', body: () => ({ appId: '730000000000002' }) },
 };
 
 function caseOf(operationId: string): Case {
@@ -248,10 +301,42 @@ function caseOf(operationId: string): Case {
 // ---------------------------------------------------------------- setup
 
 beforeAll(async () => {
-  fixture = await startRuntimeFixture({ definitions: [orgActor, loginActor, sessionActor] });
+  fixture = await startRuntimeFixture({
+    definitions: [orgActor, loginActor, sessionActor, orgNumbersActor, numberDirectoryActor, simulatedNumbersActor],
+  });
+  const secretBox = SecretBox.fromText(SecretBox.generateKeyText());
   const routes = [
     ...identityRoutes({ system: fixture.system, now: () => fixture.clock.now() }),
     ...apiKeyRoutes({ system: fixture.system }),
+    ...numberRoutes({
+      system: fixture.system,
+      secretBox,
+      publicBaseUrl: () => 'https://parlo.test',
+      webhookPath: '/webhooks/whatsapp',
+      graph: { baseUrl: 'https://graph.invalid', apiVersion: 'v23.0' },
+      // Stands in for the Graph API: every cloud number of this test exists (the real check has its own tests).
+      lookupNumber: () =>
+        Promise.resolve({
+          ok: true,
+          info: {
+            displayPhoneNumber: '15550009999',
+            verifiedName: null,
+            qualityRating: 'GREEN',
+            throughputLevel: null,
+          },
+        }),
+      simulator: simulatorNumbers({
+        system: fixture.system,
+        // In memory: its webhooks go nowhere (nothing here needs them).
+        simulator: new CloudApiSimulator({
+          clock: fixture.clock,
+          webhooks: new WebhookDispatcher({ clock: fixture.clock, post: () => Promise.resolve(200) }),
+        }),
+        secretBox,
+        callbackUrl: (orgId) => `https://parlo.test/webhooks/whatsapp/${orgId}`,
+        logger: silentLogger(),
+      }),
+    }),
   ];
   app = buildHttpApp({
     system: fixture.system,
@@ -273,6 +358,7 @@ beforeAll(async () => {
     target: await addMember(ownerA.token, 'viewer'),
     keyId: (await createKey(ownerA.token, 'a')).id,
     inviteId: (await invite(ownerA.token, 'viewer')).inviteId,
+    ...(await connectCloudNumber(ownerA.token)),
   };
 
   // Org B: owner, an operator, a key and a pending invite.
@@ -284,7 +370,9 @@ beforeAll(async () => {
     member: { userId: memberB.userId, role: 'operator' },
     key: await createKey(ownerB.token, 'b'),
     inviteId: (await invite(ownerB.token, 'viewer', 'invitee-b@tenancy.test')).inviteId,
+    ...(await connectCloudNumber(ownerB.token)),
   };
+  await connectSimulatorNumber(ownerB.token);
 }, 60_000);
 
 afterAll(async () => {

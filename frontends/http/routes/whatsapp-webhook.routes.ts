@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ErrorCode, InboundSink } from '../../../core/index.ts';
 import { ERROR_CODES } from '../../../core/index.ts';
 import { parseWebhook } from '../../../adapters/whatsapp-cloud/webhook/parse.ts';
@@ -15,7 +15,23 @@ export interface WhatsAppWebhookOptions {
   /** Active app secrets (two during a rotation). */
   readonly appSecrets: () => readonly string[];
   readonly sink: InboundSink;
+  /**
+   * Per-organisation endpoints at `<path>/<orgId>`: each organisation's own Meta app posts there, verified with the
+   * organisation's verify token and the app secrets of the accounts it connected.
+   */
+  readonly organisations?: OrganisationWebhooks;
 }
+
+export interface OrganisationWebhooks {
+  /** The organisation's verify token and app secrets; null for an id that is no organisation's. */
+  settings(
+    orgId: string,
+  ): Promise<{ readonly verifyToken: string | null; readonly appSecrets: readonly string[] } | null>;
+  sink(orgId: string): InboundSink;
+}
+
+/** Organisation ids are 16 hex characters; anything else is not looked up. */
+const ORG_ID_SEGMENT = /^[0-9a-f]{16}$/;
 
 function fail(reply: FastifyReply, code: ErrorCode, message: string): FastifyReply {
   return reply.code(ERROR_CODES[code].httpStatus).send({ error: { code, message } });
@@ -50,27 +66,52 @@ export function registerWhatsAppWebhookRoutes(app: FastifyInstance, options: Wha
     return fail(reply, 'PARLO_WEBHOOK_NOT_RECORDED', 'the webhook could not be recorded; retry later');
   });
 
-  app.get(options.path, (request, reply) => {
-    const verdict = verifySubscription(request.query as Record<string, unknown>, options.verifyToken());
-    if (!verdict.ok) return fail(reply, 'PARLO_WEBHOOK_VERIFY_FAILED', verdict.reason);
-    return reply.code(200).type('text/plain').send(verdict.challenge);
-  });
+  app.get(options.path, (request, reply) => answerVerification(request, reply, options.verifyToken()));
+  app.post(options.path, (request, reply) => record(request, reply, options.appSecrets(), options.sink));
 
-  app.post(options.path, async (request, reply) => {
-    const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const header = request.headers[SIGNATURE_HEADER];
-    if (!verifySignature(raw, typeof header === 'string' ? header : undefined, options.appSecrets())) {
-      return fail(reply, 'PARLO_WEBHOOK_SIGNATURE_INVALID', `missing or wrong ${SIGNATURE_HEADER} for this body`);
-    }
-    const parsed = parseWebhook(raw);
-    if (!parsed.ok) return fail(reply, 'PARLO_WEBHOOK_MALFORMED', parsed.reason);
-    try {
-      await options.sink.record(parsed.events);
-    } catch (err) {
-      request.log.error({ err, events: parsed.events.length }, 'webhook events not recorded');
-      return fail(reply, 'PARLO_WEBHOOK_NOT_RECORDED', 'the webhook could not be recorded durably; retry later');
-    }
-    return reply.code(200).type('text/plain').send('EVENT_RECEIVED');
-  });
+  const { organisations } = options;
+  if (organisations) {
+    const settingsOf = async (orgId: string) => (ORG_ID_SEGMENT.test(orgId) ? organisations.settings(orgId) : null);
+    app.get<{ Params: { orgId: string } }>(`${options.path}/:orgId`, async (request, reply) => {
+      const settings = await settingsOf(request.params.orgId);
+      if (!settings?.verifyToken) {
+        return fail(reply, 'PARLO_WEBHOOK_VERIFY_FAILED', 'this organisation has no webhook verify token yet');
+      }
+      return answerVerification(request, reply, settings.verifyToken);
+    });
+    app.post<{ Params: { orgId: string } }>(`${options.path}/:orgId`, async (request, reply) => {
+      const settings = await settingsOf(request.params.orgId);
+      // No settings and no secrets look the same from outside: the signature cannot match either way.
+      return record(request, reply, settings?.appSecrets ?? [], organisations.sink(request.params.orgId));
+    });
+  }
   return Promise.resolve();
+}
+
+function answerVerification(request: FastifyRequest, reply: FastifyReply, verifyToken: string): FastifyReply {
+  const verdict = verifySubscription(request.query as Record<string, unknown>, verifyToken);
+  if (!verdict.ok) return fail(reply, 'PARLO_WEBHOOK_VERIFY_FAILED', verdict.reason);
+  return reply.code(200).type('text/plain').send(verdict.challenge);
+}
+
+async function record(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  appSecrets: readonly string[],
+  sink: InboundSink,
+): Promise<FastifyReply> {
+  const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
+  const header = request.headers[SIGNATURE_HEADER];
+  if (appSecrets.length === 0 || !verifySignature(raw, typeof header === 'string' ? header : undefined, appSecrets)) {
+    return fail(reply, 'PARLO_WEBHOOK_SIGNATURE_INVALID', `missing or wrong ${SIGNATURE_HEADER} for this body`);
+  }
+  const parsed = parseWebhook(raw);
+  if (!parsed.ok) return fail(reply, 'PARLO_WEBHOOK_MALFORMED', parsed.reason);
+  try {
+    await sink.record(parsed.events);
+  } catch (err) {
+    request.log.error({ err, events: parsed.events.length }, 'webhook events not recorded');
+    return fail(reply, 'PARLO_WEBHOOK_NOT_RECORDED', 'the webhook could not be recorded durably; retry later');
+  }
+  return reply.code(200).type('text/plain').send('EVENT_RECEIVED');
 }

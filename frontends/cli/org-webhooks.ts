@@ -1,0 +1,95 @@
+import type { ActorSystem, Logger, SecretBox } from '../../core/index.ts';
+import { ORG_NUMBERS_KIND, wabaSecretContext, type OrgNumbersReply } from '../../actors/numbers/numbers.messages.ts';
+import type { OrganisationWebhooks } from '../http/routes/whatsapp-webhook.routes.ts';
+import { actorInboundSink } from './inbound-sink.ts';
+
+/** How long a node trusts what it read of an organisation's webhook secrets. */
+export const WEBHOOK_SETTINGS_TTL_MS = 5_000;
+
+interface OrgWebhookSettings {
+  readonly verifyToken: string | null;
+  readonly appSecrets: readonly string[];
+  readonly wabaIds: ReadonlySet<string>;
+  readonly phoneNumberIds: ReadonlySet<string>;
+}
+
+interface Cached {
+  readonly expiresAtMs: number;
+  readonly value: Promise<OrgWebhookSettings>;
+}
+
+/**
+ * The per-organisation side of Meta's webhook: each organisation's verify token and opened app secrets, read from
+ * its `org-numbers` actor and cached for a few seconds (a webhook POST must not cost an actor round trip each).
+ * Changes made through this node invalidate the cache at once; other nodes see them within the TTL.
+ */
+export function organisationWebhooks(deps: {
+  readonly system: ActorSystem;
+  readonly secretBox: SecretBox;
+  readonly logger: Logger;
+  readonly now?: () => number;
+}): OrganisationWebhooks & { invalidate(orgId: string): void } {
+  const now = deps.now ?? Date.now;
+  const cache = new Map<string, Cached>();
+
+  async function read(orgId: string): Promise<OrgWebhookSettings> {
+    const reply = await deps.system.ask<OrgNumbersReply<'getWebhookSecrets'>>(
+      { kind: ORG_NUMBERS_KIND, id: orgId },
+      { type: 'getWebhookSecrets' },
+    );
+    const appSecrets: string[] = [];
+    for (const { wabaId, sealed } of reply.appSecrets) {
+      try {
+        appSecrets.push(deps.secretBox.open(sealed, wabaSecretContext(orgId, wabaId, 'appSecret')));
+      } catch (err) {
+        deps.logger.error({ err, orgId, wabaId }, 'an app secret of this organisation cannot be decrypted');
+      }
+    }
+    return {
+      verifyToken: reply.verifyToken,
+      appSecrets,
+      wabaIds: new Set(reply.appSecrets.map((s) => s.wabaId)),
+      phoneNumberIds: new Set(reply.phoneNumberIds),
+    };
+  }
+
+  function settings(orgId: string): Promise<OrgWebhookSettings> {
+    const hit = cache.get(orgId);
+    if (hit && hit.expiresAtMs > now()) return hit.value;
+    const value = read(orgId);
+    cache.set(orgId, { expiresAtMs: now() + WEBHOOK_SETTINGS_TTL_MS, value });
+    // A failed read is not cached.
+    value.catch(() => cache.delete(orgId));
+    if (cache.size > 10_000) cache.delete(cache.keys().next().value!);
+    return value;
+  }
+
+  return {
+    settings,
+    sink(orgId) {
+      const inner = actorInboundSink(deps.system, orgId);
+      return {
+        async record(events) {
+          // Only events of this organisation's own accounts: a payload signed with one organisation's app secret
+          // must not write into the feed of a number another organisation connected.
+          const own = await settings(orgId);
+          const accepted = events.filter(({ event }) =>
+            event.accountId === undefined
+              ? own.wabaIds.has(event.businessAccountId)
+              : own.phoneNumberIds.has(event.accountId),
+          );
+          if (accepted.length < events.length) {
+            deps.logger.warn(
+              { orgId, dropped: events.length - accepted.length },
+              'webhook events for accounts this organisation has not connected were dropped',
+            );
+          }
+          await inner.record(accepted);
+        },
+      };
+    },
+    invalidate(orgId) {
+      cache.delete(orgId);
+    },
+  };
+}
