@@ -6,6 +6,7 @@ import { inboundFeedActor } from './inbound-feed/inbound-feed.actor.ts';
 import { numberDirectoryActor } from './numbers/number-directory.actor.ts';
 import { orgNumbersActor } from './numbers/numbers.actor.ts';
 import { simulatedNumbersActor } from './numbers/simulated-numbers.actor.ts';
+import { auditSegmentActor } from './org/audit-segment.actor.ts';
 import { orgActor } from './org/org.actor.ts';
 
 /**
@@ -15,6 +16,7 @@ import { orgActor } from './org/org.actor.ts';
 export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [
   inboundFeedActor,
   orgActor,
+  auditSegmentActor,
   loginActor,
   sessionActor,
   idempotencyActor,

@@ -8,7 +8,13 @@ import {
   type OrgMsg,
   type OrgView,
 } from './org.messages.ts';
-import { AUDIT_ENTRIES_KEPT, initialOrgState, type AuditEntry, type OrgState } from './org.state.ts';
+import {
+  AUDIT_SEGMENTS_KEPT,
+  AUDIT_SEGMENT_SIZE,
+  initialOrgState,
+  type AuditEntry,
+  type OrgState,
+} from './org.state.ts';
 
 const ORG_ID = 'acme';
 const T0 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
@@ -112,6 +118,8 @@ describe('createOrg', () => {
           },
         ],
         nextAuditSeq: 2,
+        auditSegments: [],
+        nextAuditSegment: 1,
       },
       reply: { ok: true, orgId: ORG_ID, createdAtMs: T0, alreadyExisted: false },
     });
@@ -787,26 +795,68 @@ describe('audit log', () => {
     expectRefused(run(state, { type: 'listAudit', by: MANAGER }), state, 'PARLO_ACCESS_FORBIDDEN');
   });
 
-  it(`keeps only the newest ${AUDIT_ENTRIES_KEPT} entries`, () => {
-    const base = founded();
-    const full: AuditEntry[] = Array.from({ length: AUDIT_ENTRIES_KEPT }, (_, i) => ({
-      seq: AUDIT_ENTRIES_KEPT - i,
-      id: `e${AUDIT_ENTRIES_KEPT - i}`,
+  const entries = (from: number, count: number): AuditEntry[] =>
+    Array.from({ length: count }, (_, i) => ({
+      seq: from + count - 1 - i,
+      id: `e${from + count - 1 - i}`,
       atMs: T0,
-      event: 'dataExported',
-      actor: { kind: 'system', id: 's' },
+      event: 'dataExported' as const,
+      actor: { kind: 'system' as const, id: 's' },
       detail: {},
     }));
-    const state: OrgState = { ...base, audit: full, nextAuditSeq: AUDIT_ENTRIES_KEPT + 1 };
-    const next = run(state, {
-      type: 'recordAudit',
-      event: 'dataErased',
-      actor: { kind: 'system', id: 's' },
-      detail: {},
-    }).state;
-    expect(next.audit).toHaveLength(AUDIT_ENTRIES_KEPT);
-    expect(next.audit[0]?.seq).toBe(AUDIT_ENTRIES_KEPT + 1);
-    expect(next.audit[AUDIT_ENTRIES_KEPT - 1]?.seq).toBe(2);
-    expect(state.audit).toHaveLength(AUDIT_ENTRIES_KEPT); // the old state is untouched
+  const record = (state: OrgState) =>
+    run(state, { type: 'recordAudit', event: 'dataErased', actor: { kind: 'system', id: 's' }, detail: {} });
+
+  it(`seals the current audit segment into an audit-segment actor once it passes ${AUDIT_SEGMENT_SIZE} entries`, () => {
+    const base = founded();
+    const state: OrgState = { ...base, audit: entries(1, AUDIT_SEGMENT_SIZE), nextAuditSeq: AUDIT_SEGMENT_SIZE + 1 };
+    const result = record(state);
+    expect(result.state.audit.map((e) => e.seq)).toEqual([AUDIT_SEGMENT_SIZE + 1]);
+    expect(result.state.auditSegments).toEqual([1]);
+    expect(result.state.nextAuditSegment).toBe(2);
+    expect(result.effects).toEqual([
+      {
+        type: 'tell',
+        to: { kind: 'audit-segment', id: `${ORG_ID}.1` },
+        msg: { type: 'store', entries: entries(1, AUDIT_SEGMENT_SIZE) },
+      },
+    ]);
+    // The page is not full from the current segment: the caller is told where to read on.
+    expect(run(result.state, { type: 'listAudit', by: OWNER, limit: 10 }).reply).toMatchObject({
+      ok: true,
+      nextBefore: null,
+      olderSegments: [1],
+    });
+    expect(run(result.state, { type: 'listAudit', by: OWNER, limit: 1 }).reply).toMatchObject({
+      nextBefore: AUDIT_SEGMENT_SIZE + 1,
+      olderSegments: [],
+    });
+  });
+
+  it('upgrades a version-1 state of 10,000 entries into sealed segments on its first turn, purging beyond the retention', () => {
+    const { auditSegments: _segments, nextAuditSegment: _next, ...v1 } = founded();
+    const stored = { ...v1, audit: entries(1, 10_000), nextAuditSeq: 10_001 };
+    const upgraded = orgActor.upgrade!(stored, 1);
+    const first = record(upgraded);
+    expect(first.state.audit.map((e) => e.seq)).toEqual([10_001]);
+    expect(first.state.auditSegments).toHaveLength(AUDIT_SEGMENTS_KEPT);
+    expect(first.state.auditSegments[0]).toBe(1);
+    const stores = (first.effects ?? []).filter(
+      (e) => e.type === 'tell' && (e.msg as { type: string }).type === 'store',
+    );
+    expect(stores).toHaveLength(10_000 / AUDIT_SEGMENT_SIZE);
+    // Segment 1 holds the oldest entries.
+    expect(stores[0]).toMatchObject({ to: { id: `${ORG_ID}.1` }, msg: { entries: entries(1, AUDIT_SEGMENT_SIZE) } });
+
+    // One more full segment: the oldest sealed one is purged.
+    const full: OrgState = { ...first.state, audit: entries(10_001, AUDIT_SEGMENT_SIZE), nextAuditSeq: 10_251 };
+    const next = record(full);
+    expect(next.state.auditSegments).toHaveLength(AUDIT_SEGMENTS_KEPT);
+    expect(next.state.auditSegments[0]).toBe(2);
+    expect(next.effects).toContainEqual({
+      type: 'tell',
+      to: { kind: 'audit-segment', id: `${ORG_ID}.1` },
+      msg: { type: 'purge' },
+    });
   });
 });

@@ -31,7 +31,10 @@ import {
   type Member,
   type OrgState,
   type PendingInvite,
+  AUDIT_SEGMENTS_KEPT,
+  AUDIT_SEGMENT_SIZE,
 } from './org.state.ts';
+import { AUDIT_SEGMENT_KIND, auditSegmentId, type AuditSegmentMsg } from './audit-segment.actor.ts';
 import { can, canAssignRole, lowerRole, roleCoversScope, type Permission, type Role } from './permissions.ts';
 
 /**
@@ -43,47 +46,88 @@ type Msg<T extends OrgMsg['type']> = Extract<OrgMsg, { type: T }>;
 
 export const orgActor = defineActor<OrgState, OrgMsg>({
   kind: ORG_KIND,
-  stateVersion: 1,
+  // 2: the audit log moved into segments (auditSegments, nextAuditSegment).
+  stateVersion: 2,
   initialState: () => initialOrgState(),
+  upgrade(stored, storedVersion) {
+    const state = stored as OrgState;
+    // Version 1 kept up to 10,000 entries in `audit`; the first turn seals them into segments.
+    return storedVersion < 2 ? { ...state, auditSegments: [], nextAuditSegment: 1 } : state;
+  },
   handle(state, msg, ctx) {
-    if (msg.type === 'createOrg') return onCreateOrg(state, msg, ctx);
-    if (msg.type === 'inviteExpired') return onInviteExpired(state, msg, ctx);
-    if (state.createdAtMs === null)
-      return refuse(state, 'PARLO_ORG_NOT_FOUND', `organisation ${ctx.self.id} does not exist`);
-    switch (msg.type) {
-      case 'inviteUser':
-        return onInviteUser(state, msg, ctx);
-      case 'cancelInvite':
-        return onCancelInvite(state, msg, ctx);
-      case 'checkInvite':
-        return onCheckInvite(state, msg, ctx);
-      case 'acceptInvite':
-        return onAcceptInvite(state, msg, ctx);
-      case 'changeRole':
-        return onChangeRole(state, msg, ctx);
-      case 'removeMember':
-        return onRemoveMember(state, msg, ctx);
-      case 'createApiKey':
-        return onCreateApiKey(state, msg, ctx);
-      case 'revokeApiKey':
-        return onRevokeApiKey(state, msg, ctx);
-      case 'touchApiKey':
-        return onTouchApiKey(state, msg, ctx);
-      case 'verifyApiKey':
-        return onVerifyApiKey(state, msg, ctx);
-      case 'getOrg':
-        return onGetOrg(state, msg, ctx);
-      case 'getMember':
-        return onGetMember(state, msg);
-      case 'recordAudit':
-        return onRecordAudit(state, msg, ctx);
-      case 'listAudit':
-        return onListAudit(state, msg);
-      default:
-        return unreachable(msg);
-    }
+    return sealFullAuditSegments(dispatch(state, msg, ctx), ctx.self.id);
   },
 });
+
+function dispatch(state: OrgState, msg: OrgMsg, ctx: TurnContext): Turn {
+  if (msg.type === 'createOrg') return onCreateOrg(state, msg, ctx);
+  if (msg.type === 'inviteExpired') return onInviteExpired(state, msg, ctx);
+  if (state.createdAtMs === null)
+    return refuse(state, 'PARLO_ORG_NOT_FOUND', `organisation ${ctx.self.id} does not exist`);
+  switch (msg.type) {
+    case 'inviteUser':
+      return onInviteUser(state, msg, ctx);
+    case 'cancelInvite':
+      return onCancelInvite(state, msg, ctx);
+    case 'checkInvite':
+      return onCheckInvite(state, msg, ctx);
+    case 'acceptInvite':
+      return onAcceptInvite(state, msg, ctx);
+    case 'changeRole':
+      return onChangeRole(state, msg, ctx);
+    case 'removeMember':
+      return onRemoveMember(state, msg, ctx);
+    case 'createApiKey':
+      return onCreateApiKey(state, msg, ctx);
+    case 'revokeApiKey':
+      return onRevokeApiKey(state, msg, ctx);
+    case 'touchApiKey':
+      return onTouchApiKey(state, msg, ctx);
+    case 'verifyApiKey':
+      return onVerifyApiKey(state, msg, ctx);
+    case 'getOrg':
+      return onGetOrg(state, msg, ctx);
+    case 'getMember':
+      return onGetMember(state, msg);
+    case 'recordAudit':
+      return onRecordAudit(state, msg, ctx);
+    case 'listAudit':
+      return onListAudit(state, msg);
+    default:
+      return unreachable(msg);
+  }
+}
+
+/**
+ * Moves full segments of the current audit log out of the org state (oldest first) into audit-segment actors, and
+ * purges sealed segments beyond the retention. Runs after every turn, so a state never carries more than
+ * AUDIT_SEGMENT_SIZE entries past a commit (an upgraded version-1 state is sealed on its first turn).
+ */
+function sealFullAuditSegments(result: Turn, orgId: string): Turn {
+  let state = result.state;
+  if (state.audit.length <= AUDIT_SEGMENT_SIZE) return result;
+  const effects: Effect[] = [...(result.effects ?? [])];
+  let audit = state.audit;
+  let segments = [...state.auditSegments];
+  let nextSegment = state.nextAuditSegment;
+  while (audit.length > AUDIT_SEGMENT_SIZE) {
+    const sealed = audit.slice(audit.length - AUDIT_SEGMENT_SIZE);
+    audit = audit.slice(0, audit.length - AUDIT_SEGMENT_SIZE);
+    const segment = nextSegment++;
+    effects.push(segmentMessage(orgId, segment, { type: 'store', entries: sealed }));
+    segments.push(segment);
+  }
+  while (segments.length > AUDIT_SEGMENTS_KEPT) {
+    effects.push(segmentMessage(orgId, segments[0]!, { type: 'purge' }));
+    segments = segments.slice(1);
+  }
+  state = { ...state, audit, auditSegments: segments, nextAuditSegment: nextSegment };
+  return { ...result, state, effects };
+}
+
+function segmentMessage(orgId: string, segment: number, msg: AuditSegmentMsg): Effect {
+  return { type: 'tell', to: { kind: AUDIT_SEGMENT_KIND, id: auditSegmentId(orgId, segment) }, msg };
+}
 
 /** The timer that prunes an invite some time after it expired. */
 export function inviteTimerName(inviteId: string): string {
@@ -532,6 +576,9 @@ function onListAudit(state: OrgState, msg: Msg<'listAudit'>): Turn {
   const from = start === -1 ? state.audit.length : start;
   const entries = state.audit.slice(from, from + limit);
   const last = entries[entries.length - 1];
-  const nextBefore = last !== undefined && from + limit < state.audit.length ? last.seq : null;
-  return ok<'listAudit'>(state, { ok: true, entries, nextBefore });
+  const more = from + limit < state.audit.length || state.auditSegments.length > 0;
+  const nextBefore = last !== undefined && entries.length === limit && more ? last.seq : null;
+  // Every sealed segment is older than the current one: the caller continues there while the page is not full.
+  const olderSegments = entries.length < limit ? [...state.auditSegments].reverse() : [];
+  return ok<'listAudit'>(state, { ok: true, entries, nextBefore, olderSegments });
 }

@@ -206,6 +206,15 @@ export interface OrgReplies {
   getOrg: OrgView | Refused;
   getMember: { ok: true; member: MemberView } | Refused;
   recordAudit: { ok: true; seq: number } | Refused;
-  listAudit: { ok: true; entries: readonly AuditEntryView[]; nextBefore: number | null } | Refused;
+  listAudit:
+    | {
+        ok: true;
+        entries: readonly AuditEntryView[];
+        /** Set when the page is full and older entries exist. */
+        nextBefore: number | null;
+        /** When the page is not full: sealed audit segments to read on, newest first (audit-segment actors). */
+        olderSegments: readonly number[];
+      }
+    | Refused;
 }
 export type OrgReply<T extends OrgMsg['type']> = OrgReplies[T];

@@ -1,8 +1,10 @@
 import type { AuditActor, AuditDetail, AuditEvent, MemberStatus } from './org.messages.ts';
 import type { ApiKeyScope, Role } from './permissions.ts';
 
-/** The audit log keeps this many newest entries; older ones fall off. */
-export const AUDIT_ENTRIES_KEPT = 10_000;
+/** The org state holds at most this many newest audit entries; each full segment moves to an audit-segment actor. */
+export const AUDIT_SEGMENT_SIZE = 250;
+/** Sealed segments kept (10,000 entries) besides the current one; older ones are purged. */
+export const AUDIT_SEGMENTS_KEPT = 40;
 
 export interface Member {
   readonly email: string;
@@ -54,13 +56,26 @@ export interface OrgState {
   readonly members: Readonly<Record<string, Member>>;
   readonly invites: Readonly<Record<string, PendingInvite>>;
   readonly apiKeys: Readonly<Record<string, ApiKey>>;
-  /** Newest first, at most AUDIT_ENTRIES_KEPT. */
+  /** The current audit segment: newest first, at most AUDIT_SEGMENT_SIZE once a turn ends. */
   readonly audit: readonly AuditEntry[];
   readonly nextAuditSeq: number;
+  /** Sealed segments held by audit-segment actors, oldest first, at most AUDIT_SEGMENTS_KEPT. */
+  readonly auditSegments: readonly number[];
+  readonly nextAuditSegment: number;
 }
 
 export function initialOrgState(): OrgState {
-  return { name: '', createdAtMs: null, members: {}, invites: {}, apiKeys: {}, audit: [], nextAuditSeq: 1 };
+  return {
+    name: '',
+    createdAtMs: null,
+    members: {},
+    invites: {},
+    apiKeys: {},
+    audit: [],
+    nextAuditSeq: 1,
+    auditSegments: [],
+    nextAuditSegment: 1,
+  };
 }
 
 /** An own entry of a record keyed by outside ids, or undefined. */
@@ -90,9 +105,8 @@ export function activeMemberByEmail(state: OrgState, email: string): [string, Me
   return Object.entries(state.members).find(([, m]) => m.status === 'active' && m.email === email);
 }
 
-/** Prepends an audit entry, keeping the newest AUDIT_ENTRIES_KEPT. */
+/** Prepends an audit entry to the current segment (`sealFullAuditSegments` moves full segments out). */
 export function appendAudit(state: OrgState, entry: Omit<AuditEntry, 'seq'>): Pick<OrgState, 'audit' | 'nextAuditSeq'> {
   const full: AuditEntry = { seq: state.nextAuditSeq, ...entry };
-  const kept = state.audit.length >= AUDIT_ENTRIES_KEPT ? state.audit.slice(0, AUDIT_ENTRIES_KEPT - 1) : state.audit;
-  return { audit: [full, ...kept], nextAuditSeq: state.nextAuditSeq + 1 };
+  return { audit: [full, ...state.audit], nextAuditSeq: state.nextAuditSeq + 1 };
 }

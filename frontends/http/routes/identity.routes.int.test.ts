@@ -5,7 +5,9 @@ import { startRuntimeFixture, type RuntimeFixture } from '../../../core/testing/
 import { loginActor } from '../../../actors/identity/login.actor.ts';
 import { MAX_FAILED_SIGN_INS, SIGN_IN_LOCK_MS } from '../../../actors/identity/login.messages.ts';
 import { sessionActor } from '../../../actors/identity/session.actor.ts';
+import { auditSegmentActor } from '../../../actors/org/audit-segment.actor.ts';
 import { orgActor } from '../../../actors/org/org.actor.ts';
+import { AUDIT_SEGMENT_SIZE } from '../../../actors/org/org.state.ts';
 import { buildHttpApp } from '../app.ts';
 import { createAuthenticate } from '../auth/authenticate.ts';
 import { apiKeyRoutes } from './api-keys.routes.ts';
@@ -28,7 +30,7 @@ const neverSent = new Set<string>();
 const PASSWORD = 'correct horse battery staple';
 
 beforeAll(async () => {
-  fixture = await startRuntimeFixture({ definitions: [orgActor, loginActor, sessionActor] });
+  fixture = await startRuntimeFixture({ definitions: [orgActor, auditSegmentActor, loginActor, sessionActor] });
   const routes = [
     ...identityRoutes({ system: fixture.system, now: () => fixture.clock.now() }),
     ...apiKeyRoutes({ system: fixture.system }),
@@ -368,6 +370,30 @@ describe('identity API', () => {
       expectError(await call('GET', '/me', { token: otherTokens.accessToken }), 401, 'PARLO_SESSION_REVOKED');
     });
     expect((await call('GET', '/me', { token: owner.token })).statusCode).toBe(200);
+  });
+
+  it('pages the audit log across sealed segments with no gap or repeat', async () => {
+    const owner = await signUp('Audited', 'owner@audited.test');
+    const extra = 2 * AUDIT_SEGMENT_SIZE + 37;
+    for (let i = 0; i < extra; i++) {
+      await fixture.system.tell(
+        { kind: 'org', id: owner.orgId },
+        { type: 'recordAudit', event: 'dataExported', actor: { kind: 'system', id: 'test' }, detail: { i } },
+      );
+    }
+    const seqs: number[] = [];
+    let cursor: string | null = '';
+    while (cursor !== null) {
+      const res = await call('GET', `/audit?limit=100${cursor ? `&cursor=${cursor}` : ''}`, { token: owner.token });
+      expect(res.statusCode, res.body).toBe(200);
+      const page = res.json<{ data: { seq: number }[]; nextCursor: string | null }>();
+      seqs.push(...page.data.map((e) => e.seq));
+      cursor = page.nextCursor;
+    }
+    // orgCreated + signedIn-like entries of the sign-up, then the extra ones: every seq once, newest first.
+    const newest = seqs[0]!;
+    expect(seqs).toEqual(Array.from({ length: newest }, (_, i) => newest - i));
+    expect(newest).toBeGreaterThanOrEqual(extra + 1);
   });
 
   it('never sends a secret except in the one response that issued it', () => {

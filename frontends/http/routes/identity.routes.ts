@@ -1,3 +1,8 @@
+import {
+  AUDIT_SEGMENT_KIND,
+  auditSegmentId,
+  type AuditSegmentReplies,
+} from '../../../actors/org/audit-segment.actor.ts';
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ParloError, type ActorSystem } from '../../../core/index.ts';
@@ -654,10 +659,24 @@ export function identityRoutes(deps: IdentityRoutesDeps): ApiRoute[] {
           ...(before === undefined ? {} : { before }),
         }),
       );
+      const entries = [...listed.entries];
+      let nextBefore = listed.nextBefore;
+      // The org actor holds the newest entries; older ones are in sealed segments, read newest first.
+      const segments = listed.olderSegments;
+      for (let i = 0; i < segments.length && entries.length < query.limit; i++) {
+        const read = await system.ask<AuditSegmentReplies['read']>(
+          { kind: AUDIT_SEGMENT_KIND, id: auditSegmentId(caller.orgId, segments[i]!) },
+          { type: 'read', limit: query.limit - entries.length, ...(before === undefined ? {} : { before }) },
+        );
+        entries.push(...read.entries);
+        const last = entries[entries.length - 1];
+        const more = read.more || i + 1 < segments.length;
+        nextBefore = entries.length === query.limit && more && last ? last.seq : null;
+      }
       return {
         status: 200,
         body: {
-          data: listed.entries.map((e) => ({
+          data: entries.map((e) => ({
             id: e.id,
             seq: e.seq,
             at: iso(e.atMs),
@@ -665,7 +684,7 @@ export function identityRoutes(deps: IdentityRoutesDeps): ApiRoute[] {
             actor: e.actor,
             detail: e.detail,
           })),
-          nextCursor: listed.nextBefore === null ? null : encodeCursor({ before: listed.nextBefore }),
+          nextCursor: nextBefore === null ? null : encodeCursor({ before: nextBefore }),
         },
       };
     },
