@@ -187,3 +187,22 @@ describe('changePassword and revokeAllSessions', () => {
     });
   });
 });
+
+describe('unregister', () => {
+  it('removes a login never used to sign in, for its own user only, leaving a state the runtime deletes', () => {
+    const fresh = registered({ lastSignInAtMs: null });
+    const other = run(fresh, { type: 'unregister', userId: 'usr-someone-else' });
+    expect(other.reply).toEqual({ ok: true, removed: false });
+    expect(other.state).toBe(fresh);
+    const undone = run(fresh, { type: 'unregister', userId: ACCOUNT.userId });
+    expect(undone.reply).toEqual({ ok: true, removed: true });
+    expect(undone.state).toEqual({ account: null });
+    expect(loginActor.isEmpty?.(undone.state)).toBe(true);
+    const used = registered({ lastSignInAtMs: T0 });
+    expect(run(used, { type: 'unregister', userId: ACCOUNT.userId }).reply).toEqual({ ok: true, removed: false });
+    expect(run({ account: null }, { type: 'unregister', userId: ACCOUNT.userId }).reply).toEqual({
+      ok: true,
+      removed: false,
+    });
+  });
+});

@@ -24,8 +24,10 @@ export const loginActor = defineActor<LoginState, LoginMsg>({
   kind: LOGIN_KIND,
   stateVersion: 1,
   initialState: () => initialLoginState(),
+  isEmpty: (state) => state.account === null,
   handle(state, msg, ctx) {
     if (msg.type === 'register') return onRegister(state, msg, ctx);
+    if (msg.type === 'unregister') return onUnregister(state, msg);
     const account = state.account;
     if (account === null) {
       // Sign-in must not reveal whether an email is registered; the other commands are internal.
@@ -95,6 +97,14 @@ function onRegister(state: LoginState, msg: Msg<'register'>, ctx: TurnContext): 
     sessionIds: [],
   };
   return ok<'register'>({ account }, { ok: true, userId: msg.userId, orgId: msg.orgId });
+}
+
+function onUnregister(state: LoginState, msg: Msg<'unregister'>): Turn {
+  const account = state.account;
+  if (account === null || account.userId !== msg.userId || account.lastSignInAtMs !== null) {
+    return ok<'unregister'>(state, { ok: true, removed: false });
+  }
+  return ok<'unregister'>(initialLoginState(), { ok: true, removed: true });
 }
 
 function onGetCredentials(state: LoginState, account: LoginAccount, ctx: TurnContext): Turn {

@@ -23,6 +23,11 @@ const PasswordHash = z.string().min(16).max(512);
 
 export const LoginMsg = z.discriminatedUnion('type', [
   z.object({ type: z.literal('register'), userId: Id, orgId: Id, passwordHash: PasswordHash }),
+  /**
+   * Undoes a `register` whose organisation step failed (sign-up or invite acceptance), so the email is free again.
+   * Only for that very user, and only while the login was never used to sign in.
+   */
+  z.object({ type: z.literal('unregister'), userId: Id }),
   /** Read-only: what the HTTP layer needs to verify a password. */
   z.object({ type: z.literal('getCredentials') }),
   /** After the HTTP layer verified (or failed to verify) a password; on success, the session it opened. */
@@ -48,6 +53,7 @@ export interface LoginRefused {
 
 export interface LoginReplies {
   register: { ok: true; userId: string; orgId: string } | LoginRefused;
+  unregister: { ok: true; removed: boolean };
   /** `lockedUntilMs` is null unless the login is locked now. */
   getCredentials:
     { ok: true; userId: string; orgId: string; passwordHash: string; lockedUntilMs: number | null } | LoginRefused;

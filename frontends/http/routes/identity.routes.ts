@@ -1,3 +1,4 @@
+import type { FastifyBaseLogger } from 'fastify';
 import {
   AUDIT_SEGMENT_KIND,
   auditSegmentId,
@@ -252,6 +253,28 @@ export function identityRoutes(deps: IdentityRoutesDeps): ApiRoute[] {
     });
   }
 
+  /**
+   * Runs the organisation step that follows a `register`; if it fails, the login is removed again so the email is
+   * not left claimed by a user of no organisation (the error is rethrown either way).
+   */
+  async function undoLoginOnFailure<T>(
+    log: FastifyBaseLogger,
+    email: string,
+    userId: string,
+    step: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await step();
+    } catch (err) {
+      try {
+        await actors.login<'unregister'>(email, { type: 'unregister', userId });
+      } catch (undoErr) {
+        log.error({ err: undoErr, userId }, 'a login whose organisation step failed could not be removed');
+      }
+      throw err;
+    }
+  }
+
   const signup = defineRoute({
     method: 'POST',
     url: '/signup',
@@ -261,7 +284,7 @@ export function identityRoutes(deps: IdentityRoutesDeps): ApiRoute[] {
     auth: 'public',
     body: z.object({ orgName: z.string().trim().min(1).max(200), email: EmailInput, password: NewPassword }),
     responses: { 201: SignedUp },
-    async handler({ body }) {
+    async handler({ body, request }) {
       const email = normaliseEmail(body.email);
       assertPasswordPolicy('password', body.password, email);
       const orgId = newOrgId();
@@ -269,8 +292,10 @@ export function identityRoutes(deps: IdentityRoutesDeps): ApiRoute[] {
       const passwordHash = await hashPassword(body.password);
       // The login first: it claims the email (one login per email), so a taken email creates no organisation.
       okOrThrow(await actors.login<'register'>(email, { type: 'register', userId, orgId, passwordHash }));
-      okOrThrow(
-        await actors.org<'createOrg'>(orgId, { type: 'createOrg', name: body.orgName, owner: { userId, email } }),
+      await undoLoginOnFailure(request.log, email, userId, async () =>
+        okOrThrow(
+          await actors.org<'createOrg'>(orgId, { type: 'createOrg', name: body.orgName, owner: { userId, email } }),
+        ),
       );
       const tokens = await openSession({ userId, orgId, role: 'owner', email });
       return {
@@ -566,7 +591,7 @@ export function identityRoutes(deps: IdentityRoutesDeps): ApiRoute[] {
     auth: 'public',
     body: z.object({ inviteId: InviteId, token: z.string().min(16).max(512), password: NewPassword }),
     responses: { 201: SignedUp },
-    async handler({ body }) {
+    async handler({ body, request }) {
       const orgId = INVITE_ID.exec(body.inviteId)?.[1] as string;
       const tokenHash = hashToken(body.token);
       const invite = okOrThrow(
@@ -576,8 +601,10 @@ export function identityRoutes(deps: IdentityRoutesDeps): ApiRoute[] {
       const userId = newUserId();
       const passwordHash = await hashPassword(body.password);
       okOrThrow(await actors.login<'register'>(invite.email, { type: 'register', userId, orgId, passwordHash }));
-      const accepted = okOrThrow(
-        await actors.org<'acceptInvite'>(orgId, { type: 'acceptInvite', inviteId: body.inviteId, tokenHash, userId }),
+      const accepted = await undoLoginOnFailure(request.log, invite.email, userId, async () =>
+        okOrThrow(
+          await actors.org<'acceptInvite'>(orgId, { type: 'acceptInvite', inviteId: body.inviteId, tokenHash, userId }),
+        ),
       );
       const view = okOrThrow(
         await actors.org<'getOrg'>(orgId, { type: 'getOrg', by: { userId, role: accepted.role } }),
