@@ -232,6 +232,10 @@ export const ERROR_CODES = {
     httpStatus: 422,
     summary: 'Meta does not know the phone-number id, or the token may not see it.',
   },
+  PARLO_BUSINESS_PROFILE_REJECTED: {
+    httpStatus: 422,
+    summary: 'Meta refused a value of the business profile; the message names it.',
+  },
   PARLO_META_UNREACHABLE: {
     httpStatus: 502,
     summary: 'The Graph API could not be reached or answered unexpectedly while checking the credentials; retry later.',

@@ -321,6 +321,17 @@ describe('connecting WhatsApp numbers', () => {
     });
     expect(patched.status, patched.text).toBe(200);
     expect(patched.json).toMatchObject({ displayName: 'Sales', businessProfile: { email: 'hi@numbers.test' } });
+    // The profile was set in the (simulated) Graph API first.
+    expect(node.whatsapp.simulator!.simulator.businessProfiles.get(simulated.phoneNumberId)).toMatchObject({
+      about: 'Hi',
+      email: 'hi@numbers.test',
+    });
+    const badVertical = await api<'error'>('PATCH', `/v1/numbers/${simulated.phoneNumberId}`, {
+      token: orgA.token,
+      body: { businessProfile: { vertical: 'PIRACY' } },
+    });
+    expect(badVertical.status).toBe(400);
+    expect(badVertical.json.error.details.map((d) => d.path)).toEqual(['businessProfile.vertical']);
 
     await node.stop();
     node = await startParlo(config(), { logger: silentLogger() });

@@ -26,11 +26,13 @@ import { actorIdempotency } from '../http/idempotency/idempotency-store.ts';
 import { apiKeyRoutes } from '../http/routes/api-keys.routes.ts';
 import { identityRoutes } from '../http/routes/identity.routes.ts';
 import { numberRoutes } from '../http/routes/numbers.routes.ts';
-import { fetchPhoneNumberInfo } from '../../adapters/whatsapp-cloud/phone-number-info.ts';
+import { webhookRoutes } from '../http/routes/webhooks.routes.ts';
+import { fetchPhoneNumberInfo, updateBusinessProfile } from '../../adapters/whatsapp-cloud/number-admin.ts';
 import { organisationWebhooks } from './org-webhooks.ts';
 import { simulatorNumbers } from './simulator-numbers.ts';
 import { actorInboundSink } from './inbound-sink.ts';
 import { openSecretBox } from './secret-box.ts';
+import { outboundWebhooks } from './outbound-webhooks.ts';
 import { WHATSAPP_WEBHOOK_PATH, startWhatsAppEdge, type WhatsAppEdge } from './whatsapp-edge.ts';
 
 /** A running platform node and how to stop it. */
@@ -92,15 +94,19 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     await store.close();
     throw err;
   }
+  // Outbound webhooks: the HTTP sender port and the delivery actor on the configured retry window.
+  const signingClock = overrides.clock;
+  const webhooks = outboundWebhooks(config, secretBox, signingClock ? () => signingClock.now() : Date.now);
+  const definitions = overrides.definitions ?? webhooks.definitions(ACTOR_DEFINITIONS);
   const system = new ActorSystem({
     nodeId: config.nodeId,
-    definitions: overrides.definitions ?? ACTOR_DEFINITIONS,
+    definitions,
     store,
     transport,
     clock: overrides.clock ?? new SystemClock(),
     logger,
     metrics,
-    ports: { ...whatsapp.ports, ...overrides.ports },
+    ports: { ...whatsapp.ports, ...webhooks.ports, ...overrides.ports },
     partitionCount: config.runtime.partitionCount,
     ownedPartitions: allPartitions(config.runtime.partitionCount),
     mailboxCapacity: config.runtime.mailboxCapacity,
@@ -138,9 +144,11 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       webhookPath: WHATSAPP_WEBHOOK_PATH,
       graph: { baseUrl: whatsapp.graphBaseUrl, apiVersion: config.whatsapp.apiVersion },
       lookupNumber: fetchPhoneNumberInfo,
+      updateProfile: updateBusinessProfile,
       ...(simulated ? { simulator: simulated } : {}),
       onWebhookSecretsChanged: (orgId) => orgWebhooks.invalidate(orgId),
     }),
+    ...webhookRoutes({ system, secretBox, targetPolicy: webhooks.targetPolicy }),
   ];
   const rateLimiter = new RateLimiter({
     perKeyPerSec: config.api.ratePerKeyPerSec,
@@ -172,6 +180,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     httpUrl = await http.listen({ host: config.http.host, port: config.http.port });
   } catch (err) {
     await system.stop();
+    await webhooks.close();
     await whatsapp.close();
     await transport.close();
     await store.close();
@@ -190,7 +199,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       partitions: config.runtime.partitionCount,
       http: httpUrl,
       whatsapp: whatsapp.mode,
-      actorKinds: (overrides.definitions ?? ACTOR_DEFINITIONS).map((d) => d.kind),
+      actorKinds: definitions.map((d) => d.kind),
     },
     `parlo node started (${transport.kind} transport, data in ${runtimeDir})`,
   );
@@ -201,6 +210,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       logger.info('stopping: finishing in-flight turns');
       await http.close();
       await system.stop();
+      await webhooks.close();
       await whatsapp.close();
       await transport.close();
       await store.close();

@@ -1,3 +1,4 @@
+import { profileResponse, validateProfileUpdate } from './business-profile.ts';
 import { z } from 'zod';
 import { loadUws, type HttpRequest, type HttpResponse, type us_listen_socket } from '../../../core/net/uws.ts';
 import { SystemClock, type Clock } from '../../../core/time/clock.ts';
@@ -202,6 +203,29 @@ export async function startSimulatorServer(options: SimulatorServerOptions = {})
           ...(limit ? { limit: Number(limit) } : {}),
         }),
       };
+    }),
+  );
+  app.get(
+    '/:version/:id/whatsapp_business_profile',
+    graph((r) => {
+      const headers = simulator.graphHeaders(r.params[0]!);
+      const id = r.params[1]!;
+      const denied = simulator.authorize(id, r.headers['authorization'], 'get');
+      if (denied || !simulator.numbers.has(id)) return simulator.errorResponse(denied ?? notFound(id, 'get'), headers);
+      return { status: 200, headers, body: profileResponse(simulator.businessProfiles.get(id) ?? {}) };
+    }),
+  );
+  app.post(
+    '/:version/:id/whatsapp_business_profile',
+    graph((r) => {
+      const headers = simulator.graphHeaders(r.params[0]!);
+      const id = r.params[1]!;
+      const denied = simulator.authorize(id, r.headers['authorization'], 'post');
+      if (denied || !simulator.numbers.has(id)) return simulator.errorResponse(denied ?? notFound(id, 'post'), headers);
+      const validated = validateProfileUpdate(r.json());
+      if (!validated.ok) return simulator.errorResponse(validated.error, headers);
+      simulator.businessProfiles.set(id, { ...simulator.businessProfiles.get(id), ...validated.update });
+      return { status: 200, headers, body: { success: true } };
     }),
   );
   app.post(

@@ -1,3 +1,4 @@
+import type { SimBusinessProfile } from './business-profile.ts';
 import { createHash } from 'node:crypto';
 import { pooledRandomBytes } from './random-pool.ts';
 import type { Clock } from '../../../core/time/clock.ts';
@@ -136,6 +137,8 @@ export interface SimulatorOptions {
 export class CloudApiSimulator {
   readonly wabas = new Map<string, SimWaba>();
   readonly numbers = new Map<string, SimNumber>();
+  /** Business profiles by phone-number id (empty until set). */
+  readonly businessProfiles = new Map<string, SimBusinessProfile>();
   readonly sent: SentRecord[] = [];
   readonly templates: SimulatorTemplates;
   readonly media: SimulatorMedia;

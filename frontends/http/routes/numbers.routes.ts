@@ -16,9 +16,12 @@ import {
   type OrgNumbersReply,
 } from '../../../actors/numbers/numbers.messages.ts';
 import type {
+  BusinessProfileFields,
+  GraphCallFailure,
+  NumberAdminOptions,
   PhoneNumberLookup,
-  PhoneNumberLookupOptions,
-} from '../../../adapters/whatsapp-cloud/phone-number-info.ts';
+  ProfileUpdate,
+} from '../../../adapters/whatsapp-cloud/number-admin.ts';
 import { defineRoute, type ApiRoute } from '../api/define-route.ts';
 import { callerOf, okOrThrow, type ApiCaller } from '../auth/caller.ts';
 import { iso } from './identity.routes.ts';
@@ -54,7 +57,11 @@ export interface NumbersRoutesDeps {
   readonly webhookPath: string;
   /** Graph API used to check cloud credentials. */
   readonly graph: { readonly baseUrl: string; readonly apiVersion: string };
-  readonly lookupNumber: (options: PhoneNumberLookupOptions) => Promise<PhoneNumberLookup>;
+  readonly lookupNumber: (options: NumberAdminOptions) => Promise<PhoneNumberLookup>;
+  /** Sets the business profile at Meta (or the simulator) before Parlo stores it. */
+  readonly updateProfile: (
+    options: NumberAdminOptions & { readonly profile: BusinessProfileFields },
+  ) => Promise<ProfileUpdate>;
   readonly simulator?: SimulatorNumbers;
   /** Called after an organisation's webhook secrets changed (a node-local cache may hold the old ones). */
   readonly onWebhookSecretsChanged?: (orgId: string) => void;
@@ -72,6 +79,31 @@ export const WEBHOOK_FIELDS = [
 
 // ---------------------------------------------------------------- schemas
 
+/** Meta's industry list (WhatsAppBusinessVertical, Graph API v23.0). */
+const BUSINESS_VERTICALS = [
+  'OTHER',
+  'AUTO',
+  'BEAUTY',
+  'APPAREL',
+  'EDU',
+  'ENTERTAIN',
+  'EVENT_PLAN',
+  'FINANCE',
+  'GROCERY',
+  'GOVT',
+  'HOTEL',
+  'HEALTH',
+  'NONPROFIT',
+  'PROF_SERVICES',
+  'RETAIL',
+  'TRAVEL',
+  'RESTAURANT',
+  'ALCOHOL',
+  'ONLINE_GAMBLING',
+  'PHYSICAL_GAMBLING',
+  'OTC_DRUGS',
+] as const;
+
 const GraphId = z.string().regex(/^[0-9]{5,25}$/, 'must be a Meta id (5–25 digits)');
 const DisplayName = z.string().trim().min(1).max(100);
 
@@ -79,35 +111,13 @@ const BusinessProfile = z
   .object({
     about: z.string().trim().min(1).max(139).optional(),
     address: z.string().trim().max(256).optional(),
-    description: z.string().trim().max(512).optional(),
+    description: z.string().trim().max(256).optional(),
     email: z.email().max(128).optional(),
     websites: z
       .array(z.url({ protocol: /^https?$/ }).max(256))
       .max(2)
       .optional(),
-    vertical: z
-      .enum([
-        'UNDEFINED',
-        'OTHER',
-        'AUTO',
-        'BEAUTY',
-        'APPAREL',
-        'EDU',
-        'ENTERTAIN',
-        'EVENT_PLAN',
-        'FINANCE',
-        'GROCERY',
-        'GOVT',
-        'HOTEL',
-        'HEALTH',
-        'NONPROFIT',
-        'PROF_SERVICES',
-        'RETAIL',
-        'TRAVEL',
-        'RESTAURANT',
-        'NOT_A_BIZ',
-      ])
-      .optional(),
+    vertical: z.enum(BUSINESS_VERTICALS).optional(),
   })
   .strict()
   .meta({ id: 'BusinessProfile', description: "Meta's WhatsApp business profile fields (limits as Meta's)." });
@@ -207,8 +217,12 @@ export function newVerifyToken(): string {
   return randomBytes(24).toString('base64url');
 }
 
-function lookupFailure(result: Extract<PhoneNumberLookup, { ok: false }>, phoneNumberId: string): ParloError {
+function lookupFailure(result: GraphCallFailure, phoneNumberId: string): ParloError {
   switch (result.reason) {
+    case 'invalidParameter':
+      return new ParloError('PARLO_BUSINESS_PROFILE_REJECTED', `Meta refused the business profile: ${result.detail}`, [
+        { location: 'body', path: 'businessProfile', rule: 'acceptedByMeta', message: result.detail },
+      ]);
     case 'credentialsRejected':
       return new ParloError('PARLO_NUMBER_CREDENTIALS_REJECTED', `Meta refused the access token: ${result.detail}`, [
         { location: 'body', path: 'accessToken', rule: 'acceptedByMeta', message: result.detail },
@@ -232,6 +246,13 @@ export function numberRoutes(deps: NumbersRoutesDeps): ApiRoute[] {
     phoneNumberId: string,
     msg: Extract<NumberDirectoryMsg, { type: T }>,
   ) => system.ask<NumberDirectoryReply<T>>({ kind: NUMBER_DIRECTORY_KIND, id: phoneNumberId }, msg);
+
+  const graphOf = (accessToken: string, phoneNumberId: string): NumberAdminOptions => ({
+    baseUrl: deps.graph.baseUrl,
+    apiVersion: deps.graph.apiVersion,
+    accessToken,
+    phoneNumberId,
+  });
 
   async function webhookSettings(orgId: string): Promise<z.input<typeof WebhookSettings>> {
     const { verifyToken } = await numbers<'ensureWebhookToken'>(orgId, {
@@ -297,12 +318,7 @@ export function numberRoutes(deps: NumbersRoutesDeps): ApiRoute[] {
       let accessToken: string;
       let facts: NumberFacts;
       if (body.mode === 'cloud') {
-        const lookup = await deps.lookupNumber({
-          baseUrl: deps.graph.baseUrl,
-          apiVersion: deps.graph.apiVersion,
-          accessToken: body.accessToken,
-          phoneNumberId: body.phoneNumberId,
-        });
+        const lookup = await deps.lookupNumber(graphOf(body.accessToken, body.phoneNumberId));
         if (!lookup.ok) throw lookupFailure(lookup, body.phoneNumberId);
         ({ wabaId, appId, appSecret, accessToken } = body);
         facts = { phoneNumberId: body.phoneNumberId, ...lookup.info };
@@ -320,6 +336,13 @@ export function numberRoutes(deps: NumbersRoutesDeps): ApiRoute[] {
         ({ wabaId, appSecret, accessToken } = provisioned);
         appId = null;
         facts = provisioned.number;
+      }
+      if (body.businessProfile !== undefined) {
+        const pushed = await deps.updateProfile({
+          ...graphOf(accessToken, facts.phoneNumberId),
+          profile: body.businessProfile,
+        });
+        if (!pushed.ok) throw lookupFailure(pushed, facts.phoneNumberId);
       }
       const webhook = await webhookSettings(orgId);
       const claim = await directory<'claim'>(facts.phoneNumberId, { type: 'claim', orgId, wabaId });
@@ -389,7 +412,7 @@ export function numberRoutes(deps: NumbersRoutesDeps): ApiRoute[] {
     method: 'PATCH',
     url: '/numbers/:phoneNumberId',
     operationId: 'updateNumber',
-    summary: "Change a number's display name (in Parlo) or business profile",
+    summary: "Change a number's display name (in Parlo) or its business profile (set at Meta first)",
     tags: ['numbers'],
     auth: 'any',
     scopes: ['numbers:manage'],
@@ -401,8 +424,26 @@ export function numberRoutes(deps: NumbersRoutesDeps): ApiRoute[] {
       }),
     responses: { 200: PhoneNumber },
     async handler({ params, body, request }) {
+      const orgId = callerOf(request).orgId;
+      if (body.businessProfile !== undefined) {
+        const credentials = okOrThrow(
+          await numbers<'getSendCredentials'>(orgId, {
+            type: 'getSendCredentials',
+            phoneNumberId: params.phoneNumberId,
+          }),
+        );
+        const accessToken = secretBox.open(
+          credentials.accessTokenSealed,
+          wabaSecretContext(orgId, credentials.wabaId, 'accessToken'),
+        );
+        const pushed = await deps.updateProfile({
+          ...graphOf(accessToken, params.phoneNumberId),
+          profile: body.businessProfile,
+        });
+        if (!pushed.ok) throw lookupFailure(pushed, params.phoneNumberId);
+      }
       const { number } = okOrThrow(
-        await numbers<'updateNumber'>(callerOf(request).orgId, {
+        await numbers<'updateNumber'>(orgId, {
           type: 'updateNumber',
           phoneNumberId: params.phoneNumberId,
           ...(body.displayName === undefined ? {} : { displayName: body.displayName }),
@@ -474,12 +515,7 @@ export function numberRoutes(deps: NumbersRoutesDeps): ApiRoute[] {
       }
       const probe = phoneNumberIds[0];
       if (body.accessToken !== undefined && probe !== undefined) {
-        const lookup = await deps.lookupNumber({
-          baseUrl: deps.graph.baseUrl,
-          apiVersion: deps.graph.apiVersion,
-          accessToken: body.accessToken,
-          phoneNumberId: probe,
-        });
+        const lookup = await deps.lookupNumber(graphOf(body.accessToken, probe));
         if (!lookup.ok) throw lookupFailure(lookup, probe);
       }
       okOrThrow(

@@ -19,6 +19,21 @@ import { SecretBox } from '../../../core/index.ts';
 import { simulatorNumbers } from '../../cli/simulator-numbers.ts';
 import { numberRoutes } from './numbers.routes.ts';
 import { identityRoutes } from './identity.routes.ts';
+import { DEFAULT_DELIVERY_POLICY, deliveryIdOf } from '../../../actors/webhooks/retry.ts';
+import { createWebhookDeliveryActor } from '../../../actors/webhooks/webhook-delivery.actor.ts';
+import {
+  webhookDeliveryAddress,
+  type WebhookDeliveryReply,
+} from '../../../actors/webhooks/webhook-delivery.messages.ts';
+import { webhookEndpointsActor } from '../../../actors/webhooks/webhook-endpoints.actor.ts';
+import {
+  webhookEndpointsAddress,
+  webhookEventMessage,
+  webhookEventMsgId,
+  type AnyWebhookEvent,
+} from '../../../actors/webhooks/webhook-events.ts';
+import { webhookLogActor } from '../../../actors/webhooks/webhook-log.actor.ts';
+import { webhookRoutes } from './webhooks.routes.ts';
 
 /**
  * Tenant isolation and role-based access, generated from the OpenAPI document the app serves: every operation in
@@ -56,6 +71,9 @@ interface OrgA {
   readonly phoneNumberId: string;
   /** A cloud-mode account (its credentials can be changed). */
   readonly wabaId: string;
+  /** An outbound webhook endpoint and a dead delivery of it. */
+  readonly endpointId: string;
+  readonly deliveryId: string;
 }
 
 interface OrgB {
@@ -66,6 +84,8 @@ interface OrgB {
   readonly inviteId: string;
   readonly phoneNumberId: string;
   readonly wabaId: string;
+  readonly endpointId: string;
+  readonly deliveryId: string;
 }
 
 let a: OrgA;
@@ -141,6 +161,54 @@ async function connectCloudNumber(token: string): Promise<{ phoneNumberId: strin
   return { phoneNumberId, wabaId };
 }
 
+/** Webhook targets are public names only here: deliveries go to a failing stand-in port, never the network. */
+const STRICT_WEBHOOK_TARGETS = { allowLoopback: false, allowPrivateNetworks: false, allowLinkLocal: false };
+
+async function createWebhookEndpoint(token: string, events: string[]): Promise<string> {
+  const res = await call('POST', '/v1/webhook-endpoints', {
+    token,
+    body: { url: 'https://hooks.tenancy.test/in', events },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return res.json<{ endpoint: { id: string } }>().endpoint.id;
+}
+
+/** Publishes an event to the org's endpoints and waits until its delivery to `endpointId` is dead (one failure). */
+let webhookEvents = 0;
+async function deadWebhookDelivery(orgId: string, endpointId: string): Promise<string> {
+  const event: AnyWebhookEvent = {
+    id: `evt_tenancy_${++webhookEvents}`,
+    type: 'contact.opted_out',
+    orgId,
+    occurredAtMs: fixture.clock.now(),
+    data: { contactId: null, waId: '15551234567', phoneNumberId: null, source: 'api', keyword: null },
+  };
+  await fixture.system.tell(webhookEndpointsAddress(orgId), webhookEventMessage(event), {
+    msgId: webhookEventMsgId(event),
+  });
+  const deliveryId = deliveryIdOf(endpointId, event.id);
+  const by = { kind: 'user', userId: 'tenancy-test', role: 'owner' } as const;
+  for (let i = 0; i < 2_000; i++) {
+    const reply = await fixture.system.ask<WebhookDeliveryReply<'getDelivery'>>(
+      webhookDeliveryAddress(orgId, deliveryId),
+      {
+        type: 'getDelivery',
+        endpointId,
+        by,
+      },
+    );
+    if (reply.ok && reply.delivery.status === 'dead') return deliveryId;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  throw new Error(`delivery ${deliveryId} of ${event.id} did not die`);
+}
+
+/** An endpoint receiving contact.opted_out, and a dead delivery of it. */
+async function webhookIds(token: string, orgId: string): Promise<{ endpointId: string; deliveryId: string }> {
+  const endpointId = await createWebhookEndpoint(token, ['contact.opted_out']);
+  return { endpointId, deliveryId: await deadWebhookDelivery(orgId, endpointId) };
+}
+
 async function createKey(token: string, name = 'k') {
   const res = await call('POST', '/v1/api-keys', { token, body: { name, scopes: ['read'] } });
   expect(res.statusCode, res.body).toBe(201);
@@ -203,6 +271,8 @@ const B_IDS: Readonly<Record<string, (org: OrgB) => string>> = {
   orgId: (org) => org.orgId,
   phoneNumberId: (org) => org.phoneNumberId,
   wabaId: (org) => org.wabaId,
+  endpointId: (org) => org.endpointId,
+  deliveryId: (org) => org.deliveryId,
 };
 
 /** The same kinds of ids in org A: well-formed and existing, for calls whose credential check comes first. */
@@ -213,6 +283,8 @@ const A_IDS: Readonly<Record<string, (org: OrgA) => string>> = {
   orgId: (org) => org.orgId,
   phoneNumberId: (org) => org.phoneNumberId,
   wabaId: (org) => org.wabaId,
+  endpointId: (org) => org.endpointId,
+  deliveryId: (org) => org.deliveryId,
 };
 
 interface Case {
@@ -286,6 +358,29 @@ const CASES: Readonly<Record<string, Case>> = {
     params: async () => ({ phoneNumberId: await connectSimulatorNumber(a.users.owner.token) }),
   },
   updateWhatsAppCredentials: { permission: 'numbers:manage', body: () => ({ appId: '730000000000002' }) },
+  createWebhookEndpoint: {
+    permission: 'webhooks:manage',
+    body: () => ({ url: 'https://hooks.tenancy.test/matrix', events: ['message.status'] }),
+  },
+  listWebhookEndpoints: { permission: 'webhooks:manage' },
+  getWebhookEndpoint: { permission: 'webhooks:manage' },
+  updateWebhookEndpoint: { permission: 'webhooks:manage', body: () => ({ description: 'matrix' }) },
+  deleteWebhookEndpoint: {
+    permission: 'webhooks:manage',
+    params: async () => ({ endpointId: await createWebhookEndpoint(a.users.owner.token, ['message.status']) }),
+  },
+  rotateWebhookSecret: { permission: 'webhooks:manage', body: () => ({ overlapSeconds: 60 }) },
+  revokePreviousWebhookSecrets: { permission: 'webhooks:manage' },
+  sendWebhookTestEvent: { permission: 'webhooks:manage' },
+  listWebhookDeliveries: { permission: 'webhooks:manage' },
+  getWebhookDelivery: { permission: 'webhooks:manage' },
+  listWebhookDeadLetters: { permission: 'webhooks:manage' },
+  replayWebhookDeadLetter: {
+    permission: 'webhooks:manage',
+    // Each call replays a dead delivery of its own (a replayed one is pending, not dead).
+    params: async () => ({ endpointId: a.endpointId, deliveryId: await deadWebhookDelivery(a.orgId, a.endpointId) }),
+  },
+  replayAllWebhookDeadLetters: { permission: 'webhooks:manage' },
 };
 
 function caseOf(operationId: string): Case {
@@ -302,7 +397,24 @@ function caseOf(operationId: string): Case {
 
 beforeAll(async () => {
   fixture = await startRuntimeFixture({
-    definitions: [orgActor, loginActor, sessionActor, orgNumbersActor, numberDirectoryActor, simulatedNumbersActor],
+    definitions: [
+      orgActor,
+      loginActor,
+      sessionActor,
+      orgNumbersActor,
+      numberDirectoryActor,
+      simulatedNumbersActor,
+      webhookEndpointsActor,
+      // Every webhook attempt fails (the port below) and is final (no retry window): dead letters at once.
+      createWebhookDeliveryActor({ ...DEFAULT_DELIVERY_POLICY, retryWindowMs: 0 }),
+      webhookLogActor,
+    ],
+    ports: {
+      'webhooks-out': {
+        deliver: () =>
+          Promise.resolve({ outcome: 'failed', reason: 'http', status: 503, detail: 'HTTP 503', durationMs: 1 }),
+      },
+    },
   });
   const secretBox = SecretBox.fromText(SecretBox.generateKeyText());
   const routes = [
@@ -325,6 +437,7 @@ beforeAll(async () => {
             throughputLevel: null,
           },
         }),
+      updateProfile: () => Promise.resolve({ ok: true }),
       simulator: simulatorNumbers({
         system: fixture.system,
         // In memory: its webhooks go nowhere (nothing here needs them).
@@ -337,6 +450,7 @@ beforeAll(async () => {
         logger: silentLogger(),
       }),
     }),
+    ...webhookRoutes({ system: fixture.system, secretBox, targetPolicy: STRICT_WEBHOOK_TARGETS }),
   ];
   app = buildHttpApp({
     system: fixture.system,
@@ -359,6 +473,7 @@ beforeAll(async () => {
     keyId: (await createKey(ownerA.token, 'a')).id,
     inviteId: (await invite(ownerA.token, 'viewer')).inviteId,
     ...(await connectCloudNumber(ownerA.token)),
+    ...(await webhookIds(ownerA.token, ownerA.orgId)),
   };
 
   // Org B: owner, an operator, a key and a pending invite.
@@ -371,6 +486,7 @@ beforeAll(async () => {
     key: await createKey(ownerB.token, 'b'),
     inviteId: (await invite(ownerB.token, 'viewer', 'invitee-b@tenancy.test')).inviteId,
     ...(await connectCloudNumber(ownerB.token)),
+    ...(await webhookIds(ownerB.token, ownerB.orgId)),
   };
   await connectSimulatorNumber(ownerB.token);
 }, 60_000);
@@ -458,6 +574,12 @@ describe('tenancy and RBAC, generated from the OpenAPI document', () => {
     );
     expect(view.invites.map((i) => i.inviteId)).toContain(b.inviteId);
     expect(view.apiKeys).toEqual([expect.objectContaining({ id: b.key.id, revokedAt: null })]);
+    // B's webhook endpoint is there and enabled, its dead letter still listed.
+    const endpointB = await call('GET', `/v1/webhook-endpoints/${b.endpointId}`, { token: b.owner.token });
+    expect(endpointB.statusCode, endpointB.body).toBe(200);
+    expect(endpointB.json()).toMatchObject({ id: b.endpointId, enabled: true });
+    const deadB = await call('GET', `/v1/webhook-endpoints/${b.endpointId}/dead-letters`, { token: b.owner.token });
+    expect(deadB.json<{ data: { deliveryId: string }[] }>().data.map((d) => d.deliveryId)).toContain(b.deliveryId);
     // And A sees none of B's people.
     const orgA = (await call('GET', '/v1/org', { token: a.users.owner.token })).json<{
       members: { userId: string }[];
