@@ -43,6 +43,10 @@ export const LOCAL_ERROR_CODES = {
   malformedResponse: -3,
   /** The client was closed while the call waited for its turn. */
   clientClosed: -4,
+  /** No access token for this phone-number id: the number is not connected (nothing was sent). */
+  noCredentials: -5,
+  /** The access token could not be looked up just now (e.g. its store timed out); nothing was sent. */
+  credentialsUnavailable: -6,
 } as const;
 
 interface GraphErrorFields {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { OutboundMessage } from '../../core/ports/channel.port.ts';
 import { LOCAL_ERROR_CODES, PAIR_RATE_RETRY_AFTER_MS, THROUGHPUT_RETRY_AFTER_MS } from './classify.ts';
 import { createCloudApiClient, type CloudApiClient } from './client.ts';
-import { WHATSAPP_CLOUD_CAPABILITIES } from './config.ts';
+import { WHATSAPP_CLOUD_CAPABILITIES, type CloudApiClientOptions } from './config.ts';
 import { buildSendBody } from './request-builders.ts';
 
 /**
@@ -186,7 +186,9 @@ beforeEach(() => {
 });
 
 function makeClient(
-  overrides: { timeoutMs?: number; maxInFlightPerAccount?: number; baseUrl?: string } = {},
+  overrides: Partial<
+    Pick<CloudApiClientOptions, 'timeoutMs' | 'maxInFlightPerAccount' | 'baseUrl' | 'accessToken'>
+  > = {},
 ): CloudApiClient {
   return createCloudApiClient({ baseUrl, accessToken: (accountId) => `EAAB-token-${accountId}`, ...overrides });
 }
@@ -246,6 +248,31 @@ describe('createCloudApiClient against a local Graph stand-in', () => {
       biz_opaque_callback_data: 'conv-9/msg-1',
     });
     expect(request?.body).toBe(JSON.stringify(buildSendBody(message)));
+  });
+
+  it('looks the token up asynchronously; no token → rejected −5, a failing lookup → retry −6, nothing sent', async () => {
+    const lookedUp = makeClient({
+      accessToken: (accountId) =>
+        accountId === 'ok'
+          ? Promise.resolve('EAAB-async-token')
+          : accountId === 'gone'
+            ? undefined
+            : Promise.reject(new Error('store timed out')),
+    });
+    try {
+      const before = recorded.length;
+      await expect(lookedUp.send(textTo('ok'))).resolves.toMatchObject({ outcome: 'accepted' });
+      expect(recorded[recorded.length - 1]?.headers.authorization).toBe('Bearer EAAB-async-token');
+      await expect(lookedUp.send(textTo('gone'))).resolves.toMatchObject({ outcome: 'rejected', code: -5 });
+      await expect(lookedUp.send(textTo('flaky'))).resolves.toMatchObject({
+        outcome: 'retry',
+        code: -6,
+        detail: expect.stringContaining('store timed out'),
+      });
+      expect(recorded.length).toBe(before + 1);
+    } finally {
+      await lookedUp.close();
+    }
   });
 
   it('accepted without message_status, with the wa_id Meta normalised', async () => {

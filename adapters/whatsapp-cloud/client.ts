@@ -4,8 +4,8 @@
  * One undici `Pool` of keep-alive connections to the Graph host (global `fetch` sets up far more per call), JSON
  * bodies with `Authorization: Bearer`, a small semaphore per business phone number so one busy number cannot take
  * every connection, and a deadline per call. Remote refusals and transport failures come back as classified
- * outcomes (`classify.ts`), never as exceptions; an exception means a local bug (a call after `close()`, a token
- * callback that throws).
+ * outcomes (`classify.ts`), never as exceptions; an exception means a local bug (a call after `close()`). A number
+ * without a token is `rejected` (code −5), a token lookup that fails is `retry` (code −6): nothing was sent.
  */
 import { Pool } from 'undici';
 import { z } from 'zod';
@@ -63,7 +63,24 @@ export function createCloudApiClient(options: CloudApiClientOptions): CloudApiCl
     readSuccess: (json: unknown) => T | undefined,
   ): Promise<T | SendRefusal> {
     if (closed) throw new Error('whatsapp-cloud: the client is closed');
-    const token = config.accessToken(accountId);
+    let token: string | undefined;
+    try {
+      const answer = config.accessToken(accountId);
+      token = typeof answer === 'string' || answer === undefined ? answer : await answer;
+    } catch (error) {
+      return {
+        outcome: 'retry',
+        code: LOCAL_ERROR_CODES.credentialsUnavailable,
+        detail: `the access token of ${accountId} could not be looked up: ${(error as Error).message}`,
+      };
+    }
+    if (token === undefined) {
+      return {
+        outcome: 'rejected',
+        code: LOCAL_ERROR_CODES.noCredentials,
+        detail: `no access token for phone number ${accountId}: it is not connected`,
+      };
+    }
     const release = await limiter.acquire(accountId);
     if (release === undefined) {
       return { outcome: 'retry', code: LOCAL_ERROR_CODES.clientClosed, detail: 'client closed before the call ran' };

@@ -55,13 +55,18 @@ export const WHATSAPP_CLOUD_CAPABILITIES: ChannelCapabilities = {
   supportedContent: WHATSAPP_CLOUD_CONTENT_TYPES,
 };
 
+export type AccessTokenAnswer = string | undefined | Promise<string | undefined>;
+
 export interface CloudApiClientOptions {
   /** Graph API origin, optionally with a path prefix (e.g. a simulator mounted under `/meta`). */
   readonly baseUrl?: string;
   /** Graph API version, `vNN.N`. */
   readonly apiVersion?: string;
-  /** The access token (system-user or business token) for a business phone-number id. */
-  accessToken(accountId: string): string;
+  /**
+   * The access token (system-user or business token) for a business phone-number id; `undefined` when the number is
+   * not connected. May answer asynchronously (a lookup); a synchronous answer costs nothing extra.
+   */
+  accessToken(accountId: string): AccessTokenAnswer;
   readonly connections?: number;
   readonly timeoutMs?: number;
   readonly maxInFlightPerAccount?: number;
@@ -74,7 +79,7 @@ export interface ResolvedCloudApiClientOptions {
   /** Path prefix before `/{version}/…`, `''` when the base URL has none. */
   readonly pathPrefix: string;
   readonly apiVersion: string;
-  readonly accessToken: (accountId: string) => string;
+  readonly accessToken: (accountId: string) => AccessTokenAnswer;
   readonly connections: number;
   readonly timeoutMs: number;
   readonly maxInFlightPerAccount: number;

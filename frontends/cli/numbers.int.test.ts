@@ -139,6 +139,15 @@ describe('connecting WhatsApp numbers', () => {
     );
     expect(state.counts.messageReceived).toBe(1);
 
+    // Sending as the number uses its own account's token (the simulator checks it belongs to the number's WABA).
+    const reply = await node.whatsapp.client.send({
+      accountId: simulated.phoneNumberId,
+      to: '15557654321',
+      messageKey: 'numbers-int-1',
+      content: { type: 'text', text: { body: 'Ciao! Come possiamo aiutarti?' } },
+    });
+    expect(reply.outcome).toBe('accepted');
+
     const listed = await api<'list'>('GET', '/v1/numbers', { token: orgA.token });
     expect(listed.json.data.map((n) => n.phoneNumberId)).toEqual([simulated.phoneNumberId]);
     expect((await api<'list'>('GET', '/v1/numbers', { token: orgB.token })).json.data).toEqual([]);
@@ -359,6 +368,14 @@ describe('connecting WhatsApp numbers', () => {
     ).json.tokens.accessToken;
     const gone = await api('DELETE', `/v1/numbers/${simulated.phoneNumberId}`, { token });
     expect(gone.status, gone.text).toBe(204);
+    // Disconnected: no token of that account is used any more.
+    const refused = await node.whatsapp.client.send({
+      accountId: simulated.phoneNumberId,
+      to: '15557654321',
+      messageKey: 'numbers-int-2',
+      content: { type: 'text', text: { body: 'Still there?' } },
+    });
+    expect(refused.outcome).toBe('rejected');
     expect((await api<'error'>('GET', `/v1/numbers/${simulated.phoneNumberId}`, { token })).json.error.code).toBe(
       'PARLO_NUMBER_NOT_FOUND',
     );

@@ -28,6 +28,7 @@ import { identityRoutes } from '../http/routes/identity.routes.ts';
 import { numberRoutes } from '../http/routes/numbers.routes.ts';
 import { webhookRoutes } from '../http/routes/webhooks.routes.ts';
 import { fetchPhoneNumberInfo, updateBusinessProfile } from '../../adapters/whatsapp-cloud/number-admin.ts';
+import { numberCredentials } from './number-credentials.ts';
 import { organisationWebhooks } from './org-webhooks.ts';
 import { simulatorNumbers } from './simulator-numbers.ts';
 import { actorInboundSink } from './inbound-sink.ts';
@@ -120,6 +121,8 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
   // Known once the HTTP frontend listens (port 0 picks one), unless configured.
   let publicBaseUrl = config.http.publicUrl.replace(/\/+$/, '');
   const orgWebhooks = organisationWebhooks({ system, secretBox, logger });
+  const tokens = numberCredentials({ system, secretBox, installationToken: () => whatsapp.accessToken });
+  whatsapp.useTokens((phoneNumberId) => tokens.tokenFor(phoneNumberId));
   const simulated = whatsapp.simulator
     ? simulatorNumbers({
         system,
@@ -146,7 +149,10 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       lookupNumber: fetchPhoneNumberInfo,
       updateProfile: updateBusinessProfile,
       ...(simulated ? { simulator: simulated } : {}),
-      onWebhookSecretsChanged: (orgId) => orgWebhooks.invalidate(orgId),
+      onWebhookSecretsChanged: (orgId) => {
+        orgWebhooks.invalidate(orgId);
+        tokens.invalidateAll();
+      },
     }),
     ...webhookRoutes({ system, secretBox, targetPolicy: webhooks.targetPolicy }),
   ];

@@ -19,6 +19,10 @@ export interface WhatsAppEdge {
   readonly graphBaseUrl: string;
   readonly ports: Ports;
   readonly verifyToken: string;
+  /** The installation's own account token (config, or the simulator demo account's). */
+  readonly accessToken: string;
+  /** Sets how the client finds a number's token (numbers connected by organisations have their own). */
+  useTokens(tokenFor: (phoneNumberId: string) => string | undefined | Promise<string | undefined>): void;
   readonly appSecrets: readonly string[];
   readonly simulator: SimulatorServer | undefined;
   /** Registers the demo account with the simulator once our webhook URL is known (simulator mode only). */
@@ -58,7 +62,12 @@ export async function startWhatsAppEdge(config: ParloConfig, logger: Logger): Pr
     appSecrets = [randomBytes(16).toString('hex')];
     verifyToken = randomBytes(12).toString('base64url');
   }
-  const client = createCloudApiClient({ baseUrl, apiVersion: settings.apiVersion, accessToken: () => accessToken });
+  let tokenFor: (phoneNumberId: string) => string | undefined | Promise<string | undefined> = () => accessToken;
+  const client = createCloudApiClient({
+    baseUrl,
+    apiVersion: settings.apiVersion,
+    accessToken: (phoneNumberId) => tokenFor(phoneNumberId),
+  });
   const ports: Ports = {
     'whatsapp-cloud': {
       send: (input) => client.send(input as Parameters<CloudApiClient['send']>[0]),
@@ -71,6 +80,10 @@ export async function startWhatsAppEdge(config: ParloConfig, logger: Logger): Pr
     graphBaseUrl: baseUrl,
     ports,
     verifyToken,
+    accessToken,
+    useTokens(resolver) {
+      tokenFor = resolver;
+    },
     appSecrets,
     simulator,
     connect(webhookBaseUrl) {
