@@ -8,6 +8,9 @@ import { orgNumbersActor } from './numbers/numbers.actor.ts';
 import { simulatedNumbersActor } from './numbers/simulated-numbers.actor.ts';
 import { auditSegmentActor } from './org/audit-segment.actor.ts';
 import { orgActor } from './org/org.actor.ts';
+import { webhookDeliveryActor } from './webhooks/webhook-delivery.actor.ts';
+import { webhookEndpointsActor } from './webhooks/webhook-endpoints.actor.ts';
+import { webhookLogActor } from './webhooks/webhook-log.actor.ts';
 
 /**
  * Every actor kind the platform runs, wired by the composition root. Domain actors (number, conversation,
@@ -23,4 +26,8 @@ export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [
   orgNumbersActor,
   numberDirectoryActor,
   simulatedNumbersActor,
+  webhookEndpointsActor,
+  // The composition root swaps in one built on the configured retry window (webhooks.retryWindowHours).
+  webhookDeliveryActor,
+  webhookLogActor,
 ];

@@ -87,6 +87,8 @@ describe('environment overrides', () => {
     ['alias PARLO_LOG_LEVEL', { PARLO_LOG_LEVEL: 'trace' }, (c) => c.log.level, 'trace'],
     ['alias PARLO_HTTP_PORT', { PARLO_HTTP_PORT: '3000' }, (c) => c.http.port, 3000],
     ['empty value counts as unset', { PARLO_HTTP__PORT: '' }, (c) => c.http.port, 8080],
+    ['webhooks: loopback allowed', { PARLO_WEBHOOKS__ALLOW_LOOPBACK: '1' }, (c) => c.webhooks.allowLoopback, true],
+    ['webhooks: retry window', { PARLO_WEBHOOKS__RETRY_WINDOW_HOURS: '48' }, (c) => c.webhooks.retryWindowHours, 48],
   ])('%s', (_, env, pick, expected) => {
     expect(pick(load({ env }))).toEqual(expected);
   });
@@ -125,6 +127,16 @@ describe('environment overrides', () => {
 });
 
 describe('invalid values name the field, the source and the reason', () => {
+  it('webhooks: a timeout out of range names its bounds', () => {
+    expect(issuesOf({ env: { PARLO_WEBHOOKS__REQUEST_TIMEOUT_MS: '50' } }).issues).toEqual([
+      {
+        path: 'webhooks.requestTimeoutMs',
+        source: 'PARLO_WEBHOOKS__REQUEST_TIMEOUT_MS',
+        message: 'expected an integer between 100 and 120000, got "50"',
+      },
+    ]);
+  });
+
   it('bad number: exact message', () => {
     const { error, issues } = issuesOf({ env: { PARLO_RUNTIME__MAILBOX_CAPACITY: 'abc' } });
     const line = 'runtime.mailboxCapacity (from PARLO_RUNTIME__MAILBOX_CAPACITY): expected an integer ≥ 1, got "abc"';
@@ -455,6 +467,11 @@ describe('describeConfigSources', () => {
       'whatsapp.appSecret',
       'whatsapp.verifyToken',
       'whatsapp.simulatorPort',
+      'webhooks.allowLoopback',
+      'webhooks.allowPrivateNetworks',
+      'webhooks.allowLinkLocal',
+      'webhooks.requestTimeoutMs',
+      'webhooks.retryWindowHours',
     ]);
     expect(sources.find((s) => s.path === 'runtime.mailboxCapacity')).toMatchObject({
       env: 'PARLO_RUNTIME__MAILBOX_CAPACITY',

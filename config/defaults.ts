@@ -26,6 +26,11 @@ import {
   DEFAULT_STREAM_NAME,
   DEFAULT_STREAM_REPLICAS,
   DEFAULT_TRANSPORT_KIND,
+  DEFAULT_WEBHOOKS_ALLOW_LINK_LOCAL,
+  DEFAULT_WEBHOOKS_ALLOW_LOOPBACK,
+  DEFAULT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
+  DEFAULT_WEBHOOKS_REQUEST_TIMEOUT_MS,
+  DEFAULT_WEBHOOKS_RETRY_WINDOW_HOURS,
   type ParloConfig,
 } from './schema.ts';
 
@@ -79,6 +84,13 @@ export function defaultConfig(): ParloConfig {
       appSecret: '',
       verifyToken: '',
       simulatorPort: DEFAULT_SIMULATOR_PORT,
+    },
+    webhooks: {
+      allowLoopback: DEFAULT_WEBHOOKS_ALLOW_LOOPBACK,
+      allowPrivateNetworks: DEFAULT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS,
+      allowLinkLocal: DEFAULT_WEBHOOKS_ALLOW_LINK_LOCAL,
+      requestTimeoutMs: DEFAULT_WEBHOOKS_REQUEST_TIMEOUT_MS,
+      retryWindowHours: DEFAULT_WEBHOOKS_RETRY_WINDOW_HOURS,
     },
   };
 }

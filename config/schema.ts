@@ -49,6 +49,12 @@ export const DEFAULT_GRAPH_BASE_URL = 'https://graph.facebook.com';
 /** The one Graph API version setting (STYLE §2.6: never hard-code versions in several places). */
 export const DEFAULT_GRAPH_API_VERSION = 'v23.0';
 export const DEFAULT_SIMULATOR_PORT = 0;
+/** Outbound webhooks reach public addresses only unless these relax the SSRF guard. */
+export const DEFAULT_WEBHOOKS_ALLOW_LOOPBACK = false;
+export const DEFAULT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS = false;
+export const DEFAULT_WEBHOOKS_ALLOW_LINK_LOCAL = false;
+export const DEFAULT_WEBHOOKS_REQUEST_TIMEOUT_MS = 10_000;
+export const DEFAULT_WEBHOOKS_RETRY_WINDOW_HOURS = 24;
 
 /** Letters, digits, `_` and `-`: safe as a NATS subject token, a JetStream name and a file name. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]+$/;
@@ -192,6 +198,27 @@ export const ConfigSchema = z.strictObject({
       .meta({ description: 'Token Meta echoes in the webhook verification handshake (cloud mode).' }),
     simulatorPort: int(0, 65535).meta({
       description: 'Port of the bundled simulator in simulator mode (0 picks a free port).',
+    }),
+  }),
+  webhooks: z.strictObject({
+    allowLoopback: z.boolean().meta({
+      description:
+        'Let outbound webhook URLs reach loopback addresses (127.0.0.0/8, ::1, localhost). For development and tests only.',
+    }),
+    allowPrivateNetworks: z.boolean().meta({
+      description:
+        'Let outbound webhook URLs reach private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), e.g. receivers inside your own network.',
+    }),
+    allowLinkLocal: z.boolean().meta({
+      description:
+        'Let outbound webhook URLs reach link-local addresses (169.254/16 incl. the cloud metadata service, fe80::/10). Almost never wanted.',
+    }),
+    requestTimeoutMs: int(100, 120_000).meta({
+      description: 'Deadline of one outbound webhook attempt, from connecting to the last byte of the answer.',
+    }),
+    retryWindowHours: int(1, 7 * 24).meta({
+      description:
+        'How long failed outbound webhook deliveries are retried (exponential backoff, at most 1 h apart) before they go to the dead-letter list.',
     }),
   }),
 });

@@ -38,7 +38,17 @@ describe('names derived from the schema', () => {
   });
 
   it('sections are the object-valued top-level keys', () => {
-    expect(SECTIONS).toEqual(['log', 'transport', 'runtime', 'http', 'api', 'metrics', 'secrets', 'whatsapp']);
+    expect(SECTIONS).toEqual([
+      'log',
+      'transport',
+      'runtime',
+      'http',
+      'api',
+      'metrics',
+      'secrets',
+      'whatsapp',
+      'webhooks',
+    ]);
   });
 
   it.each([

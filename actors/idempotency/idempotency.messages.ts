@@ -12,7 +12,10 @@ export const IDEMPOTENCY_KIND = 'idempotency';
 /** The one durable timer of a record: the end of its lease while in flight, the end of its retention once done. */
 export const EXPIRY_TIMER = 'expiry';
 
-/** A response as it was sent: status, the exact body text (null when there was none) and replayable headers. */
+/**
+ * A response as it was sent: status, body (null when there was none; the HTTP layer seals the text with a key
+ * derived from the client's Idempotency-Key, so secrets in it are not readable at rest) and replayable headers.
+ */
 export const StoredResponse = z.object({
   status: z.number().int().min(200).max(599),
   body: z.string().nullable(),

@@ -53,6 +53,11 @@ export const AUDIT_EVENTS = [
   'numberDisconnected',
   'numberCredentialsChanged',
   'webhookTokenRotated',
+  'webhookEndpointCreated',
+  'webhookEndpointUpdated',
+  'webhookEndpointDeleted',
+  'webhookEndpointDisabled',
+  'webhookSecretRotated',
   'dataExported',
   'dataErased',
 ] as const;

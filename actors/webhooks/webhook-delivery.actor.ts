@@ -312,7 +312,9 @@ function onAttemptResult(
   if (!isDeliveryOutcome(result)) {
     // The port threw (PARLO_PORT_FAILED) or is not wired: a fault inside Parlo, retried like any failure.
     const r = result as { code?: unknown; message?: unknown } | null;
-    const detail = `${String(r?.code ?? 'PARLO_PORT_FAILED')}: ${String(r?.message ?? 'the port returned no outcome')}`;
+    const code = typeof r?.code === 'string' ? r.code : 'PARLO_PORT_FAILED';
+    const message = typeof r?.message === 'string' ? r.message : 'the port returned no outcome';
+    const detail = `${code}: ${message}`;
     return afterFailure(policy, state, failure(state, ctx, 'internal', detail), ctx);
   }
   if (result.outcome === 'delivered') {

@@ -1,4 +1,5 @@
 import { defineActor, refusal, unreachable, type Effect, type TurnContext, type TurnResult } from '../../core/index.ts';
+import { ORG_KIND, type AuditActor, type AuditDetail, type AuditEvent, type OrgMsg } from '../org/org.messages.ts';
 import { own, withEntry, without } from '../org/org.state.ts';
 import { deliveryIdOf } from './retry.ts';
 import { webhookAccessRefusal, type WebhookCaller } from './webhook-caller.ts';
@@ -100,6 +101,18 @@ function authorisedEndpoint(
   return { endpoint };
 }
 
+/** An entry in the organisation's audit log (the org actor keeps it). */
+function audit(orgId: string, event: AuditEvent, by: WebhookCaller | null, detail: AuditDetail): Effect {
+  const actor: AuditActor =
+    by === null
+      ? { kind: 'system', id: 'webhooks' }
+      : by.kind === 'user'
+        ? { kind: 'user', id: by.userId }
+        : { kind: 'apiKey', id: by.keyId };
+  const msg: OrgMsg = { type: 'recordAudit', event, actor, detail };
+  return { type: 'tell', to: { kind: ORG_KIND, id: orgId }, msg };
+}
+
 function put(state: WebhookEndpointsState, endpointId: string, endpoint: Endpoint): WebhookEndpointsState {
   return { endpoints: withEntry(state.endpoints, endpointId, endpoint) };
 }
@@ -140,7 +153,14 @@ function onCreate(state: WebhookEndpointsState, msg: Msg<'createEndpoint'>, ctx:
     updatedAtMs: ctx.nowMs,
   };
   const next = put(state, msg.endpointId, endpoint);
-  return ok<'createEndpoint'>(next, { ok: true, endpoint: endpointView(msg.endpointId, endpoint, ctx.nowMs) });
+  return ok<'createEndpoint'>(next, { ok: true, endpoint: endpointView(msg.endpointId, endpoint, ctx.nowMs) }, [
+    audit(ctx.self.id, 'webhookEndpointCreated', msg.by, {
+      endpointId: msg.endpointId,
+      url: msg.url,
+      events: endpoint.events === null ? '*' : endpoint.events.join(' '),
+      enabled: msg.enabled,
+    }),
+  ]);
 }
 
 function onUpdate(state: WebhookEndpointsState, msg: Msg<'updateEndpoint'>, ctx: TurnContext): Turn {
@@ -158,10 +178,16 @@ function onUpdate(state: WebhookEndpointsState, msg: Msg<'updateEndpoint'>, ctx:
     disabledReason: enabled ? null : endpoint.disabledReason,
     updatedAtMs: ctx.nowMs,
   };
-  return ok<'updateEndpoint'>(put(state, msg.endpointId, updated), {
-    ok: true,
-    endpoint: endpointView(msg.endpointId, updated, ctx.nowMs),
-  });
+  const changed: AuditDetail = { endpointId: msg.endpointId };
+  if (msg.url !== undefined && msg.url !== endpoint.url) changed.url = msg.url;
+  if (msg.events !== undefined) changed.events = updated.events === null ? '*' : updated.events.join(' ');
+  if (msg.enabled !== undefined) changed.enabled = msg.enabled;
+  if (msg.description !== undefined) changed.descriptionChanged = true;
+  return ok<'updateEndpoint'>(
+    put(state, msg.endpointId, updated),
+    { ok: true, endpoint: endpointView(msg.endpointId, updated, ctx.nowMs) },
+    [audit(ctx.self.id, 'webhookEndpointUpdated', msg.by, changed)],
+  );
 }
 
 function onDelete(state: WebhookEndpointsState, msg: Msg<'deleteEndpoint'>, ctx: TurnContext): Turn {
@@ -174,6 +200,7 @@ function onDelete(state: WebhookEndpointsState, msg: Msg<'deleteEndpoint'>, ctx:
       name: secretTimerName(msg.endpointId, s.secretId),
     })),
     { type: 'tell', to: webhookLogAddress(ctx.self.id, msg.endpointId), msg: clearLog },
+    audit(ctx.self.id, 'webhookEndpointDeleted', msg.by, { endpointId: msg.endpointId, url: found.endpoint.url }),
   ];
   // Pending deliveries learn it at their next attempt (prepareAttempt answers "not found") and are cancelled.
   return ok<'deleteEndpoint'>(
@@ -231,6 +258,14 @@ function onRotateSecret(state: WebhookEndpointsState, msg: Msg<'rotateSecret'>, 
     });
   }
   const updated: Endpoint = { ...endpoint, secrets, updatedAtMs: ctx.nowMs };
+  effects.push(
+    audit(ctx.self.id, 'webhookSecretRotated', msg.by, {
+      endpointId: msg.endpointId,
+      secretId: fresh.secretId,
+      previousSecretId: current?.secretId ?? null,
+      overlapSeconds: Math.round(msg.overlapMs / 1000),
+    }),
+  );
   return ok<'rotateSecret'>(
     put(state, msg.endpointId, updated),
     { ok: true, endpoint: endpointView(msg.endpointId, updated, ctx.nowMs) },
@@ -258,6 +293,13 @@ function onRevokePreviousSecrets(
   const effects = endpoint.secrets
     .slice(1)
     .map((s): Effect => ({ type: 'cancelTimer', name: secretTimerName(msg.endpointId, s.secretId) }));
+  effects.push(
+    audit(ctx.self.id, 'webhookSecretRotated', msg.by, {
+      endpointId: msg.endpointId,
+      secretId: endpoint.secrets[0]?.secretId ?? null,
+      previousSecretsRevoked: revoked,
+    }),
+  );
   return ok<'revokePreviousSecrets'>(
     put(state, msg.endpointId, updated),
     { ok: true, endpoint: endpointView(msg.endpointId, updated, ctx.nowMs), revoked },
@@ -328,5 +370,11 @@ function onEndpointGone(state: WebhookEndpointsState, msg: Msg<'endpointGone'>, 
   const endpoint = own(state.endpoints, msg.endpointId);
   if (!endpoint || !endpoint.enabled) return ok<'endpointGone'>(state, { ok: true, disabled: false });
   const updated: Endpoint = { ...endpoint, enabled: false, disabledReason: 'gone', updatedAtMs: ctx.nowMs };
-  return ok<'endpointGone'>(put(state, msg.endpointId, updated), { ok: true, disabled: true });
+  return ok<'endpointGone'>(put(state, msg.endpointId, updated), { ok: true, disabled: true }, [
+    audit(ctx.self.id, 'webhookEndpointDisabled', null, {
+      endpointId: msg.endpointId,
+      reason: 'the receiver answered 410 Gone',
+      deliveryId: msg.deliveryId,
+    }),
+  ]);
 }

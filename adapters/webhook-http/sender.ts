@@ -114,7 +114,7 @@ export function createWebhookSender(options: WebhookSenderOptions): WebhookSende
     keepAliveTimeout: 30_000,
     headersTimeout: timeoutMs,
     bodyTimeout: timeoutMs,
-    connect: { timeout: timeoutMs, lookup: guardedLookup as never },
+    connect: { timeout: timeoutMs, lookup: guardedLookup },
   });
 
   async function deliver(request: WebhookDeliveryRequest): Promise<WebhookDeliveryOutcome> {

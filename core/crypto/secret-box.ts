@@ -18,7 +18,8 @@ export class SecretBox {
   constructor(keys: readonly Buffer[]) {
     if (keys.length === 0) throw new TypeError('SecretBox needs at least one key');
     const entries = keys.map((key) => {
-      if (key.length !== KEY_BYTES) throw new TypeError(`a SecretBox key must be ${KEY_BYTES} bytes, got ${key.length}`);
+      if (key.length !== KEY_BYTES)
+        throw new TypeError(`a SecretBox key must be ${KEY_BYTES} bytes, got ${key.length}`);
       return { id: keyIdOf(key), key };
     });
     this.sealing = entries[0]!;

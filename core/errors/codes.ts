@@ -280,12 +280,12 @@ export const ERROR_CODES = {
   PARLO_WEBHOOK_URL_INVALID: {
     httpStatus: 400,
     summary:
-      'body.url is not an absolute http(s) URL without credentials or fragment, of at most 2048 characters; the message says which rule.',
+      'The webhook URL is not an absolute http(s) URL without credentials or fragment, of at most 2048 characters; the message says which rule.',
   },
   PARLO_WEBHOOK_URL_FORBIDDEN: {
     httpStatus: 400,
     summary:
-      'body.url points at a private, loopback, link-local or otherwise non-public address, which this installation does not allow (webhooks.allow* settings).',
+      'The webhook URL points at a private, loopback, link-local or otherwise non-public address, which this installation does not allow (webhooks.allow* settings).',
   },
   PARLO_WEBHOOK_DELIVERY_NOT_FOUND: {
     httpStatus: 404,

@@ -91,6 +91,12 @@ export class RuntimeStore {
   private readonly timerIndex: Database<TimerIndexEntry, TimerIndexKey>;
   private readonly deadLetters: Database<DeadLetter, [number, number]>;
   private readonly meta: Database<unknown, string>;
+  /**
+   * `<envId>.<opening>`: the prefix of new outbox message ids. The outbox sequence restarts after the last entry
+   * still stored, so an emptied outbox would hand out `<envId>.1` again after a restart, an id receivers already
+   * consumed (and would skip as a duplicate). Counting the openings of the environment keeps ids unique.
+   */
+  private readonly outboxIdPrefix: string;
   private nextOutboxSeq: number;
   private deadLetterSeq = 0;
   private lastWrite: Promise<unknown> | undefined;
@@ -115,6 +121,10 @@ export class RuntimeStore {
       this.meta.putSync('envId', envId);
     }
     this.envId = envId as string;
+    const previousOpenings = this.meta.get('openings');
+    const opening = (typeof previousOpenings === 'number' ? previousOpenings : 0) + 1;
+    this.meta.putSync('openings', opening);
+    this.outboxIdPrefix = `${this.envId}.${opening.toString(36)}`;
     let lastOutbox = 0;
     for (const key of this.outbox.getKeys({ reverse: true, limit: 1 })) lastOutbox = key;
     this.nextOutboxSeq = lastOutbox + 1;
@@ -223,7 +233,7 @@ export class RuntimeStore {
   /** Appends an outbox entry and returns its sequence number (the dispatch order). */
   appendOutbox(from: string, effect: OutboxEffect): { seq: number; entry: OutboxEntry } {
     const seq = this.nextOutboxSeq++;
-    const entry: OutboxEntry = { from, id: `${this.envId}.${seq.toString(36)}`, effect };
+    const entry: OutboxEntry = { from, id: `${this.outboxIdPrefix}.${seq.toString(36)}`, effect };
     this.track(this.outbox.put(seq, entry));
     return { seq, entry };
   }

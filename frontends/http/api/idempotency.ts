@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { ERROR_CODES, ParloError, errorCodeOf, isErrorCode } from '../../../core/index.ts';
+import { ERROR_CODES, ParloError, SecretBox, errorCodeOf, isErrorCode } from '../../../core/index.ts';
 import type { ApiRoute } from './define-route.ts';
 import { mapError } from './errors.ts';
 import type { ValidationDetail } from './validation.ts';
@@ -12,9 +12,9 @@ import type { ValidationDetail } from './validation.ts';
  * The key is honoured after the inputs passed validation (a request that fails validation stores nothing) and after
  * authentication (`onRequest`), and it is scoped: to the caller's organisation on guarded routes, to `public` on
  * public ones. The record of a key lives in a durable store shared by every node (`IdempotencyStore`, backed by the
- * `idempotency` actor), keyed by `<scope>.<SHA-256 of the key>`; the request is summarised by a fingerprint, the
- * SHA-256 of method, operationId, principal (user or API key) and the validated params, query and body in canonical
- * JSON. Then:
+ * `idempotency` actor), keyed by `<scope>.<SHA-256 of the key>`; the request is summarised by a fingerprint, an
+ * HMAC-SHA256 (keyed by scope and Idempotency-Key) of method, operationId, principal (user or API key) and the
+ * validated params, query and body in canonical JSON. Then:
  *
  * - first time: the handler runs; a 2xx, or a ParloError 4xx other than 429, is stored with its exact body text and
  *   its replayable headers (`REPLAYED_HEADERS`) for the retention, then sent; a 5xx, a 429 or an unexpected error
@@ -22,6 +22,10 @@ import type { ValidationDetail } from './validation.ts';
  * - same key, same fingerprint, finished: the stored status, headers and body, plus `Idempotent-Replayed: true`;
  * - same key, same fingerprint, still running: 409 PARLO_IDEMPOTENCY_IN_FLIGHT with Retry-After;
  * - same key, another fingerprint (another body, route or caller): 422 PARLO_IDEMPOTENCY_KEY_REUSED.
+ *
+ * Stored bodies are sealed (AES-256-GCM, `SecretBox`) with a key derived from the client's Idempotency-Key, which
+ * is itself stored nowhere (the record id holds a hash of it under another domain): responses that carry secrets (a
+ * new API key, session tokens) are unreadable in LMDB to anyone who does not hold the Idempotency-Key.
  */
 
 export const IDEMPOTENCY_KEY_HEADER = 'idempotency-key';
@@ -38,7 +42,10 @@ export const PUBLIC_SCOPE = 'public';
 /** How long a retry of a request still in flight is told to wait, at most (the claim's lease may be longer). */
 const MAX_IN_FLIGHT_RETRY_AFTER_SECONDS = 5;
 
-/** A response as sent: status, the exact body text (null without a body) and its replayable headers. */
+/**
+ * A response as stored: status, body (null without one; the exact text sent, sealed by `runIdempotent` before it
+ * reaches the store) and its replayable headers.
+ */
 export interface StoredResponse {
   readonly status: number;
   readonly body: string | null;
@@ -100,6 +107,13 @@ export function idempotencyRecordId(scope: string, key: string): string {
   return `${scope}.${sha256(key)}`;
 }
 
+/** The box that seals a key's stored bodies: its key is derived from the scope and the client's key. */
+export function responseBox(scope: string, key: string): SecretBox {
+  return new SecretBox([
+    createHash('sha256').update(`parlo idempotency response v1\0${scope}\0${key}`, 'utf8').digest(),
+  ]);
+}
+
 /** JSON with object keys sorted at every level, so that `{"a":1,"b":2}` and `{"b":2,"a":1}` are one request. */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
@@ -120,11 +134,19 @@ export interface FingerprintInput {
   readonly body: unknown;
 }
 
-/** SHA-256 of what makes two requests "the same": route, caller and validated inputs. */
-export function requestFingerprint(input: FingerprintInput): string {
-  return sha256(
-    canonicalJson([input.method, input.operationId, input.principal, input.params, input.query, input.body ?? null]),
-  );
+/**
+ * What makes two requests "the same" (route, caller and validated inputs), as an HMAC-SHA256 keyed by the scope and
+ * the client's Idempotency-Key. Keyed, because the inputs may hold a password (sign-up, sign-in): a plain hash of
+ * them at rest would be an unsalted fast hash to guess passwords against; without the Idempotency-Key, which is
+ * stored nowhere, the fingerprint says nothing.
+ */
+export function requestFingerprint(input: FingerprintInput, scope: string, key: string): string {
+  return createHmac('sha256', `parlo idempotency fingerprint v1\0${scope}\0${key}`)
+    .update(
+      canonicalJson([input.method, input.operationId, input.principal, input.params, input.query, input.body ?? null]),
+      'utf8',
+    )
+    .digest('base64url');
 }
 
 /** The key's scope and principal for `route`: `public`/anonymous on public routes, the caller's otherwise. */
@@ -156,16 +178,19 @@ function replayableHeaders(reply: FastifyReply): Record<string, string> {
 }
 
 /** Sends a stored response again, marked as a replay. */
-export function sendReplay(reply: FastifyReply, response: StoredResponse): FastifyReply {
+function sendReplay(reply: FastifyReply, response: StoredResponse, box: SecretBox, recordId: string): FastifyReply {
+  const body = response.body === null ? null : box.open(response.body, recordId);
   reply.code(response.status).header(IDEMPOTENT_REPLAYED_HEADER, 'true');
   for (const [name, value] of Object.entries(response.headers)) reply.header(name, value);
-  if (response.body === null) return reply.send();
-  return reply.type('application/json; charset=utf-8').send(response.body);
+  if (body === null) return reply.send();
+  return reply.type('application/json; charset=utf-8').send(body);
 }
 
 export interface IdempotentRun {
   readonly store: IdempotencyStore;
   readonly recordId: string;
+  /** Seals the bodies this record stores (`responseBox`). */
+  readonly box: SecretBox;
   readonly fingerprint: string;
   readonly request: FastifyRequest;
   readonly reply: FastifyReply;
@@ -179,7 +204,7 @@ export async function runIdempotent(run: IdempotentRun): Promise<FastifyReply> {
   const claim = await store.claim(recordId, run.fingerprint);
   switch (claim.outcome) {
     case 'replay':
-      return sendReplay(reply, claim.response);
+      return sendReplay(reply, claim.response, run.box, recordId);
     case 'mismatch':
       throw new ParloError(
         'PARLO_IDEMPOTENCY_KEY_REUSED',
@@ -228,8 +253,9 @@ export async function runIdempotent(run: IdempotentRun): Promise<FastifyReply> {
 }
 
 async function complete(run: IdempotentRun, claimId: string, response: StoredResponse): Promise<void> {
+  const body = response.body === null ? null : run.box.seal(response.body, run.recordId);
   try {
-    await run.store.complete(run.recordId, claimId, response);
+    await run.store.complete(run.recordId, claimId, { ...response, body });
   } catch (err) {
     // The client still gets its answer; a retry meets the claim in flight until its lease ends, then runs again.
     run.request.log.warn({ err, recordId: run.recordId }, 'could not store the response of an idempotency key');

@@ -300,3 +300,29 @@ describe('component naming', () => {
     expect(Object.keys(generated.components.schemas)).toEqual(['Error', 'getTree200_schema0']);
   });
 });
+
+describe('Idempotency-Key in the document', () => {
+  const withHeader = openApiDocument(routes, { info: SAMPLE_INFO, idempotencyKeyHeader: true });
+
+  it('declares the optional header and its 409/422 answers on POST operations only, and stays well formed', () => {
+    expect(openApi31Problems(withHeader)).toEqual([]);
+    for (const item of Object.values(withHeader.paths)) {
+      for (const [verb, op] of Object.entries(item)) {
+        const header = op.parameters.find((p) => p.name === 'Idempotency-Key');
+        if (verb === 'post') {
+          expect(header).toMatchObject({ in: 'header', required: false, schema: { type: 'string', maxLength: 255 } });
+          expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['400', '409', '422']));
+        } else {
+          expect(header).toBeUndefined();
+          expect(op.responses['422']).toBeUndefined();
+        }
+      }
+    }
+  });
+
+  it('leaves it out when the API does not honour it', () => {
+    for (const item of Object.values(doc.paths)) {
+      for (const op of Object.values(item)) expect(op.parameters.some((p) => p.in === 'header')).toBe(false);
+    }
+  });
+});

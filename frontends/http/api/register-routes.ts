@@ -8,6 +8,7 @@ import {
   idempotencyRecordId,
   readIdempotencyKey,
   requestFingerprint,
+  responseBox,
   runIdempotent,
   type IdempotencyOptions,
 } from './idempotency.ts';
@@ -148,14 +149,12 @@ function fastifyRoute(route: ApiRoute, defaultBodyLimit: number, options: ApiRou
       return runIdempotent({
         store: idempotency.store,
         recordId: idempotencyRecordId(scope, idempotencyKey),
-        fingerprint: requestFingerprint({
-          method: route.method,
-          operationId: route.operationId,
-          principal,
-          params,
-          query: parsedQuery,
-          body,
-        }),
+        box: responseBox(scope, idempotencyKey),
+        fingerprint: requestFingerprint(
+          { method: route.method, operationId: route.operationId, principal, params, query: parsedQuery, body },
+          scope,
+          idempotencyKey,
+        ),
         request,
         reply,
         execute,

@@ -9,7 +9,7 @@ import { idempotencyActor } from '../../../actors/idempotency/idempotency.actor.
 import { IDEMPOTENCY_KIND } from '../../../actors/idempotency/idempotency.messages.ts';
 import { orgActor } from '../../../actors/org/org.actor.ts';
 import { defineRoute, type ApiRoute } from '../api/define-route.ts';
-import { idempotencyRecordId, PUBLIC_SCOPE } from '../api/idempotency.ts';
+import { idempotencyRecordId, PUBLIC_SCOPE, requestFingerprint } from '../api/idempotency.ts';
 import type { OpenApiDocument } from '../api/openapi.ts';
 import { buildHttpApp } from '../app.ts';
 import { createAuthenticate } from '../auth/authenticate.ts';
@@ -208,6 +208,13 @@ describe('Idempotency-Key on POST routes', () => {
     expect(again.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(again.body).toBe(first.body); // the very key secret, shown once, is what a retry needs
     expect(await apiKeyCount(owner.token)).toBe(before + 1);
+    // At rest the stored body is sealed with a key derived from the Idempotency-Key: the secret is not in LMDB.
+    const created = first.json<{ id: string; key: string }>();
+    const secret = created.key.slice(`parlo_${created.id}_`.length);
+    expect(secret.length).toBeGreaterThan(20);
+    const stored = JSON.stringify(stateOf(owner.orgId, 'create-crm-1'));
+    expect(stored).toContain('"phase":"completed"');
+    expect(stored).not.toContain(secret);
 
     const echo = await call('/tests/echo', { key: apiKey, idem: 'echo-1', body: { n: 7 } });
     const echoAgain = await call('/tests/echo', { key: apiKey, idem: 'echo-1', body: { n: 7 } });
@@ -349,15 +356,13 @@ describe('Idempotency-Key on POST routes', () => {
     const recordId = idempotencyRecordId(owner.orgId, 'crashed-1');
     const store = actorIdempotencyStore(fixture.system, { retentionMs: RETENTION_MS });
     // A claim whose request never completes nor releases: what a node that crashed mid-request leaves behind.
-    const echo = await call('/tests/echo', { key: apiKey, idem: 'probe', body: { n: 0 } });
-    expect(echo.statusCode).toBe(201);
-    const fingerprintOf = async (): Promise<string> => {
-      const state = fixture.store.readState(IDEMPOTENCY_KIND, idempotencyRecordId(owner.orgId, 'probe')) as {
-        s: { record: { fingerprint: string } };
-      };
-      return state.s.record.fingerprint;
-    };
-    expect(await store.claim(recordId, await fingerprintOf())).toMatchObject({ outcome: 'new' });
+    const keyId = /^parlo_([^_]+)_/.exec(apiKey)?.[1] ?? '';
+    const fingerprint = requestFingerprint(
+      { method: 'POST', operationId: 'testEcho', principal: `apiKey:${keyId}`, params: {}, query: {}, body: { n: 0 } },
+      owner.orgId,
+      'crashed-1',
+    );
+    expect(await store.claim(recordId, fingerprint)).toMatchObject({ outcome: 'new' });
     expect(errorCode(await call('/tests/echo', { key: apiKey, idem: 'crashed-1', body: { n: 0 } }))).toBe(
       'PARLO_IDEMPOTENCY_IN_FLIGHT',
     );
