@@ -21,6 +21,28 @@ function status(n: number): InboundEvent {
 }
 
 describe('inbound-feed actor', () => {
+  it("emits the organisation's customer webhook event when the event came through its endpoint", () => {
+    const withOrg = inboundFeedActor.handle(
+      inboundFeedActor.initialState('1002'),
+      { type: 'recordEvent', event: status(1), orgId: 'org1' },
+      ctx(5),
+    );
+    expect(withOrg.effects).toContainEqual({
+      type: 'tell',
+      to: { kind: 'webhook-endpoints', id: 'org1' },
+      msg: {
+        type: 'publishEvent',
+        event: expect.objectContaining({ id: 'message.status.wamid.1.sent', orgId: 'org1' }),
+      },
+    });
+    const installation = inboundFeedActor.handle(
+      inboundFeedActor.initialState('1002'),
+      { type: 'recordEvent', event: status(1) },
+      ctx(5),
+    );
+    expect(installation.effects?.filter((e) => e.type === 'tell')).toEqual([]);
+  });
+
   it('records an event, counts it by type, and publishes it on the feed topic', () => {
     const result = inboundFeedActor.handle(
       inboundFeedActor.initialState('1002'),

@@ -1,4 +1,6 @@
 import { defineActor, unreachable, type InboundEvent } from '../../core/index.ts';
+import { emitWebhookEvent } from '../webhooks/webhook-events.ts';
+import { webhookEventsOf } from './webhook-translation.ts';
 
 /**
  * The durable inbound feed of one channel account (a WhatsApp phone number, or `waba-<id>` for account-level
@@ -44,7 +46,13 @@ export const inboundFeedActor = defineActor<InboundFeedState, InboundFeedMsg>({
             recent,
             lastEventAtMs: ctx.nowMs,
           },
-          effects: [{ type: 'publish', topic: inboundFeedTopic(ctx.self.id), event: msg.event }],
+          effects: [
+            { type: 'publish', topic: inboundFeedTopic(ctx.self.id), event: msg.event },
+            // The organisation's customer webhooks (none for the installation's own endpoint).
+            ...(msg.orgId === undefined
+              ? []
+              : webhookEventsOf(msg.event, msg.orgId, ctx.msgId, ctx.nowMs).map(emitWebhookEvent)),
+          ],
         };
       }
       case 'getFeed':

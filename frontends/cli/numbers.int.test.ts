@@ -1,4 +1,6 @@
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request } from 'undici';
@@ -7,6 +9,7 @@ import { loadConfig } from '../../config/index.ts';
 import { silentLogger } from '../../core/index.ts';
 import { makeTempDir } from '../../core/testing/temp-dir.ts';
 import type { InboundFeedState } from '../../actors/inbound-feed/inbound-feed.actor.ts';
+import { verifyParloSignature } from '../../adapters/webhook-http/signature.ts';
 import { startParlo, type RunningParlo } from './start.ts';
 
 /**
@@ -21,7 +24,11 @@ let node: RunningParlo;
 const PASSWORD = 'correct horse battery staple';
 
 function config() {
-  return loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 } } });
+  // Loopback webhook targets are allowed here: the test's own receiver listens on 127.0.0.1.
+  return loadConfig({
+    env: {},
+    overrides: { dataDir: temp.path, http: { port: 0 }, webhooks: { allowLoopback: true } },
+  });
 }
 
 interface NumberBody {
@@ -42,6 +49,7 @@ interface Bodies {
   number: NumberBody;
   error: ErrorBody;
   audit: { data: { event: string }[] };
+  endpoint: { endpoint: { id: string }; secret: string };
   none: undefined;
 }
 
@@ -151,6 +159,54 @@ describe('connecting WhatsApp numbers', () => {
     const listed = await api<'list'>('GET', '/v1/numbers', { token: orgA.token });
     expect(listed.json.data.map((n) => n.phoneNumberId)).toEqual([simulated.phoneNumberId]);
     expect((await api<'list'>('GET', '/v1/numbers', { token: orgB.token })).json.data).toEqual([]);
+  });
+
+  it("turns the customer's message into the organisation's signed outbound webhook", async () => {
+    const received: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (receiver.address() as AddressInfo).port;
+      const created = await api<'endpoint'>('POST', '/v1/webhook-endpoints', {
+        token: orgA.token,
+        body: { url: `http://127.0.0.1:${port}/parlo`, events: ['message.received', 'message.status'] },
+      });
+      expect(created.status, created.text).toBe(201);
+      const { wamid } = node.whatsapp.simulator!.simulator.injectInbound(simulated.phoneNumberId, {
+        type: 'text',
+        from: '15557654321',
+        body: 'Is my order shipped?',
+      });
+      const delivered = await eventually(
+        () => Promise.resolve(received),
+        (all) => all.some((r) => r.body.includes(wamid)),
+        'the message.received webhook',
+      );
+      const hit = delivered.find((r) => r.body.includes(wamid))!;
+      const event = JSON.parse(hit.body) as { id: string; type: string; data: { from: string; content: unknown } };
+      expect(event).toMatchObject({
+        id: `message.received.${wamid}`,
+        type: 'message.received',
+        data: { from: '15557654321', content: { body: 'Is my order shipped?' } },
+      });
+      expect(hit.headers['parlo-event-id']).toBe(event.id);
+      const verdict = verifyParloSignature(
+        String(hit.headers['parlo-signature']),
+        hit.body,
+        [created.json.secret],
+        Math.floor(Date.now() / 1000),
+      );
+      expect(verdict).toMatchObject({ ok: true });
+    } finally {
+      await new Promise((resolve) => receiver.close(resolve));
+    }
   });
 
   it('answers Meta’s verification handshake with the organisation’s token only', async () => {
