@@ -96,7 +96,10 @@ describe('priceMessage: the rules', () => {
   });
 
   it('uses the other row for countries the card does not list', () => {
-    expect(price('marketing', { recipientCountry: 'other' })).toMatchObject({ ratesKey: 'other', amountMicros: 50_000 });
+    expect(price('marketing', { recipientCountry: 'other' })).toMatchObject({
+      ratesKey: 'other',
+      amountMicros: 50_000,
+    });
     expect(price('marketing', { recipientCountry: 'KZ' }).ratesKey).toBe('other');
     expect(price('marketing', { recipientCountry: 'constructor' }).ratesKey).toBe('other');
   });
@@ -116,13 +119,13 @@ describe('priceMessage: the rules', () => {
       rateCardVersion: 2,
       ratesKey: 'DE',
     });
-    expect(
-      priceMessage({ ...base, rateCard: paidService, category: 'utility', insideServiceWindow: true }).rule,
-    ).toBe('utility');
+    expect(priceMessage({ ...base, rateCard: paidService, category: 'utility', insideServiceWindow: true }).rule).toBe(
+      'utility',
+    );
     // A zero service rate is not billable.
-    expect(
-      priceMessage({ ...base, rateCard: paidService, recipientCountry: 'FR', category: 'service' }),
-    ).toMatchObject({ billable: false, amountMicros: 0, rule: 'service' });
+    expect(priceMessage({ ...base, rateCard: paidService, recipientCountry: 'FR', category: 'service' })).toMatchObject(
+      { billable: false, amountMicros: 0, rule: 'service' },
+    );
   });
 
   it('always returns integer, non-negative micros (property)', () => {
@@ -197,7 +200,9 @@ describe('rate cards: versions and validation', () => {
   it('prices a phone number end to end', () => {
     const recipientCountry = countryOfPhone('+393471234567');
     expect(priceMessage({ ...base, recipientCountry, category: 'marketing' }).amountMicros).toBe(57_300);
-    expect(priceMessage({ ...base, recipientCountry: countryOfPhone('+14165550123'), category: 'utility' })).toMatchObject({
+    expect(
+      priceMessage({ ...base, recipientCountry: countryOfPhone('+14165550123'), category: 'utility' }),
+    ).toMatchObject({
       ratesKey: 'CA',
       amountMicros: 3_300,
     });
@@ -243,7 +248,7 @@ describe('plan quota', () => {
     expect(overageUnitPriceMicros(plan)).toBe(61_250); // €0.049 × 1.25
     expect(maxConversations(plan)).toBe(3000);
     expect(thresholdCount(plan, 80)).toBe(800);
-    expect(overageUnitPriceMicros({ ...plan, includedConversations: 3, monthlyFeeMicros: 10 })).toBe(5); // ⌈12.5/3·…⌉
+    expect(overageUnitPriceMicros({ ...plan, includedConversations: 3, monthlyFeeMicros: 10 })).toBe(5); // ⌈10 × 125 / 300⌉
     expect(overageUnitPriceMicros({ ...plan, includedConversations: 0 })).toBe(0);
   });
 
@@ -314,7 +319,12 @@ describe('plan quota', () => {
   it('validates plans', () => {
     expect(validatePlanQuota(plan)).toEqual([]);
     expect(
-      validatePlanQuota({ includedConversations: -1, monthlyFeeMicros: 0.5, overageMarkupPercent: 25, maxUsagePercent: 50 }),
+      validatePlanQuota({
+        includedConversations: -1,
+        monthlyFeeMicros: 0.5,
+        overageMarkupPercent: 25,
+        maxUsagePercent: 50,
+      }),
     ).toEqual([
       'includedConversations must be a non-negative integer',
       'monthlyFeeMicros must be a non-negative integer small enough for exact overage arithmetic',

@@ -149,12 +149,12 @@ export function priceMessage(input: PriceInput): Price {
       return paid('marketing', rates.marketing);
     case 'authentication':
     case 'authentication_international': {
-      const international =
-        rates.authenticationInternational !== null &&
-        (category === 'authentication_international' ||
-          (input.businessCountry != null && input.businessCountry !== input.recipientCountry));
-      return international
-        ? paid('authenticationInternational', rates.authenticationInternational!)
+      const internationalRate = rates.authenticationInternational;
+      const isInternational =
+        category === 'authentication_international' ||
+        (input.businessCountry != null && input.businessCountry !== input.recipientCountry);
+      return internationalRate !== null && isInternational
+        ? paid('authenticationInternational', internationalRate)
         : paid('authentication', rates.authentication);
     }
     default:
@@ -196,7 +196,7 @@ export function validateRateCard(card: RateCard): string[] {
   const problems: string[] = [];
   if (!Number.isSafeInteger(card.version) || card.version < 1) problems.push('version must be a positive integer');
   if (!Number.isSafeInteger(card.effectiveFromMs)) problems.push('effectiveFromMs must be an integer');
-  if (card.currency !== CURRENCY) problems.push(`currency must be ${CURRENCY}`);
+  if ((card.currency as string) !== CURRENCY) problems.push(`currency must be ${CURRENCY}`);
   if (!Object.hasOwn(card.rates, OTHER_COUNTRY)) problems.push(`rates must contain '${OTHER_COUNTRY}'`);
   for (const [country, rates] of Object.entries(card.rates)) {
     if (country !== OTHER_COUNTRY && !/^[A-Z]{2}$/.test(country))

@@ -64,7 +64,9 @@ export const MAX_KEYWORD_MESSAGE_LENGTH = 64;
 /** Upper bound for each list of an organisation's configuration (validated by `validateOptKeywordConfig`). */
 export const MAX_CONFIG_ENTRIES = 200;
 
-type Lists = Readonly<Record<KeywordLanguage, { readonly optOut: readonly string[]; readonly optIn: readonly string[] }>>;
+type Lists = Readonly<
+  Record<KeywordLanguage, { readonly optOut: readonly string[]; readonly optIn: readonly string[] }>
+>;
 
 /**
  * The default lists. Sources: the US carrier (CTIA) standard words (STOP, STOPALL, UNSUBSCRIBE, CANCEL, QUIT,
@@ -167,7 +169,8 @@ export const DEFAULT_OPT_KEYWORDS: Lists = {
 /** What to send back after an opt-out or opt-in, per language (a service message: the window is open). */
 export const OPT_CONFIRMATION_TEXTS: Readonly<Record<KeywordLanguage, Readonly<Record<OptKind, string>>>> = {
   en: {
-    optOut: 'You have been unsubscribed and will no longer receive marketing messages from us. Reply START to subscribe again.',
+    optOut:
+      'You have been unsubscribed and will no longer receive marketing messages from us. Reply START to subscribe again.',
     optIn: 'You are subscribed again and will receive our messages. Reply STOP to unsubscribe at any time.',
   },
   es: {
@@ -175,11 +178,13 @@ export const OPT_CONFIRMATION_TEXTS: Readonly<Record<KeywordLanguage, Readonly<R
     optIn: 'Te has vuelto a suscribir y recibirás nuestros mensajes. Responde BAJA para darte de baja cuando quieras.',
   },
   pt: {
-    optOut: 'Você foi descadastrado e não receberá mais mensagens de marketing. Responda INICIAR para se inscrever novamente.',
+    optOut:
+      'Você foi descadastrado e não receberá mais mensagens de marketing. Responda INICIAR para se inscrever novamente.',
     optIn: 'Você foi inscrito novamente e receberá nossas mensagens. Responda PARAR para cancelar a qualquer momento.',
   },
   it: {
-    optOut: 'Sei stato disiscritto e non riceverai più messaggi promozionali. Rispondi ISCRIVIMI per iscriverti di nuovo.',
+    optOut:
+      'Sei stato disiscritto e non riceverai più messaggi promozionali. Rispondi ISCRIVIMI per iscriverti di nuovo.',
     optIn: 'Sei di nuovo iscritto e riceverai i nostri messaggi. Rispondi STOP per disiscriverti in qualsiasi momento.',
   },
   fr: {
@@ -187,8 +192,10 @@ export const OPT_CONFIRMATION_TEXTS: Readonly<Record<KeywordLanguage, Readonly<R
     optIn: 'Vous êtes de nouveau abonné et recevrez nos messages. Répondez STOP pour vous désabonner à tout moment.',
   },
   de: {
-    optOut: 'Sie wurden abgemeldet und erhalten keine Marketing-Nachrichten mehr. Antworten Sie START, um sich wieder anzumelden.',
-    optIn: 'Sie sind wieder angemeldet und erhalten unsere Nachrichten. Antworten Sie STOPP, um sich jederzeit abzumelden.',
+    optOut:
+      'Sie wurden abgemeldet und erhalten keine Marketing-Nachrichten mehr. Antworten Sie START, um sich wieder anzumelden.',
+    optIn:
+      'Sie sind wieder angemeldet und erhalten unsere Nachrichten. Antworten Sie STOPP, um sich jederzeit abzumelden.',
   },
   nl: {
     optOut: 'Je bent afgemeld en ontvangt geen marketingberichten meer. Antwoord START om je opnieuw aan te melden.',
@@ -287,7 +294,8 @@ export function validateOptKeywordConfig(config: OptKeywordConfig): string[] {
     if (normalised.length === 0) problems.push(`add[${i}]: keyword has no letters or digits`);
     if (entry.keyword.length > MAX_KEYWORD_MESSAGE_LENGTH)
       problems.push(`add[${i}]: keyword longer than ${MAX_KEYWORD_MESSAGE_LENGTH} characters`);
-    if (!(OPT_KINDS as readonly string[]).includes(entry.kind)) problems.push(`add[${i}]: kind must be optOut or optIn`);
+    if (!(OPT_KINDS as readonly string[]).includes(entry.kind))
+      problems.push(`add[${i}]: kind must be optOut or optIn`);
     if (!/^[a-z]{2,3}$/.test(entry.language)) problems.push(`add[${i}]: language must be an ISO 639 code`);
   });
   return problems;

@@ -129,7 +129,10 @@ export function countryOfUserId(userId: string): PhoneCountry {
 }
 
 /** The recipient's country for pricing: from the phone number when known, else from the user id. */
-export function recipientCountry(recipient: { readonly phone?: string | null; readonly userId?: string | null }): PhoneCountry {
+export function recipientCountry(recipient: {
+  readonly phone?: string | null;
+  readonly userId?: string | null;
+}): PhoneCountry {
   if (recipient.phone) {
     const country = countryOfPhone(recipient.phone);
     if (country !== UNKNOWN_COUNTRY) return country;

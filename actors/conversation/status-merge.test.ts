@@ -186,22 +186,25 @@ const observationArb: fc.Arbitrary<StatusObservation> = fc.record(
 );
 
 /** The observations, each repeated 1–3 times, in a random order. */
-const deliveriesArb = fc
-  .array(observationArb, { minLength: 0, maxLength: 12 })
-  .chain((observations) =>
-    fc
-      .tuple(
-        fc.constant(observations),
-        fc.array(fc.integer({ min: 1, max: 3 }), {
-          minLength: observations.length,
-          maxLength: observations.length,
-        }),
-      )
-      .chain(([obs, repeats]) => fc.shuffledSubarray(obs.flatMap((o, i) => Array<StatusObservation>(repeats[i]!).fill(o)), {
-        minLength: obs.reduce((n, _o, i) => n + repeats[i]!, 0),
-      }))
-      .map((delivered) => ({ observations, delivered })),
-  );
+const deliveriesArb = fc.array(observationArb, { minLength: 0, maxLength: 12 }).chain((observations) =>
+  fc
+    .tuple(
+      fc.constant(observations),
+      fc.array(fc.integer({ min: 1, max: 3 }), {
+        minLength: observations.length,
+        maxLength: observations.length,
+      }),
+    )
+    .chain(([obs, repeats]) =>
+      fc.shuffledSubarray(
+        obs.flatMap((o, i) => Array<StatusObservation>(repeats[i]!).fill(o)),
+        {
+          minLength: obs.reduce((n, _o, i) => n + repeats[i]!, 0),
+        },
+      ),
+    )
+    .map((delivered) => ({ observations, delivered })),
+);
 
 describe('mergeStatus is order-, duplicate- and delay-insensitive (property)', () => {
   it('shuffled and duplicated webhooks give the deep-equal state', () => {

@@ -26,6 +26,7 @@ describe('customer-service window', () => {
     expect(view.canSendFreeForm).toBe(false);
     expect(view.reason).toBe('noInboundMessage');
     expect(view.nextChangeAtMs).toBeNull();
+    expect(view.freeEntryPointOfferUntilMs).toBeNull();
   });
 
   it('opens on an inbound message and closes exactly 24 h later (open at −1 ms, closed at 0)', () => {
@@ -82,12 +83,18 @@ describe('free entry point window', () => {
     let facts = recordInbound(EMPTY_WINDOW_FACTS, { atMs: T0, referral: AD });
     expect(windowState(facts, T0).freeEntryPoint.isOpen).toBe(false); // a referral alone opens nothing
     expect(windowState(facts, T0).nextChangeAtMs).toBe(T0 + SERVICE_WINDOW_MS);
+    expect(windowState(facts, T0).freeEntryPointOfferUntilMs).toBe(T0 + FREE_ENTRY_POINT_REPLY_MS);
+    expect(windowState(facts, T0 + FREE_ENTRY_POINT_REPLY_MS - 1).freeEntryPointOfferUntilMs).toBe(
+      T0 + FREE_ENTRY_POINT_REPLY_MS,
+    );
+    expect(windowState(facts, T0 + FREE_ENTRY_POINT_REPLY_MS).freeEntryPointOfferUntilMs).toBeNull();
     const reply = T0 + 5 * HOUR;
     facts = recordOutbound(facts, { atMs: reply });
     const expires = reply + FREE_ENTRY_POINT_WINDOW_MS;
     expect(facts.freeEntryPointStartedAtMs).toBe(reply);
     expect(facts.freeEntryPointReferral).toEqual(AD);
     expect(facts.pendingReferral).toBeNull();
+    expect(windowState(facts, reply).freeEntryPointOfferUntilMs).toBeNull();
     expect(windowState(facts, expires - 1).freeEntryPoint).toEqual({ isOpen: true, expiresAtMs: expires });
     expect(isFreeEntryPointOpen(facts, expires - 1)).toBe(true);
     expect(isFreeEntryPointOpen(facts, expires)).toBe(false);

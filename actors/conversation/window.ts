@@ -109,6 +109,8 @@ export interface WindowState {
   /** Free-form (non-template) messages may be sent: the customer-service window is open. */
   readonly canSendFreeForm: boolean;
   readonly reason: FreeFormReason;
+  /** A business reply before this instant opens a free entry point (a referral is pending); null otherwise. */
+  readonly freeEntryPointOfferUntilMs: number | null;
   /**
    * The next instant after `nowMs` at which this view changes by the passage of time alone (a window closes, or a
    * pending referral's reply deadline passes), or null. The actor arms its `windowExpired` timer here.
@@ -119,8 +121,7 @@ export interface WindowState {
 /** Records a message (or call) from the customer. */
 export function recordInbound(facts: WindowFacts, inbound: InboundFact): WindowFacts {
   const { atMs } = inbound;
-  const lastInboundAtMs =
-    facts.lastInboundAtMs === null || atMs > facts.lastInboundAtMs ? atMs : facts.lastInboundAtMs;
+  const lastInboundAtMs = facts.lastInboundAtMs === null || atMs > facts.lastInboundAtMs ? atMs : facts.lastInboundAtMs;
   const pendingReferral = inbound.referral ? nextPendingReferral(facts, inbound.referral, atMs) : facts.pendingReferral;
   const planConversationStartedAtMs = nextPlanConversationStart(facts, atMs);
   if (
@@ -178,6 +179,7 @@ export function windowState(facts: WindowFacts, nowMs: number): WindowState {
     freeEntryPoint: { isOpen: fepOpen, expiresAtMs: fepExpiresAtMs },
     canSendFreeForm: serviceOpen,
     reason,
+    freeEntryPointOfferUntilMs: referralDeadline !== null && nowMs < referralDeadline ? referralDeadline : null,
     nextChangeAtMs: earliestAfter(nowMs, serviceExpiresAtMs, fepExpiresAtMs, referralDeadline),
   };
 }
@@ -198,7 +200,9 @@ export function opensPlanConversation(facts: WindowFacts, atMs: number): boolean
 }
 
 function isFreeEntryPointOpenAt(facts: WindowFacts, atMs: number): boolean {
-  return facts.freeEntryPointStartedAtMs !== null && atMs < facts.freeEntryPointStartedAtMs + FREE_ENTRY_POINT_WINDOW_MS;
+  return (
+    facts.freeEntryPointStartedAtMs !== null && atMs < facts.freeEntryPointStartedAtMs + FREE_ENTRY_POINT_WINDOW_MS
+  );
 }
 
 function nextPendingReferral(facts: WindowFacts, referral: ReferralInput, atMs: number): PendingReferral | null {
