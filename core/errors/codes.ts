@@ -244,6 +244,15 @@ export const ERROR_CODES = {
     httpStatus: 409,
     summary: 'Simulator numbers can only be connected when Parlo runs the bundled simulator (whatsapp.mode simulator).',
   },
+  PARLO_NUMBER_BUSY: {
+    httpStatus: 503,
+    summary: 'The phone number already holds as many queued sends as it may; retry shortly.',
+  },
+  PARLO_WINDOW_CLOSED: {
+    httpStatus: 409,
+    summary:
+      'A free-form message outside the 24 h customer-service window: only a template may be sent (the details give the window state).',
+  },
   PARLO_SECRET_UNREADABLE: {
     httpStatus: 500,
     summary:
