@@ -1,8 +1,10 @@
 import type { AnyActorDefinition } from '../core/index.ts';
 import { loginActor } from './identity/login.actor.ts';
 import { sessionActor } from './identity/session.actor.ts';
+import { conversationActor } from './conversation/conversation.actor.ts';
 import { idempotencyActor } from './idempotency/idempotency.actor.ts';
 import { inboundFeedActor } from './inbound-feed/inbound-feed.actor.ts';
+import { numberActor } from './number/number.actor.ts';
 import { numberDirectoryActor } from './numbers/number-directory.actor.ts';
 import { orgNumbersActor } from './numbers/numbers.actor.ts';
 import { simulatedNumbersActor } from './numbers/simulated-numbers.actor.ts';
@@ -30,4 +32,6 @@ export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [
   // The composition root swaps in one built on the configured retry window (webhooks.retryWindowHours).
   webhookDeliveryActor,
   webhookLogActor,
+  numberActor,
+  conversationActor,
 ];

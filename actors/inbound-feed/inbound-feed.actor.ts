@@ -1,4 +1,11 @@
-import { defineActor, unreachable, type InboundEvent } from '../../core/index.ts';
+import { defineActor, unreachable, type Effect, type InboundEvent } from '../../core/index.ts';
+import { customerKeyOf } from '../contacts/customer-key.ts';
+import {
+  CONVERSATION_KIND,
+  conversationId,
+  parseMessageKey,
+  type ConversationMsg,
+} from '../conversation/conversation.messages.ts';
 import { emitWebhookEvent } from '../webhooks/webhook-events.ts';
 import { webhookEventsOf } from './webhook-translation.ts';
 
@@ -48,6 +55,8 @@ export const inboundFeedActor = defineActor<InboundFeedState, InboundFeedMsg>({
           },
           effects: [
             { type: 'publish', topic: inboundFeedTopic(ctx.self.id), event: msg.event },
+            // The conversation the event belongs to (customer messages and statuses of our messages).
+            ...conversationEffects(msg.event, msg.orgId),
             // The organisation's customer webhooks (none for the installation's own endpoint).
             ...(msg.orgId === undefined
               ? []
@@ -62,3 +71,27 @@ export const inboundFeedActor = defineActor<InboundFeedState, InboundFeedMsg>({
     }
   },
 });
+
+/** Customer messages and statuses go on to their conversation actor; other events have no conversation. */
+function conversationEffects(event: InboundEvent, orgId: string | undefined): Effect[] {
+  if (event.type === 'messageReceived') {
+    if (event.from === undefined && event.fromUserId === undefined) return [];
+    const key = customerKeyOf({ phone: event.from ?? null, userId: event.fromUserId ?? null });
+    const msg: ConversationMsg = orgId === undefined ? { type: 'inbound', event } : { type: 'inbound', event, orgId };
+    return [{ type: 'tell', to: { kind: CONVERSATION_KIND, id: conversationId(event.accountId, key) }, msg }];
+  }
+  if (event.type === 'statusUpdated') {
+    const ours = event.messageKey === undefined ? undefined : parseMessageKey(event.messageKey);
+    let id = ours?.conversationId;
+    if (id === undefined) {
+      if (event.recipientId === undefined && event.recipientUserId === undefined) return [];
+      id = conversationId(
+        event.accountId,
+        customerKeyOf({ phone: event.recipientId ?? null, userId: event.recipientUserId ?? null }),
+      );
+    }
+    const msg: ConversationMsg = { type: 'status', event };
+    return [{ type: 'tell', to: { kind: CONVERSATION_KIND, id }, msg }];
+  }
+  return [];
+}

@@ -253,6 +253,10 @@ export const ERROR_CODES = {
     summary:
       'A free-form message outside the 24 h customer-service window: only a template may be sent (the details give the window state).',
   },
+  PARLO_CONVERSATION_NOT_FOUND: {
+    httpStatus: 404,
+    summary: 'No conversation with this id in the caller’s organisation.',
+  },
   PARLO_SECRET_UNREADABLE: {
     httpStatus: 500,
     summary:

@@ -26,6 +26,7 @@ import { actorIdempotency } from '../http/idempotency/idempotency-store.ts';
 import { apiKeyRoutes } from '../http/routes/api-keys.routes.ts';
 import { identityRoutes } from '../http/routes/identity.routes.ts';
 import { numberRoutes } from '../http/routes/numbers.routes.ts';
+import { messageRoutes } from '../http/routes/messages.routes.ts';
 import { webhookRoutes } from '../http/routes/webhooks.routes.ts';
 import { fetchPhoneNumberInfo, updateBusinessProfile } from '../../adapters/whatsapp-cloud/number-admin.ts';
 import { numberCredentials } from './number-credentials.ts';
@@ -140,6 +141,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       ...(clock ? { now: () => clock.now() } : {}),
     }),
     ...apiKeyRoutes({ system }),
+    ...messageRoutes({ system }),
     ...numberRoutes({
       system,
       secretBox,

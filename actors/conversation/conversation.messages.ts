@@ -1,0 +1,115 @@
+import type { MessageReceived, OutboundContent, SendOutcome, StatusUpdated } from '../../core/index.ts';
+import type { AuditActor } from '../org/org.messages.ts';
+import type { MessageStatus } from './status-merge.ts';
+import type { WindowState } from './window.ts';
+
+/**
+ * The protocol of the `conversation` actor: one customer on one business number, id
+ * `<phoneNumberId>.<customerKey>` (customer-key.ts). It decides whether a message may be sent (the 24 h window for
+ * free-form messages), asks the number for a send slot, makes the Graph API call when the slot comes, and keeps
+ * the message log with every status merged (status-merge.ts).
+ */
+export const CONVERSATION_KIND = 'conversation';
+
+/** Messages kept in the conversation's own state (newest); older ones fall off. */
+export const MESSAGES_KEPT = 500;
+/** Transient send failures (timeouts, 5xx, lookups) are retried this many times before the message fails. */
+export const MAX_SEND_ATTEMPTS = 6;
+
+export function conversationId(phoneNumberId: string, customerKey: string): string {
+  return `${phoneNumberId}.${customerKey}`;
+}
+
+/** The message key sent with a message (Meta echoes it on every status): `<conversationId>/<messageId>`. */
+export function messageKeyOf(conversation: string, messageId: string): string {
+  return `${conversation}/${messageId}`;
+}
+
+/** The conversation and message a message key names, or undefined if it is not one of ours. */
+export function parseMessageKey(key: string): { conversationId: string; messageId: string } | undefined {
+  const slash = key.lastIndexOf('/');
+  if (slash <= 0 || slash === key.length - 1) return undefined;
+  return { conversationId: key.slice(0, slash), messageId: key.slice(slash + 1) };
+}
+
+/** Meta's pricing categories as Parlo sends them: free-form messages are `service`. */
+export const MESSAGE_CATEGORIES = ['service', 'marketing', 'utility', 'authentication'] as const;
+export type MessageCategory = (typeof MESSAGE_CATEGORIES)[number];
+
+export interface Customer {
+  readonly phone: string | null;
+  readonly userId: string | null;
+  readonly profileName: string | null;
+}
+
+/** Parlo's own progress of an outbound message, before and around Meta's statuses. */
+export type SendState = 'queued' | 'sending' | 'accepted' | 'failed';
+
+export interface SendError {
+  /** Meta's code, or a negative local one (adapter), or a PARLO_ code's name. */
+  readonly code: number | string;
+  readonly detail: string;
+}
+
+export interface LoggedMessage {
+  /** Increases by one per logged message of the conversation; the `before` cursor of a page. */
+  readonly seq: number;
+  /** Parlo's message id (outbound) or WhatsApp's message id (inbound). */
+  readonly id: string;
+  readonly direction: 'in' | 'out';
+  readonly atMs: number;
+  readonly type: string;
+  readonly content: unknown;
+  readonly providerMessageId: string | null;
+  readonly category: MessageCategory | null;
+  readonly sendState: SendState | null;
+  readonly status: MessageStatus | null;
+  readonly error: SendError | null;
+  readonly attempts: number;
+  readonly by: AuditActor | null;
+}
+
+export type ConversationMsg =
+  | {
+      readonly type: 'send';
+      readonly orgId: string;
+      readonly phoneNumberId: string;
+      readonly customer: { readonly phone?: string; readonly userId?: string };
+      readonly messageId: string;
+      readonly content: OutboundContent;
+      readonly category: MessageCategory;
+      readonly by: AuditActor;
+    }
+  | { readonly type: 'slotGranted'; readonly messageId: string }
+  | { readonly type: 'slotRequested'; readonly callId: string; readonly reply: unknown }
+  | { readonly type: 'sendResult'; readonly callId: string; readonly result: SendOutcome | PortFailure }
+  | { readonly type: 'retrySend'; readonly messageId: string }
+  | { readonly type: 'inbound'; readonly event: MessageReceived; readonly orgId?: string }
+  | { readonly type: 'status'; readonly event: StatusUpdated }
+  | { readonly type: 'getConversation'; readonly limit?: number; readonly before?: number };
+
+/** What a port call that threw comes back as (the runtime's refusal). */
+export interface PortFailure {
+  readonly ok: false;
+  readonly code: string;
+  readonly message: string;
+}
+
+export interface ConversationView {
+  readonly id: string;
+  readonly orgId: string | null;
+  readonly phoneNumberId: string | null;
+  readonly customer: Customer;
+  readonly window: WindowState;
+  /** Newest first. */
+  readonly messages: readonly LoggedMessage[];
+  /** Pass as `before` for the next (older) page; null at the end. */
+  readonly nextBefore: number | null;
+}
+
+export interface ConversationReplies {
+  send:
+    | { ok: true; messageId: string; conversationId: string; sendState: SendState }
+    | { ok: false; code: 'PARLO_WINDOW_CLOSED'; message: string };
+  getConversation: { ok: true; conversation: ConversationView };
+}

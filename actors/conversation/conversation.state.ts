@@ -1,0 +1,49 @@
+import type { Customer, LoggedMessage } from './conversation.messages.ts';
+import { EMPTY_WINDOW_FACTS, type WindowFacts } from './window.ts';
+
+/**
+ * One conversation's state: who, the window facts, and the newest MESSAGES_KEPT messages (oldest first) with an
+ * index from WhatsApp's message id to ours for statuses that come without our key. `assignee` and `lock` belong to
+ * the inbox (issue #7); they live here because the conversation enforces them.
+ */
+export interface ConversationState {
+  readonly orgId: string | null;
+  readonly phoneNumberId: string | null;
+  readonly customer: Customer;
+  readonly window: WindowFacts;
+  readonly log: readonly LoggedMessage[];
+  readonly nextSeq: number;
+  /** WhatsApp message id → our message id, for the messages in `log`. */
+  readonly byProviderId: Readonly<Record<string, string>>;
+  readonly assignee: string | null;
+  readonly lock: { readonly holder: string; readonly sinceMs: number } | null;
+  /** Statuses for messages this conversation does not know (sent outside Parlo, or fallen off the log). */
+  readonly unknownStatuses: number;
+}
+
+export function initialConversationState(): ConversationState {
+  return {
+    orgId: null,
+    phoneNumberId: null,
+    customer: { phone: null, userId: null, profileName: null },
+    window: EMPTY_WINDOW_FACTS,
+    log: [],
+    nextSeq: 1,
+    byProviderId: {},
+    assignee: null,
+    lock: null,
+    unknownStatuses: 0,
+  };
+}
+
+/** The logged message with this id, and its index. */
+export function findMessage(
+  state: ConversationState,
+  id: string,
+): { index: number; message: LoggedMessage } | undefined {
+  for (let index = state.log.length - 1; index >= 0; index--) {
+    const message = state.log[index]!;
+    if (message.id === id) return { index, message };
+  }
+  return undefined;
+}

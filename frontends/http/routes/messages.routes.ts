@@ -1,0 +1,277 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { ParloError, type ActorSystem, type OutboundContent } from '../../../core/index.ts';
+import { CUSTOMER_KEY_PATTERN, customerKeyOf } from '../../../actors/contacts/customer-key.ts';
+import {
+  CONVERSATION_KIND,
+  conversationId,
+  type ConversationMsg,
+  type ConversationReplies,
+  type LoggedMessage,
+} from '../../../actors/conversation/conversation.messages.ts';
+import { ORG_NUMBERS_KIND, type OrgNumbersReply } from '../../../actors/numbers/numbers.messages.ts';
+import { defineRoute, type ApiRoute } from '../api/define-route.ts';
+import { callerOf, okOrThrow, requirePermission } from '../auth/caller.ts';
+import { iso } from './identity.routes.ts';
+import { auditActorOf } from './numbers.routes.ts';
+
+/**
+ * Sending WhatsApp messages and reading conversations. A send is answered 202 once the conversation actor has
+ * logged it as queued (the 24 h window checked: a free-form message outside it is 409 PARLO_WINDOW_CLOSED); the
+ * number actor then releases it at the number's pace and the status moves on (accepted → sent → delivered → read,
+ * or failed with Meta's code), readable on the conversation. Free-form replies need `conversations:reply`;
+ * templates (business-initiated, billed) also `messages:send`.
+ */
+export interface MessagesRoutesDeps {
+  readonly system: ActorSystem;
+}
+
+// ---------------------------------------------------------------- content schemas (Meta's objects)
+
+const Media = z
+  .object({
+    id: z.string().min(1).max(256).optional(),
+    link: z
+      .url({ protocol: /^https?$/ })
+      .max(2048)
+      .optional(),
+    caption: z.string().max(1024).optional(),
+    filename: z.string().max(255).optional(),
+  })
+  .refine((m) => (m.id === undefined) !== (m.link === undefined), { message: 'give exactly one of id or link' });
+
+const Content = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('text'),
+    text: z.object({ body: z.string().min(1).max(4096), preview_url: z.boolean().optional() }),
+  }),
+  z.object({ type: z.literal('image'), image: Media }),
+  z.object({ type: z.literal('video'), video: Media }),
+  z.object({ type: z.literal('audio'), audio: Media }),
+  z.object({ type: z.literal('document'), document: Media }),
+  z.object({ type: z.literal('sticker'), sticker: Media }),
+  z.object({
+    type: z.literal('location'),
+    location: z.object({
+      latitude: z.number().min(-90).max(90),
+      longitude: z.number().min(-180).max(180),
+      name: z.string().max(1000).optional(),
+      address: z.string().max(1000).optional(),
+    }),
+  }),
+  z.object({ type: z.literal('contacts'), contacts: z.array(z.record(z.string(), z.unknown())).min(1).max(257) }),
+  z.object({
+    type: z.literal('reaction'),
+    reaction: z.object({ message_id: z.string().min(1).max(256), emoji: z.string().max(16) }),
+  }),
+  z.object({
+    type: z.literal('interactive'),
+    interactive: z.object({ type: z.string().min(1).max(64) }).loose(),
+  }),
+  z.object({
+    type: z.literal('template'),
+    template: z.object({
+      name: z.string().regex(/^[a-z0-9_]{1,512}$/, 'must be a template name: lowercase letters, digits and _'),
+      language: z.object({ code: z.string().min(2).max(15), policy: z.literal('deterministic').optional() }),
+      components: z.array(z.record(z.string(), z.unknown())).max(20).optional(),
+    }),
+  }),
+]);
+
+const PhoneNumberId = z.string().regex(/^[0-9]{5,25}$/, 'must be a phone-number id (digits)');
+const E164 = z.string().regex(/^\+?[1-9][0-9]{7,14}$/, 'must be an E.164 number, 8–15 digits');
+
+const SendBody = z
+  .object({
+    from: PhoneNumberId.describe('The business phone-number id to send from'),
+    to: E164.optional().describe('The customer’s phone number'),
+    toUserId: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,128}$/)
+      .optional()
+      .describe('Or their business-scoped user id'),
+    category: z
+      .enum(['marketing', 'utility', 'authentication'])
+      .optional()
+      .describe('The template’s category (templates only): decides priority and price'),
+    content: Content,
+  })
+  .refine((b) => (b.to === undefined) !== (b.toUserId === undefined), { message: 'give exactly one of to or toUserId' })
+  .refine((b) => b.content.type !== 'template' || b.category !== undefined, {
+    message: 'a template send needs its category',
+    path: ['category'],
+  });
+
+const MessageView = z
+  .object({
+    id: z.string(),
+    seq: z.number(),
+    direction: z.enum(['in', 'out']),
+    at: z.string(),
+    type: z.string(),
+    content: z.unknown(),
+    whatsappMessageId: z.string().nullable(),
+    category: z.string().nullable(),
+    state: z.string().nullable(),
+    status: z.string().nullable(),
+    statusHistory: z.array(z.object({ status: z.string(), at: z.string() })),
+    error: z.object({ code: z.union([z.number(), z.string()]), detail: z.string() }).nullable(),
+  })
+  .meta({ id: 'ConversationMessage' });
+
+const WindowView = z.object({ isOpen: z.boolean(), expiresAt: z.string().nullable() });
+
+const ConversationView = z
+  .object({
+    id: z.string(),
+    phoneNumberId: z.string().nullable(),
+    customer: z.object({
+      phone: z.string().nullable(),
+      userId: z.string().nullable(),
+      profileName: z.string().nullable(),
+    }),
+    window: z.object({
+      service: WindowView,
+      freeEntryPoint: WindowView,
+      canSendFreeForm: z.boolean(),
+      reason: z.string(),
+    }),
+    messages: z.array(MessageView),
+    nextCursor: z.string().nullable(),
+  })
+  .meta({ id: 'Conversation' });
+
+function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : iso(ms);
+}
+
+function messageBody(m: LoggedMessage): z.input<typeof MessageView> {
+  return {
+    id: m.id,
+    seq: m.seq,
+    direction: m.direction,
+    at: iso(m.atMs),
+    type: m.type,
+    content: m.content,
+    whatsappMessageId: m.providerMessageId,
+    category: m.category,
+    state: m.sendState,
+    status: m.status === null ? null : m.status.current,
+    statusHistory: (m.status?.history ?? []).map((h) => ({ status: h.status, at: iso(h.atMs) })),
+    error: m.error,
+  };
+}
+
+export function messageRoutes(deps: MessagesRoutesDeps): ApiRoute[] {
+  const { system } = deps;
+  const conversation = <T extends keyof ConversationReplies>(id: string, msg: ConversationMsg) =>
+    system.ask<ConversationReplies[T]>({ kind: CONVERSATION_KIND, id }, msg);
+
+  const sendMessage = defineRoute({
+    method: 'POST',
+    url: '/messages',
+    operationId: 'sendMessage',
+    summary: 'Send a WhatsApp message (free-form inside the 24 h window, or a template)',
+    description:
+      'Answers 202 when the message is queued on its conversation; follow it with GET /v1/conversations/{conversationId}. A free-form message outside the customer-service window is refused with 409 PARLO_WINDOW_CLOSED (send a template). Templates need messages:send.',
+    tags: ['messages'],
+    auth: 'any',
+    scopes: ['conversations:reply'],
+    body: SendBody,
+    responses: {
+      202: z
+        .object({ messageId: z.string(), conversationId: z.string(), state: z.string() })
+        .meta({ id: 'MessageQueued' }),
+    },
+    async handler({ body, request }) {
+      const caller = callerOf(request);
+      if (body.content.type === 'template') requirePermission(request, 'messages:send');
+      // The number must be one of the caller's organisation (404 otherwise, like any id that is not ours).
+      okOrThrow(
+        await system.ask<OrgNumbersReply<'getNumber'>>(
+          { kind: ORG_NUMBERS_KIND, id: caller.orgId },
+          { type: 'getNumber', phoneNumberId: body.from },
+        ),
+      );
+      const customer = body.to === undefined ? { userId: body.toUserId! } : { phone: body.to.replace(/^\+/, '') };
+      const id = conversationId(body.from, customerKeyOf(customer));
+      const messageId = `msg_${randomBytes(12).toString('hex')}`;
+      const sent = okOrThrow(
+        await conversation<'send'>(id, {
+          type: 'send',
+          orgId: caller.orgId,
+          phoneNumberId: body.from,
+          customer,
+          messageId,
+          content: body.content as OutboundContent,
+          category: body.content.type === 'template' ? body.category! : 'service',
+          by: auditActorOf(caller),
+        }),
+      );
+      return {
+        status: 202,
+        body: { messageId: sent.messageId, conversationId: sent.conversationId, state: sent.sendState },
+      };
+    },
+  });
+
+  const getConversation = defineRoute({
+    method: 'GET',
+    url: '/conversations/:conversationId',
+    operationId: 'getConversation',
+    summary: 'A conversation: its window, customer and messages (newest first, paged)',
+    tags: ['messages'],
+    auth: 'any',
+    scopes: ['messages:read'],
+    params: z.object({
+      conversationId: z
+        .string()
+        .max(200)
+        .refine((id) => {
+          const dot = id.indexOf('.');
+          return dot > 0 && /^[0-9]{5,25}$/.test(id.slice(0, dot)) && CUSTOMER_KEY_PATTERN.test(id.slice(dot + 1));
+        }, 'must be <phoneNumberId>.<p + phone digits | u + user id>'),
+    }),
+    query: z.object({
+      limit: z.coerce.number().int().min(1).max(100).default(50),
+      cursor: z
+        .string()
+        .regex(/^[0-9]{1,15}$/, 'must be a cursor from nextCursor')
+        .optional(),
+    }),
+    responses: { 200: ConversationView },
+    async handler({ params, query, request }) {
+      const caller = callerOf(request);
+      const { conversation: view } = await conversation<'getConversation'>(params.conversationId, {
+        type: 'getConversation',
+        limit: query.limit,
+        ...(query.cursor === undefined ? {} : { before: Number(query.cursor) }),
+      });
+      // Another organisation's conversation, or one that never existed: the same 404.
+      if (view.orgId !== caller.orgId) {
+        throw new ParloError('PARLO_CONVERSATION_NOT_FOUND', `no conversation ${params.conversationId} here`);
+      }
+      return {
+        status: 200,
+        body: {
+          id: view.id,
+          phoneNumberId: view.phoneNumberId,
+          customer: view.customer,
+          window: {
+            service: { isOpen: view.window.service.isOpen, expiresAt: isoOrNull(view.window.service.expiresAtMs) },
+            freeEntryPoint: {
+              isOpen: view.window.freeEntryPoint.isOpen,
+              expiresAt: isoOrNull(view.window.freeEntryPoint.expiresAtMs),
+            },
+            canSendFreeForm: view.window.canSendFreeForm,
+            reason: view.window.reason,
+          },
+          messages: view.messages.map(messageBody),
+          nextCursor: view.nextBefore === null ? null : String(view.nextBefore),
+        },
+      };
+    },
+  });
+
+  return [sendMessage, getConversation];
+}
