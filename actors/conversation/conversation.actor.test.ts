@@ -1,0 +1,282 @@
+import { describe, expect, it } from 'vitest';
+import type { Effect, MessageReceived, StatusUpdated, TurnContext, TurnResult } from '../../core/index.ts';
+import { conversationActor } from './conversation.actor.ts';
+import {
+  MAX_SEND_ATTEMPTS,
+  MESSAGES_KEPT,
+  type ConversationMsg,
+  type ConversationReplies,
+} from './conversation.messages.ts';
+import { initialConversationState, type ConversationState } from './conversation.state.ts';
+
+const T0 = 1_767_225_600_000;
+const HOUR = 3_600_000;
+const ID = '1001.p15551234567';
+const BY = { kind: 'user', id: 'usr1' } as const;
+
+const ctx = (nowMs: number): TurnContext => ({
+  self: { kind: 'conversation', id: ID },
+  nowMs,
+  msgId: undefined,
+  newId: () => 'id',
+});
+const run = (state: ConversationState, msg: ConversationMsg, nowMs = T0): TurnResult<ConversationState> =>
+  conversationActor.handle(state, msg, ctx(nowMs));
+
+const inbound = (wamid: string, atMs: number): ConversationMsg => ({
+  type: 'inbound',
+  orgId: 'org1',
+  event: {
+    type: 'messageReceived',
+    accountId: '1001',
+    businessAccountId: '2001',
+    providerMessageId: wamid,
+    timestampMs: atMs,
+    from: '15551234567',
+    profileName: 'Ada',
+    messageType: 'text',
+    content: { body: 'Hi' },
+  } satisfies MessageReceived,
+});
+
+const sendText = (messageId: string): ConversationMsg => ({
+  type: 'send',
+  orgId: 'org1',
+  phoneNumberId: '1001',
+  customer: { phone: '15551234567' },
+  messageId,
+  content: { type: 'text', text: { body: 'Hello' } },
+  category: 'service',
+  by: BY,
+});
+
+const sendTemplate = (messageId: string): ConversationMsg => ({
+  type: 'send',
+  orgId: 'org1',
+  phoneNumberId: '1001',
+  customer: { phone: '15551234567' },
+  messageId,
+  content: { type: 'template', template: { name: 'order_update', language: { code: 'en' } } },
+  category: 'utility',
+  by: BY,
+});
+
+const status = (wamid: string, s: StatusUpdated['status'], atMs: number, messageKey?: string): ConversationMsg => ({
+  type: 'status',
+  event: {
+    type: 'statusUpdated',
+    accountId: '1001',
+    businessAccountId: '2001',
+    providerMessageId: wamid,
+    status: s,
+    timestampMs: atMs,
+    recipientId: '15551234567',
+    ...(messageKey === undefined ? {} : { messageKey }),
+  },
+});
+
+const ofType = <T extends Effect['type']>(effects: readonly Effect[] | undefined, type: T) =>
+  (effects ?? []).filter((e): e is Extract<Effect, { type: T }> => e.type === type);
+
+/** Customer wrote at T0; a free-form reply `m1` was queued and granted (the call is in flight). */
+function sending(): ConversationState {
+  let state = run(initialConversationState(), inbound('wamid.IN1', T0)).state;
+  state = run(state, sendText('m1'), T0 + 1).state;
+  return run(state, { type: 'slotGranted', messageId: 'm1' }, T0 + 2).state;
+}
+
+describe('conversation actor', () => {
+  it('refuses a free-form message outside the window with PARLO_WINDOW_CLOSED and logs nothing', () => {
+    const never = run(initialConversationState(), sendText('m1'));
+    expect(never.reply).toMatchObject({ ok: false, code: 'PARLO_WINDOW_CLOSED' });
+    expect(never.state.log).toEqual([]);
+    const opened = run(initialConversationState(), inbound('wamid.IN1', T0)).state;
+    expect(run(opened, sendText('m1'), T0 + 24 * HOUR - 1).reply).toMatchObject({ ok: true, sendState: 'queued' });
+    const closed = run(opened, sendText('m1'), T0 + 24 * HOUR);
+    expect(closed.reply).toMatchObject({ ok: false, code: 'PARLO_WINDOW_CLOSED' });
+    expect((closed.reply as { message: string }).message).toContain('2026-01-02T00:00:00.000Z');
+  });
+
+  it('queues a template outside the window and asks the number for a slot at its category’s priority', () => {
+    const result = run(initialConversationState(), sendTemplate('t1'));
+    expect(result.reply).toEqual({ ok: true, messageId: 't1', conversationId: ID, sendState: 'queued' });
+    expect(ofType(result.effects, 'ask')).toEqual([
+      {
+        type: 'ask',
+        to: { kind: 'number', id: '1001' },
+        msg: { type: 'requestSlot', requester: { kind: 'conversation', id: ID }, messageId: 't1', priority: 'utility' },
+        replyType: 'slotRequested',
+        callId: 't1',
+      },
+    ]);
+    // A repeated send of the same message id changes nothing.
+    const again = run(result.state, sendTemplate('t1'));
+    expect(again.state).toBe(result.state);
+    expect(again.effects).toBeUndefined();
+  });
+
+  it('calls the channel port when the slot comes, with our message key, and records the accepted id', () => {
+    let state = run(initialConversationState(), inbound('wamid.IN1', T0)).state;
+    state = run(state, sendText('m1'), T0 + 1).state;
+    const granted = run(state, { type: 'slotGranted', messageId: 'm1' }, T0 + 2);
+    expect(ofType(granted.effects, 'callPort')).toEqual([
+      {
+        type: 'callPort',
+        port: 'whatsapp-cloud',
+        operation: 'send',
+        input: {
+          accountId: '1001',
+          to: '15551234567',
+          messageKey: `${ID}/m1`,
+          content: { type: 'text', text: { body: 'Hello' } },
+        },
+        resultType: 'sendResult',
+        callId: 'm1',
+      },
+    ]);
+    const accepted = run(
+      granted.state,
+      {
+        type: 'sendResult',
+        callId: 'm1',
+        result: { outcome: 'accepted', providerMessageId: 'wamid.OUT1', recipientId: '15551234567' },
+      },
+      T0 + 3,
+    );
+    const message = accepted.state.log.find((m) => m.id === 'm1');
+    expect(message).toMatchObject({ sendState: 'accepted', providerMessageId: 'wamid.OUT1', attempts: 1 });
+    expect(accepted.state.byProviderId['wamid.OUT1']).toBe('m1');
+  });
+
+  it('fails a queued free-form message whose window closed before its slot came', () => {
+    let state = run(initialConversationState(), inbound('wamid.IN1', T0)).state;
+    state = run(state, sendText('m1'), T0 + 24 * HOUR - 10).state;
+    const late = run(state, { type: 'slotGranted', messageId: 'm1' }, T0 + 24 * HOUR);
+    expect(ofType(late.effects, 'callPort')).toEqual([]);
+    expect(late.state.log.find((m) => m.id === 'm1')).toMatchObject({
+      sendState: 'failed',
+      error: { code: 'PARLO_WINDOW_CLOSED' },
+    });
+  });
+
+  it('retries transient failures with backoff, then gives up', () => {
+    let state = sending();
+    for (let attempt = 1; attempt <= MAX_SEND_ATTEMPTS; attempt++) {
+      const result = run(
+        state,
+        { type: 'sendResult', callId: 'm1', result: { outcome: 'retry', code: -2, detail: 'timeout' } },
+        T0 + 10,
+      );
+      state = result.state;
+      const message = state.log.find((m) => m.id === 'm1')!;
+      if (attempt < MAX_SEND_ATTEMPTS) {
+        expect(message.sendState).toBe('queued');
+        expect(ofType(result.effects, 'setTimer')[0]).toMatchObject({
+          name: 'retry:m1',
+          dueAtMs: T0 + 10 + Math.min(60_000, 1000 * 2 ** (attempt - 1)),
+        });
+        state = run(state, { type: 'retrySend', messageId: 'm1' }, T0 + 20).state;
+        state = run(state, { type: 'slotGranted', messageId: 'm1' }, T0 + 30).state;
+      } else {
+        expect(message).toMatchObject({ sendState: 'failed', attempts: MAX_SEND_ATTEMPTS });
+        expect(message.error?.detail).toContain('gave up');
+      }
+    }
+  });
+
+  it('hands a 130429 back to the number (it slows down) and waits on its own after a pair-rate 131056', () => {
+    const throttled = run(sending(), {
+      type: 'sendResult',
+      callId: 'm1',
+      result: { outcome: 'slowDown', code: 130429, detail: 'x' },
+    });
+    expect(ofType(throttled.effects, 'tell')).toEqual([
+      {
+        type: 'tell',
+        to: { kind: 'number', id: '1001' },
+        msg: {
+          type: 'throttled',
+          code: 130429,
+          requester: { kind: 'conversation', id: ID },
+          messageId: 'm1',
+          priority: 'reply',
+        },
+      },
+    ]);
+    expect(throttled.state.log.find((m) => m.id === 'm1')?.sendState).toBe('queued');
+    const pair = run(sending(), {
+      type: 'sendResult',
+      callId: 'm1',
+      result: { outcome: 'slowDown', code: 131056, detail: 'x', afterMs: 6000 },
+    });
+    expect(ofType(pair.effects, 'tell')).toEqual([]);
+    expect(ofType(pair.effects, 'setTimer')[0]).toMatchObject({ name: 'retry:m1', dueAtMs: T0 + 6000 });
+  });
+
+  it('records a refusal with Meta’s code', () => {
+    const refused = run(sending(), {
+      type: 'sendResult',
+      callId: 'm1',
+      result: { outcome: 'rejected', code: 131026, detail: 'undeliverable' },
+    });
+    expect(refused.state.log.find((m) => m.id === 'm1')).toMatchObject({
+      sendState: 'failed',
+      error: { code: 131026, detail: 'undeliverable' },
+    });
+  });
+
+  it('merges statuses in any order and repetition to the same state, and reconciles a lost send answer', () => {
+    const base = sending();
+    const statuses = [
+      status('wamid.OUT1', 'sent', T0 + 5, `${ID}/m1`),
+      status('wamid.OUT1', 'delivered', T0 + 6, `${ID}/m1`),
+      status('wamid.OUT1', 'read', T0 + 7, `${ID}/m1`),
+    ];
+    const apply = (order: ConversationMsg[]) => order.reduce((s, msg) => run(s, msg).state, base);
+    const inOrder = apply(statuses);
+    const shuffled = apply([statuses[2]!, statuses[0]!, statuses[2]!, statuses[1]!, statuses[0]!]);
+    expect(shuffled.log).toEqual(inOrder.log);
+    // The send's own answer never came (timeout after Meta accepted): the status settled it.
+    expect(inOrder.log.find((m) => m.id === 'm1')).toMatchObject({
+      sendState: 'accepted',
+      providerMessageId: 'wamid.OUT1',
+      status: { current: 'read' },
+    });
+    expect(inOrder.byProviderId['wamid.OUT1']).toBe('m1');
+    const unknown = run(inOrder, status('wamid.ELSEWHERE', 'sent', T0));
+    expect(unknown.state.unknownStatuses).toBe(1);
+  });
+
+  it('records each inbound message once, counts it against the number, and keeps the newest messages', () => {
+    const first = run(initialConversationState(), inbound('wamid.IN1', T0));
+    expect(ofType(first.effects, 'tell')).toEqual([
+      { type: 'tell', to: { kind: 'number', id: '1001' }, msg: { type: 'inboundCounted', count: 1 } },
+    ]);
+    expect(first.state).toMatchObject({
+      orgId: 'org1',
+      phoneNumberId: '1001',
+      customer: { phone: '15551234567', profileName: 'Ada' },
+    });
+    expect(run(first.state, inbound('wamid.IN1', T0)).state).toBe(first.state);
+    let state = first.state;
+    for (let i = 2; i <= MESSAGES_KEPT + 5; i++) state = run(state, inbound(`wamid.IN${i}`, T0 + i)).state;
+    expect(state.log).toHaveLength(MESSAGES_KEPT);
+    expect(state.log[0]?.id).toBe('wamid.IN6');
+    expect(Object.keys(state.byProviderId)).toHaveLength(MESSAGES_KEPT);
+  });
+
+  it('pages the log newest first with a before cursor, with the window state', () => {
+    let state = initialConversationState();
+    for (let i = 1; i <= 5; i++) state = run(state, inbound(`wamid.IN${i}`, T0 + i)).state;
+    const page = run(state, { type: 'getConversation', limit: 2 }, T0 + 10)
+      .reply as ConversationReplies['getConversation'];
+    expect(page.conversation.messages.map((m) => m.id)).toEqual(['wamid.IN5', 'wamid.IN4']);
+    expect(page.conversation.window).toMatchObject({
+      canSendFreeForm: true,
+      service: { isOpen: true, expiresAtMs: T0 + 5 + 24 * HOUR },
+    });
+    const next = run(state, { type: 'getConversation', limit: 2, before: page.conversation.nextBefore! })
+      .reply as ConversationReplies['getConversation'];
+    expect(next.conversation.messages.map((m) => m.id)).toEqual(['wamid.IN3', 'wamid.IN2']);
+  });
+});
