@@ -18,6 +18,9 @@ import { WebhookDispatcher } from '../../../adapters/whatsapp-cloud/simulator/we
 import { SecretBox } from '../../../core/index.ts';
 import { simulatorNumbers } from '../../cli/simulator-numbers.ts';
 import { numberRoutes } from './numbers.routes.ts';
+import { messageRoutes } from './messages.routes.ts';
+import { conversationActor } from '../../../actors/conversation/conversation.actor.ts';
+import { numberActor } from '../../../actors/number/number.actor.ts';
 import { identityRoutes } from './identity.routes.ts';
 import { DEFAULT_DELIVERY_POLICY, deliveryIdOf } from '../../../actors/webhooks/retry.ts';
 import { createWebhookDeliveryActor } from '../../../actors/webhooks/webhook-delivery.actor.ts';
@@ -209,6 +212,30 @@ async function webhookIds(token: string, orgId: string): Promise<{ endpointId: s
   return { endpointId, deliveryId: await deadWebhookDelivery(orgId, endpointId) };
 }
 
+/** Every organisation here has one customer who wrote to its cloud number, so free-form replies may go out. */
+const CUSTOMER = '15550001111';
+const conversationOf = (phoneNumberId: string): string => `${phoneNumberId}.p${CUSTOMER}`;
+
+async function customerWrites(orgId: string, phoneNumberId: string): Promise<void> {
+  await fixture.system.tell(
+    { kind: 'conversation', id: conversationOf(phoneNumberId) },
+    {
+      type: 'inbound',
+      orgId,
+      event: {
+        type: 'messageReceived',
+        accountId: phoneNumberId,
+        businessAccountId: '710000000000000',
+        providerMessageId: `wamid.tenancy.${phoneNumberId}`,
+        timestampMs: fixture.clock.now(),
+        from: CUSTOMER,
+        messageType: 'text',
+        content: { body: 'Hi' },
+      },
+    },
+  );
+}
+
 async function createKey(token: string, name = 'k') {
   const res = await call('POST', '/v1/api-keys', { token, body: { name, scopes: ['read'] } });
   expect(res.statusCode, res.body).toBe(201);
@@ -273,6 +300,7 @@ const B_IDS: Readonly<Record<string, (org: OrgB) => string>> = {
   wabaId: (org) => org.wabaId,
   endpointId: (org) => org.endpointId,
   deliveryId: (org) => org.deliveryId,
+  conversationId: (org) => conversationOf(org.phoneNumberId),
 };
 
 /** The same kinds of ids in org A: well-formed and existing, for calls whose credential check comes first. */
@@ -285,6 +313,7 @@ const A_IDS: Readonly<Record<string, (org: OrgA) => string>> = {
   wabaId: (org) => org.wabaId,
   endpointId: (org) => org.endpointId,
   deliveryId: (org) => org.deliveryId,
+  conversationId: (org) => conversationOf(org.phoneNumberId),
 };
 
 interface Case {
@@ -358,6 +387,11 @@ const CASES: Readonly<Record<string, Case>> = {
     params: async () => ({ phoneNumberId: await connectSimulatorNumber(a.users.owner.token) }),
   },
   updateWhatsAppCredentials: { permission: 'numbers:manage', body: () => ({ appId: '730000000000002' }) },
+  sendMessage: {
+    permission: 'conversations:reply',
+    body: () => ({ from: a.phoneNumberId, to: CUSTOMER, content: { type: 'text', text: { body: 'Hello' } } }),
+  },
+  getConversation: { permission: 'messages:read' },
   createWebhookEndpoint: {
     permission: 'webhooks:manage',
     body: () => ({ url: 'https://hooks.tenancy.test/matrix', events: ['message.status'] }),
@@ -404,6 +438,8 @@ beforeAll(async () => {
       orgNumbersActor,
       numberDirectoryActor,
       simulatedNumbersActor,
+      conversationActor,
+      numberActor,
       webhookEndpointsActor,
       // Every webhook attempt fails (the port below) and is final (no retry window): dead letters at once.
       createWebhookDeliveryActor({ ...DEFAULT_DELIVERY_POLICY, retryWindowMs: 0 }),
@@ -420,6 +456,7 @@ beforeAll(async () => {
   const routes = [
     ...identityRoutes({ system: fixture.system, now: () => fixture.clock.now() }),
     ...apiKeyRoutes({ system: fixture.system }),
+    ...messageRoutes({ system: fixture.system }),
     ...numberRoutes({
       system: fixture.system,
       secretBox,
@@ -489,6 +526,8 @@ beforeAll(async () => {
     ...(await webhookIds(ownerB.token, ownerB.orgId)),
   };
   await connectSimulatorNumber(ownerB.token);
+  await customerWrites(a.orgId, a.phoneNumberId);
+  await customerWrites(b.orgId, b.phoneNumberId);
 }, 60_000);
 
 afterAll(async () => {
