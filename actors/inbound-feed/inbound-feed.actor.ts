@@ -6,6 +6,7 @@ import {
   parseMessageKey,
   type ConversationMsg,
 } from '../conversation/conversation.messages.ts';
+import { NUMBER_KIND, type NumberMsg } from '../number/number.messages.ts';
 import { emitWebhookEvent } from '../webhooks/webhook-events.ts';
 import { webhookEventsOf } from './webhook-translation.ts';
 
@@ -72,7 +73,10 @@ export const inboundFeedActor = defineActor<InboundFeedState, InboundFeedMsg>({
   },
 });
 
-/** Customer messages and statuses go on to their conversation actor; other events have no conversation. */
+/**
+ * Customer messages and statuses go on to their conversation actor, a number's quality changes to its number
+ * actor; other events have no actor to inform yet.
+ */
 function conversationEffects(event: InboundEvent, orgId: string | undefined): Effect[] {
   if (event.type === 'messageReceived') {
     if (event.from === undefined && event.fromUserId === undefined) return [];
@@ -92,6 +96,13 @@ function conversationEffects(event: InboundEvent, orgId: string | undefined): Ef
     }
     const msg: ConversationMsg = { type: 'status', event };
     return [{ type: 'tell', to: { kind: CONVERSATION_KIND, id }, msg }];
+  }
+  if (event.type === 'phoneNumberQualityChanged' && event.accountId !== undefined) {
+    const msg: NumberMsg =
+      orgId === undefined
+        ? { type: 'qualityChanged', event: event.event }
+        : { type: 'qualityChanged', event: event.event, orgId };
+    return [{ type: 'tell', to: { kind: NUMBER_KIND, id: event.accountId }, msg }];
   }
   return [];
 }

@@ -122,4 +122,36 @@ describe('number actor', () => {
     // 1,000 msg/s: one slot plus a burst of 20 at one instant.
     expect(grants).toBe(21);
   });
+
+  it('pauses marketing while the number is flagged RED (other priorities go on), with an alert that says why', () => {
+    let state = run(run(initialNumberState(), request('f1')).state, request('f2')).state;
+    const flagged = run(state, { type: 'qualityChanged', event: 'FLAGGED', orgId: 'org1' }, T0 + 1);
+    expect(flagged.state).toMatchObject({ quality: 'RED', marketingPause: { reason: 'qualityRed', sinceMs: T0 + 1 } });
+    expect(flagged.effects).toEqual([
+      {
+        type: 'publish',
+        topic: 'number.1001.alerts',
+        event: { type: 'marketingPaused', phoneNumberId: '1001', reason: 'qualityRed', atMs: T0 + 1 },
+      },
+    ]);
+    state = run(flagged.state, request('mk1', 'marketing'), T0 + 100).state;
+    const reply = run(state, request('re1', 'reply'), T0 + 100);
+    expect(grantsOf(reply.effects)).toEqual(['re1']);
+    state = reply.state;
+    expect(grantsOf(run(state, { type: 'paceTick' }, T0 + 200).effects)).toEqual([]);
+    const unflagged = run(state, { type: 'qualityChanged', event: 'UNFLAGGED' }, T0 + 300);
+    expect(unflagged.state.marketingPause).toBeNull();
+    expect(grantsOf(unflagged.effects)).toEqual(['mk1']);
+    expect(unflagged.effects).toContainEqual(
+      expect.objectContaining({ type: 'publish', event: expect.objectContaining({ type: 'marketingResumed' }) }),
+    );
+  });
+
+  it('raises the throughput to 1,000 msg/s on THROUGHPUT_UPGRADE', () => {
+    const upgraded = run(initialNumberState(), { type: 'qualityChanged', event: 'THROUGHPUT_UPGRADE' });
+    expect(upgraded.state.pacing.ratePerSec).toBe(1000);
+    expect(run(initialNumberState(), { type: 'qualityChanged', event: 'ONBOARDING' }).state).toEqual(
+      initialNumberState(),
+    );
+  });
 });

@@ -3,13 +3,14 @@ import {
   MAX_QUEUED_SENDS,
   NUMBER_KIND,
   SEND_PRIORITIES,
+  numberAlertsTopic,
   type NumberMsg,
   type NumberReplies,
   type SendPriority,
   type SlotGranted,
 } from './number.messages.ts';
 import { initialNumberState, queuedCount, type NumberState, type QueuedRequest } from './number.state.ts';
-import { countInbound, effectiveRate, setRate, slowDown, trySend } from './pacing.ts';
+import { UPGRADED_RATE_PER_SEC, countInbound, effectiveRate, setRate, slowDown, trySend } from './pacing.ts';
 
 type Turn = TurnResult<NumberState>;
 
@@ -72,6 +73,8 @@ export const numberActor = defineActor<NumberState, NumberMsg>({
         return pump({ ...state, pacing: countInbound(state.pacing, nowMs, msg.count) }, nowMs);
       case 'setThroughput':
         return pump({ ...state, pacing: setRate(state.pacing, msg.ratePerSec, nowMs) }, nowMs);
+      case 'qualityChanged':
+        return onQualityChanged(state, msg.event, ctx.self.id, nowMs);
       case 'paceTick':
         return pump({ ...state, timerDueMs: null }, nowMs);
       case 'getNumberState': {
@@ -87,6 +90,8 @@ export const numberActor = defineActor<NumberState, NumberMsg>({
             queuedByPriority,
             granted: state.granted,
             throttledCount: state.throttledCount,
+            quality: state.quality,
+            marketingPause: state.marketingPause,
           },
         };
         return { state, reply };
@@ -111,6 +116,7 @@ function pump(state: NumberState, nowMs: number): Turn {
   const taken: Record<SendPriority, number> = { reply: 0, authentication: 0, utility: 0, marketing: 0 };
   let retryAtMs: number | null = null;
   for (const priority of SEND_PRIORITIES) {
+    if (priority === 'marketing' && state.marketingPause !== null) continue;
     const queue = state.queues[priority];
     while (taken[priority] < queue.length) {
       const decision = trySend(pacing, nowMs);
@@ -142,4 +148,35 @@ function pump(state: NumberState, nowMs: number): Turn {
   }
   const next: NumberState = { ...state, pacing, queues, granted: state.granted + grants, timerDueMs };
   return effects.length > 0 ? { state: next, effects } : { state: next };
+}
+
+function onQualityChanged(state: NumberState, event: string, phoneNumberId: string, nowMs: number): Turn {
+  const topic = numberAlertsTopic(phoneNumberId);
+  switch (event) {
+    case 'FLAGGED': {
+      if (state.marketingPause !== null) return { state: { ...state, quality: 'RED' } };
+      const paused: NumberState = {
+        ...state,
+        quality: 'RED',
+        marketingPause: { reason: 'qualityRed', sinceMs: nowMs },
+      };
+      const alert = { type: 'marketingPaused', phoneNumberId, reason: 'qualityRed', atMs: nowMs };
+      return { state: paused, effects: [{ type: 'publish', topic, event: alert }] };
+    }
+    case 'UNFLAGGED': {
+      const resumed: NumberState = { ...state, quality: 'GREEN', marketingPause: null };
+      const next = pump(resumed, nowMs);
+      if (state.marketingPause === null) return next;
+      const alert = { type: 'marketingResumed', phoneNumberId, reason: 'qualityRecovered', atMs: nowMs };
+      return { ...next, effects: [...(next.effects ?? []), { type: 'publish', topic, event: alert }] };
+    }
+    case 'THROUGHPUT_UPGRADE': {
+      const next = pump({ ...state, pacing: setRate(state.pacing, UPGRADED_RATE_PER_SEC, nowMs) }, nowMs);
+      const alert = { type: 'throughputChanged', phoneNumberId, ratePerSec: UPGRADED_RATE_PER_SEC, atMs: nowMs };
+      return { ...next, effects: [...(next.effects ?? []), { type: 'publish', topic, event: alert }] };
+    }
+    default:
+      // ONBOARDING, tier changes and others: nothing for pacing to do (the portfolio tier is tracked elsewhere).
+      return { state };
+  }
 }

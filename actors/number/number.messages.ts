@@ -32,6 +32,11 @@ export type NumberMsg =
   | { readonly type: 'inboundCounted'; readonly count: number }
   /** The number's throughput changed (Meta's THROUGHPUT_UPGRADE webhook, or a coexistence number). */
   | { readonly type: 'setThroughput'; readonly ratePerSec: number }
+  /**
+   * Meta's `phone_number_quality_update` for this number: FLAGGED (quality RED) pauses marketing sends,
+   * UNFLAGGED resumes them, THROUGHPUT_UPGRADE raises the throughput to 1,000 msg/s.
+   */
+  | { readonly type: 'qualityChanged'; readonly event: string; readonly orgId?: string }
   /** Internal: the pacing timer. */
   | { readonly type: 'paceTick' }
   | { readonly type: 'getNumberState' };
@@ -42,6 +47,18 @@ export interface SlotGranted {
   readonly messageId: string;
 }
 
+/** Realtime topic of a number's alerts (marketing paused/resumed, throughput changed). */
+export function numberAlertsTopic(phoneNumberId: string): string {
+  return `number.${phoneNumberId}.alerts`;
+}
+
+export type QualityRating = 'GREEN' | 'RED' | 'UNKNOWN';
+
+export interface MarketingPause {
+  readonly reason: 'qualityRed';
+  readonly sinceMs: number;
+}
+
 export interface NumberStateView {
   readonly ratePerSec: number;
   readonly effectiveRatePerSec: number;
@@ -49,6 +66,8 @@ export interface NumberStateView {
   readonly queuedByPriority: Readonly<Record<SendPriority, number>>;
   readonly granted: number;
   readonly throttledCount: number;
+  readonly quality: QualityRating;
+  readonly marketingPause: MarketingPause | null;
 }
 
 export interface NumberReplies {

@@ -1,5 +1,11 @@
 import { createPacing, type PacingState } from './pacing.ts';
-import { SEND_PRIORITIES, type SendPriority, type SlotRequest } from './number.messages.ts';
+import {
+  SEND_PRIORITIES,
+  type MarketingPause,
+  type QualityRating,
+  type SendPriority,
+  type SlotRequest,
+} from './number.messages.ts';
 
 /** One waiting request. `seq` keeps first-come order within a priority. */
 export interface QueuedRequest extends SlotRequest {
@@ -19,6 +25,10 @@ export interface NumberState {
   readonly timerDueMs: number | null;
   readonly granted: number;
   readonly throttledCount: number;
+  /** From Meta's quality webhooks (FLAGGED → RED; UNFLAGGED does not say GREEN or YELLOW: GREEN is assumed). */
+  readonly quality: QualityRating;
+  /** While set, marketing requests wait in their queue; other priorities go on. */
+  readonly marketingPause: MarketingPause | null;
 }
 
 export function initialNumberState(): NumberState {
@@ -29,6 +39,8 @@ export function initialNumberState(): NumberState {
     timerDueMs: null,
     granted: 0,
     throttledCount: 0,
+    quality: 'UNKNOWN',
+    marketingPause: null,
   };
 }
 

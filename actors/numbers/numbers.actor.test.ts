@@ -112,6 +112,7 @@ describe('org-numbers actor', () => {
       verifyToken: null,
       appSecrets: [],
       phoneNumberIds: [],
+      displayNumbers: {},
     });
     expect(reply(run(last.state, { type: 'disconnectNumber', phoneNumberId: '1002', by: BY }))).toMatchObject({
       ok: false,

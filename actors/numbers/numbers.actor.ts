@@ -63,6 +63,9 @@ export const orgNumbersActor = defineActor<OrgNumbersState, OrgNumbersMsg>({
           verifyToken: state.webhookVerifyToken,
           appSecrets: Object.values(state.wabas).map((w) => ({ wabaId: w.wabaId, sealed: w.appSecretSealed })),
           phoneNumberIds: Object.keys(state.numbers).sort(),
+          displayNumbers: Object.fromEntries(
+            Object.values(state.numbers).map((n) => [n.displayPhoneNumber.replace(/\D/g, ''), n.phoneNumberId]),
+          ),
         });
       case 'getSendCredentials': {
         const number = own(state.numbers, msg.phoneNumberId);

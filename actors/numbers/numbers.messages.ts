@@ -120,6 +120,8 @@ export interface OrgNumbersReplies {
     appSecrets: readonly { readonly wabaId: string; readonly sealed: string }[];
     /** The accounts whose events this organisation may receive. */
     phoneNumberIds: readonly string[];
+    /** Display number → phone-number id (account-level webhooks such as quality name the display number only). */
+    displayNumbers: Readonly<Record<string, string>>;
   };
   getSendCredentials: { ok: true; wabaId: string; mode: NumberMode; accessTokenSealed: string } | Refused;
 }

@@ -159,6 +159,19 @@ describe('sending messages', () => {
     expect(message.error?.code).toBe(132001);
   });
 
+  it("pauses the number's marketing sends when Meta flags its quality RED, and resumes them when unflagged", async () => {
+    const numberState = () =>
+      node.system.ask<{ state: { quality: string; marketingPause: { reason: string } | null } }>(
+        { kind: 'number', id: phoneNumberId },
+        { type: 'getNumberState' },
+      );
+    node.whatsapp.simulator!.simulator.setQuality(phoneNumberId, 'RED');
+    const paused = await eventually(numberState, (r) => r.state.marketingPause !== null, 'the marketing pause');
+    expect(paused.state).toMatchObject({ quality: 'RED', marketingPause: { reason: 'qualityRed' } });
+    node.whatsapp.simulator!.simulator.setQuality(phoneNumberId, 'GREEN');
+    await eventually(numberState, (r) => r.state.marketingPause === null, 'the marketing resume');
+  });
+
   it('validates the body and keeps conversations to their organisation', async () => {
     const bad = await api<'error'>('POST', '/v1/messages', {
       token,

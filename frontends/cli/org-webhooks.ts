@@ -1,4 +1,6 @@
-import type { ActorSystem, Logger, SecretBox } from '../../core/index.ts';
+import type { ActorSystem, InboundEvent, Logger, SecretBox } from '../../core/index.ts';
+
+type KeyedInboundEvent = { readonly event: InboundEvent; readonly dedupeKey: string };
 import { ORG_NUMBERS_KIND, wabaSecretContext, type OrgNumbersReply } from '../../actors/numbers/numbers.messages.ts';
 import type { OrganisationWebhooks } from '../http/routes/whatsapp-webhook.routes.ts';
 import { actorInboundSink } from './inbound-sink.ts';
@@ -11,6 +13,7 @@ interface OrgWebhookSettings {
   readonly appSecrets: readonly string[];
   readonly wabaIds: ReadonlySet<string>;
   readonly phoneNumberIds: ReadonlySet<string>;
+  readonly displayNumbers: Readonly<Record<string, string>>;
 }
 
 interface Cached {
@@ -50,6 +53,7 @@ export function organisationWebhooks(deps: {
       appSecrets,
       wabaIds: new Set(reply.appSecrets.map((s) => s.wabaId)),
       phoneNumberIds: new Set(reply.phoneNumberIds),
+      displayNumbers: reply.displayNumbers,
     };
   }
 
@@ -73,11 +77,13 @@ export function organisationWebhooks(deps: {
           // Only events of this organisation's own accounts: a payload signed with one organisation's app secret
           // must not write into the feed of a number another organisation connected.
           const own = await settings(orgId);
-          const accepted = events.filter(({ event }) =>
-            event.accountId === undefined
-              ? own.wabaIds.has(event.businessAccountId)
-              : own.phoneNumberIds.has(event.accountId),
-          );
+          const accepted = events
+            .map((keyed) => withAccountOfDisplayNumber(keyed, own.displayNumbers))
+            .filter(({ event }) =>
+              event.accountId === undefined
+                ? own.wabaIds.has(event.businessAccountId)
+                : own.phoneNumberIds.has(event.accountId),
+            );
           if (accepted.length < events.length) {
             deps.logger.warn(
               { orgId, dropped: events.length - accepted.length },
@@ -92,4 +98,19 @@ export function organisationWebhooks(deps: {
       cache.delete(orgId);
     },
   };
+}
+
+/**
+ * Meta's quality webhook is account-level and names the number only by its display number: give it the
+ * phone-number id of the organisation's number with that display number, so it reaches that number's actor.
+ */
+function withAccountOfDisplayNumber(
+  keyed: KeyedInboundEvent,
+  displayNumbers: Readonly<Record<string, string>>,
+): KeyedInboundEvent {
+  const { event } = keyed;
+  if (event.type !== 'phoneNumberQualityChanged' || event.accountId !== undefined) return keyed;
+  const digits = event.displayPhoneNumber.replace(/\D/g, '');
+  const accountId = Object.hasOwn(displayNumbers, digits) ? displayNumbers[digits] : undefined;
+  return accountId === undefined ? keyed : { ...keyed, event: { ...event, accountId } };
 }
