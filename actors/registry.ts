@@ -1,6 +1,7 @@
 import type { AnyActorDefinition } from '../core/index.ts';
 import { loginActor } from './identity/login.actor.ts';
 import { sessionActor } from './identity/session.actor.ts';
+import { contactActor } from './contacts/contact.actor.ts';
 import { conversationActor } from './conversation/conversation.actor.ts';
 import { idempotencyActor } from './idempotency/idempotency.actor.ts';
 import { inboundFeedActor } from './inbound-feed/inbound-feed.actor.ts';
@@ -34,4 +35,5 @@ export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [
   webhookLogActor,
   numberActor,
   conversationActor,
+  contactActor,
 ];

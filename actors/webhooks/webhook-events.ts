@@ -71,11 +71,18 @@ export interface WebhookEventData {
   };
   /** A contact withdrew consent (a STOP keyword, WhatsApp's marketing opt-out, or through the API). */
   'contact.opted_out': {
+    /** The contact's key in the API (`p15551234567`, `uUS.1349…`: `/v1/contacts/{contactKey}`). */
     readonly contactId: string | null;
-    readonly waId: string;
+    /** The customer's phone digits; null for username customers whose number WhatsApp withholds. */
+    readonly waId: string | null;
+    /** The customer's business-scoped user id, when known. */
+    readonly userId?: string | null;
     readonly phoneNumberId: string | null;
+    /** How: `keyword`, `whatsapp` (WhatsApp's stop button), `api`, `import`, `form`. */
     readonly source: string;
     readonly keyword: string | null;
+    /** What the customer opted out of: `marketing` or `utility`. */
+    readonly scope?: string;
   };
   'campaign.finished': {
     readonly campaignId: string;

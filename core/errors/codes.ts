@@ -308,6 +308,16 @@ export const ERROR_CODES = {
     httpStatus: 409,
     summary: 'Only a dead-lettered webhook delivery can be replayed; this one is pending, delivered or cancelled.',
   },
+  PARLO_CONTACT_NOT_FOUND: {
+    httpStatus: 404,
+    summary:
+      'No contact with this key in the caller’s organisation; a contact exists from its first inbound message or first consent record.',
+  },
+  PARLO_NO_CONSENT: {
+    httpStatus: 409,
+    summary:
+      'A marketing send to a contact without a marketing opt-in, or whose newest marketing consent is an opt-out (STOP), was refused; a utility send to a contact who opted out of utility likewise.',
+  },
 } as const satisfies Record<string, { httpStatus: number; summary: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

@@ -24,6 +24,7 @@ import { createAuthenticate } from '../http/auth/authenticate.ts';
 import { RateLimiter, publicRateLimit, withRateLimit } from '../http/auth/rate-limit.ts';
 import { actorIdempotency } from '../http/idempotency/idempotency-store.ts';
 import { apiKeyRoutes } from '../http/routes/api-keys.routes.ts';
+import { contactRoutes } from '../http/routes/contacts.routes.ts';
 import { identityRoutes } from '../http/routes/identity.routes.ts';
 import { numberRoutes } from '../http/routes/numbers.routes.ts';
 import { messageRoutes } from '../http/routes/messages.routes.ts';
@@ -157,6 +158,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       },
     }),
     ...webhookRoutes({ system, secretBox, targetPolicy: webhooks.targetPolicy }),
+    ...contactRoutes({ system, ...(clock ? { now: () => clock.now() } : {}) }),
   ];
   const rateLimiter = new RateLimiter({
     perKeyPerSec: config.api.ratePerKeyPerSec,

@@ -37,6 +37,8 @@ import {
 } from '../../../actors/webhooks/webhook-events.ts';
 import { webhookLogActor } from '../../../actors/webhooks/webhook-log.actor.ts';
 import { webhookRoutes } from './webhooks.routes.ts';
+import { contactActor } from '../../../actors/contacts/contact.actor.ts';
+import { contactRoutes } from './contacts.routes.ts';
 
 /**
  * Tenant isolation and role-based access, generated from the OpenAPI document the app serves: every operation in
@@ -77,6 +79,8 @@ interface OrgA {
   /** An outbound webhook endpoint and a dead delivery of it. */
   readonly endpointId: string;
   readonly deliveryId: string;
+  /** A contact (customer key) with one consent record. */
+  readonly contactKey: string;
 }
 
 interface OrgB {
@@ -89,6 +93,7 @@ interface OrgB {
   readonly wabaId: string;
   readonly endpointId: string;
   readonly deliveryId: string;
+  readonly contactKey: string;
 }
 
 let a: OrgA;
@@ -242,6 +247,16 @@ async function createKey(token: string, name = 'k') {
   return res.json<{ id: string; key: string }>();
 }
 
+/** A contact with one consent record (the first record creates it). */
+async function recordConsent(token: string, contactKey: string, source: string): Promise<string> {
+  const res = await call('PUT', `/v1/contacts/${contactKey}/consent/marketing`, {
+    token,
+    body: { action: 'optIn', method: 'api', source },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return contactKey;
+}
+
 function isErrorBody(res: LightMyRequestResponse): boolean {
   try {
     const body = res.json<{ error?: { code?: unknown; message?: unknown } }>();
@@ -301,6 +316,9 @@ const B_IDS: Readonly<Record<string, (org: OrgB) => string>> = {
   endpointId: (org) => org.endpointId,
   deliveryId: (org) => org.deliveryId,
   conversationId: (org) => conversationOf(org.phoneNumberId),
+  contactKey: (org) => org.contactKey,
+  // Not an id: the consent scope of a contact.
+  scope: () => 'marketing',
 };
 
 /** The same kinds of ids in org A: well-formed and existing, for calls whose credential check comes first. */
@@ -314,6 +332,8 @@ const A_IDS: Readonly<Record<string, (org: OrgA) => string>> = {
   endpointId: (org) => org.endpointId,
   deliveryId: (org) => org.deliveryId,
   conversationId: (org) => conversationOf(org.phoneNumberId),
+  contactKey: (org) => org.contactKey,
+  scope: () => 'marketing',
 };
 
 interface Case {
@@ -330,6 +350,13 @@ interface Case {
   readonly after?: (role: Role) => void;
   /** Ends the caller's session: runs after every other operation of the matrix. */
   readonly endsSession?: boolean;
+  /**
+   * The path names something outside Parlo (a customer's phone number or WhatsApp user id), not a record of org B:
+   * a write with B's value addresses A's own record of that customer (created by the first write), never B's. The
+   * tenancy check then expects a 2xx, runs it after every other operation (so A's new record hides no 404) and
+   * checks that B's record is unchanged.
+   */
+  readonly outsideIdWrite?: boolean;
 }
 
 /** Members removed in the matrix are fresh ones, one per successful removal. */
@@ -415,6 +442,13 @@ const CASES: Readonly<Record<string, Case>> = {
     params: async () => ({ endpointId: a.endpointId, deliveryId: await deadWebhookDelivery(a.orgId, a.endpointId) }),
   },
   replayAllWebhookDeadLetters: { permission: 'webhooks:manage' },
+  recordContactConsent: {
+    permission: 'contacts:write',
+    body: () => ({ action: 'optIn', method: 'api', source: 'tenancy matrix' }),
+    outsideIdWrite: true,
+  },
+  getContact: { permission: 'contacts:read' },
+  checkContactConsent: { permission: 'contacts:read' },
 };
 
 function caseOf(operationId: string): Case {
@@ -444,6 +478,7 @@ beforeAll(async () => {
       // Every webhook attempt fails (the port below) and is final (no retry window): dead letters at once.
       createWebhookDeliveryActor({ ...DEFAULT_DELIVERY_POLICY, retryWindowMs: 0 }),
       webhookLogActor,
+      contactActor,
     ],
     ports: {
       'webhooks-out': {
@@ -488,6 +523,7 @@ beforeAll(async () => {
       }),
     }),
     ...webhookRoutes({ system: fixture.system, secretBox, targetPolicy: STRICT_WEBHOOK_TARGETS }),
+    ...contactRoutes({ system: fixture.system, now: () => fixture.clock.now() }),
   ];
   app = buildHttpApp({
     system: fixture.system,
@@ -511,6 +547,7 @@ beforeAll(async () => {
     inviteId: (await invite(ownerA.token, 'viewer')).inviteId,
     ...(await connectCloudNumber(ownerA.token)),
     ...(await webhookIds(ownerA.token, ownerA.orgId)),
+    contactKey: await recordConsent(ownerA.token, 'p15550000001', 'tenancy a'),
   };
 
   // Org B: owner, an operator, a key and a pending invite.
@@ -524,6 +561,7 @@ beforeAll(async () => {
     inviteId: (await invite(ownerB.token, 'viewer', 'invitee-b@tenancy.test')).inviteId,
     ...(await connectCloudNumber(ownerB.token)),
     ...(await webhookIds(ownerB.token, ownerB.orgId)),
+    contactKey: await recordConsent(ownerB.token, 'p15550000002', 'tenancy b'),
   };
   await connectSimulatorNumber(ownerB.token);
   await customerWrites(a.orgId, a.phoneNumberId);
@@ -566,7 +604,11 @@ describe('tenancy and RBAC, generated from the OpenAPI document', () => {
   });
 
   it("answers 404 to org A's owner for every id of org B in a path, and leaves B unchanged", async () => {
-    const withParams = operations().filter(({ op }) => pathParams(op).length > 0);
+    // Writes addressed by outside ids create A's own record: they go last, so that it hides no 404.
+    const isOutsideIdWrite = ({ op }: Operation): number => Number(CASES[op.operationId]?.outsideIdWrite === true);
+    const withParams = operations()
+      .filter(({ op }) => pathParams(op).length > 0)
+      .sort((x, y) => isOutsideIdWrite(x) - isOutsideIdWrite(y));
     expect(withParams.length).toBeGreaterThan(0);
     const problems: string[] = [];
     for (const { method, path, op } of withParams) {
@@ -586,6 +628,12 @@ describe('tenancy and RBAC, generated from the OpenAPI document', () => {
       const body = entry?.body?.('owner');
       const url = fillPath(path, params);
       const res = await call(method, url, { token: a.users.owner.token, ...(body === undefined ? {} : { body }) });
+      if (entry?.outsideIdWrite === true) {
+        if (res.statusCode < 200 || res.statusCode >= 300) {
+          problems.push(`${op.operationId} ${method} ${url}: expected a 2xx on A's own record, got ${res.statusCode}`);
+        }
+        continue;
+      }
       if (res.statusCode !== 404 || !isErrorBody(res)) {
         problems.push(
           `${op.operationId} ${method} ${url}: expected 404 with an error body, got ${res.statusCode} ${res.body}`,
@@ -619,6 +667,12 @@ describe('tenancy and RBAC, generated from the OpenAPI document', () => {
     expect(endpointB.json()).toMatchObject({ id: b.endpointId, enabled: true });
     const deadB = await call('GET', `/v1/webhook-endpoints/${b.endpointId}/dead-letters`, { token: b.owner.token });
     expect(deadB.json<{ data: { deliveryId: string }[] }>().data.map((d) => d.deliveryId)).toContain(b.deliveryId);
+    // B's contact keeps its one consent record: A's writes with its key went to A's own record of that customer.
+    const contactB = await call('GET', `/v1/contacts/${b.contactKey}`, { token: b.owner.token });
+    expect(contactB.statusCode, contactB.body).toBe(200);
+    const evidenceB = contactB.json<{ consent: { marketing: { evidence: { source: string }[] } } }>().consent.marketing
+      .evidence;
+    expect(evidenceB.map((e) => e.source)).toEqual(['tenancy b']);
     // And A sees none of B's people.
     const orgA = (await call('GET', '/v1/org', { token: a.users.owner.token })).json<{
       members: { userId: string }[];

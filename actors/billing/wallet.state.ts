@@ -1,0 +1,150 @@
+import type { UsageDays } from './usage.ts';
+import type {
+  AutoRechargeSettings,
+  BillingEvent,
+  LedgerEntry,
+  PendingAutoRecharge,
+  Plan,
+} from './wallet.messages.ts';
+
+/**
+ * One organisation's wallet. Invariants after every turn (checked by the unit tests):
+ * - 0 ≤ reservedMicros ≤ balanceMicros ≤ MAX_BALANCE_MICROS (the balance never goes negative);
+ * - reservedMicros = Σ reservations;
+ * - balanceMicros = Σ credits − Σ debits over the whole ledger;
+ * - `ledger` holds the entries with seq > ledgerSealedSeq, oldest first, without gaps.
+ *
+ * Bounds: open reservations (one per billable message between its send and its delivery, at most 7 days),
+ * fewer than LEDGER_SEGMENT_SIZE ledger entries plus full segments whose store is not yet acknowledged,
+ * USAGE_DAYS_IN_STATE days of usage, and the fixed-size "recent" lists.
+ */
+export interface Reservation {
+  readonly amountMicros: number;
+  readonly atMs: number;
+}
+
+/** A settled reservation, remembered so that a re-sent settle answers the same and charges nothing. */
+export interface SettledMark {
+  readonly id: string;
+  readonly seq: number;
+  readonly chargedMicros: number;
+  readonly shortfallMicros: number;
+  readonly releasedMicros: number;
+}
+
+export interface TopUpMark {
+  readonly id: string;
+  readonly amountMicros: number;
+  readonly seq: number;
+  readonly recoveredMicros: number;
+}
+
+export interface CountedConversation {
+  readonly key: string;
+  readonly reason: 'included' | 'overage' | 'noPlan';
+  readonly chargedMicros: number;
+  readonly used: number;
+}
+
+export interface QuotaMonth {
+  /** `2026-01` (UTC); a conversation of a later month starts a new one. */
+  readonly month: string;
+  readonly used: number;
+  readonly overageConversations: number;
+  readonly overageMicros: number;
+  /** Business-initiated conversations refused this month. */
+  readonly blockedCount: number;
+}
+
+export interface WalletState {
+  readonly balanceMicros: number;
+  readonly reservedMicros: number;
+  /** Debits the credit could not cover (late deliveries, customer-opened overage); the next top-up pays them. */
+  readonly owedMicros: number;
+  readonly reservations: Readonly<Record<string, Reservation>>;
+  /** When the expiry timer is due; null when none is armed. */
+  readonly expiryTimerAtMs: number | null;
+  /** Oldest first, at most SETTLED_IDS_KEPT. */
+  readonly recentSettled: readonly SettledMark[];
+  /** Oldest first, at most TOP_UP_IDS_KEPT. */
+  readonly recentTopUps: readonly TopUpMark[];
+  readonly autoRecharge: AutoRechargeSettings | null;
+  readonly pendingAutoRecharge: PendingAutoRecharge | null;
+  readonly plan: Plan | null;
+  readonly planChangedAtMs: number | null;
+  readonly quota: QuotaMonth;
+  /** Oldest first, at most COUNTED_CONVERSATIONS_KEPT. */
+  readonly recentConversations: readonly CountedConversation[];
+  /** Oldest first, at most BILLING_EVENTS_KEPT. */
+  readonly events: readonly BillingEvent[];
+
+  /** Entries with seq > ledgerSealedSeq, oldest first. */
+  readonly ledger: readonly LedgerEntry[];
+  readonly nextLedgerSeq: number;
+  /** Every entry with seq ≤ this is stored in its ledger-segment actor (a multiple of LEDGER_SEGMENT_SIZE). */
+  readonly ledgerSealedSeq: number;
+  /** Entries with seq ≤ this were sent to their segments (≥ ledgerSealedSeq). */
+  readonly ledgerSealRequestedSeq: number;
+  /** Segments acknowledged ahead of an older one still unacknowledged. */
+  readonly ledgerAckedAhead: readonly number[];
+  /** Month (`2026-01`) → the first segment whose first entry was recorded in that month. */
+  readonly ledgerMonthStarts: Readonly<Record<string, number>>;
+
+  /** The newest days of usage (and older ones until their archive acknowledged them). */
+  readonly usage: UsageDays;
+  /** Days sent to their month archive and not yet acknowledged. */
+  readonly usageSealing: readonly string[];
+  /** Months with an archive, oldest first. */
+  readonly usageMonths: readonly string[];
+}
+
+export function initialWalletState(): WalletState {
+  return {
+    balanceMicros: 0,
+    reservedMicros: 0,
+    owedMicros: 0,
+    reservations: {},
+    expiryTimerAtMs: null,
+    recentSettled: [],
+    recentTopUps: [],
+    autoRecharge: null,
+    pendingAutoRecharge: null,
+    plan: null,
+    planChangedAtMs: null,
+    quota: { month: '', used: 0, overageConversations: 0, overageMicros: 0, blockedCount: 0 },
+    recentConversations: [],
+    events: [],
+    ledger: [],
+    nextLedgerSeq: 1,
+    ledgerSealedSeq: 0,
+    ledgerSealRequestedSeq: 0,
+    ledgerAckedAhead: [],
+    ledgerMonthStarts: {},
+    usage: {},
+    usageSealing: [],
+    usageMonths: [],
+  };
+}
+
+/** Credit that new reservations and debits may use. */
+export function availableMicros(state: WalletState): number {
+  return state.balanceMicros - state.reservedMicros;
+}
+
+/** An own entry of a record keyed by outside ids, or undefined. */
+export function own<T>(record: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(record, key) ? record[key] : undefined;
+}
+
+/** A copy without `key`. */
+export function without<T>(record: Readonly<Record<string, T>>, key: string): Record<string, T> {
+  const copy = { ...record };
+  delete copy[key];
+  return copy;
+}
+
+/** `list` with `item` appended, keeping the newest `max`. */
+export function keepNewest<T>(list: readonly T[], item: T, max: number): T[] {
+  const next = [...list, item];
+  return next.length > max ? next.slice(next.length - max) : next;
+}

@@ -1,0 +1,431 @@
+import { defineActor, refusal, unreachable, type Effect, type TurnContext, type TurnResult } from '../../core/index.ts';
+import { WEBHOOK_EVENT_ID_PATTERN, emitWebhookEvent } from '../webhooks/webhook-events.ts';
+import {
+  CONSENT_CLOCK_SKEW_MS,
+  CONSENT_SCOPES,
+  addEvidence,
+  currentEvidence,
+  isAllowed,
+  mergeEvidence,
+  sinceOf,
+  statusOf,
+  type ConsentEvidence,
+  type ConsentScope,
+  type ContactConsent,
+  type ScopeConsent,
+} from './consent.ts';
+import {
+  CONTACT_KIND,
+  contactAddress,
+  contactIdParts,
+  isKeyableUserId,
+  type ContactErrorCode,
+  type ContactMsg,
+  type ContactReplies,
+  type ContactView,
+  type KeywordMatchView,
+  type ScopeConsentView,
+} from './contact.messages.ts';
+import { contactExists, initialContactState, type ContactState } from './contact.state.ts';
+import { confirmationText, detectOptKeyword, type OptKeywordConfig } from './opt-out-keywords.ts';
+import { normaliseE164 } from './phone-country.ts';
+
+type Turn = TurnResult<ContactState>;
+type Msg<T extends ContactMsg['type']> = Extract<ContactMsg, { type: T }>;
+
+/** Who this actor is: its organisation and customer key (from the actor id). */
+interface Self {
+  readonly orgId: string;
+  readonly key: string;
+}
+
+/**
+ * One customer of one organisation (id `<orgId>.<customerKey>`, see contact.messages.ts): identifiers, first and
+ * last seen, and consent per scope with its evidence (rules in consent.ts). Opt-out keywords are honoured in the
+ * turn of the message that carries them, so a marketing send checked after that turn is refused.
+ */
+export const contactActor = defineActor<ContactState, ContactMsg>({
+  kind: CONTACT_KIND,
+  stateVersion: 1,
+  initialState: initialContactState,
+  // A contact that never existed is not stored; a BSUID record that only knows its phone (a link) is.
+  isEmpty: (state) => state.createdAtMs === null && (state.phone === null || state.userId === null),
+  handle(state, msg, ctx) {
+    const parts = contactIdParts(ctx.self.id);
+    // Addresses are built by contactAddress from validated keys: anything else is a bug (dead-lettered).
+    if (parts === null) throw new Error(`contact id ${ctx.self.id} is not <orgId>.<customer key>`);
+    switch (msg.type) {
+      case 'observeInbound':
+        return onObserveInbound(state, msg, ctx, parts);
+      case 'recordConsent':
+        return onRecordConsent(state, msg, ctx, parts);
+      case 'checkConsent':
+        return reply<'checkConsent'>(state, {
+          ok: true,
+          allowed: isAllowed(msg.scope, state.consent),
+          status: statusOf(state.consent[msg.scope]),
+          sinceMs: sinceOf(state.consent[msg.scope]),
+          known: contactExists(state),
+        });
+      case 'getContact':
+        if (!contactExists(state)) return notFound(state, parts);
+        return reply<'getContact'>(state, { ok: true, contact: contactView(state, parts) });
+      case 'marketingPreferenceChanged':
+        return onMarketingPreference(state, msg, ctx, parts);
+      case 'evidenceShared':
+        return onEvidenceShared(state, msg, ctx, parts);
+      default:
+        return unreachable(msg);
+    }
+  },
+});
+
+// ---------------------------------------------------------------- handlers
+
+function onObserveInbound(state: ContactState, msg: Msg<'observeInbound'>, ctx: TurnContext, self: Self): Turn {
+  // The same message observed again (a redelivery under another id): answer as the first time, change nothing.
+  const seen = state.consent.marketing.history.find((e) => e.messageId === msg.messageId && e.method === 'keyword');
+  if (seen) {
+    return reply<'observeInbound'>(state, {
+      ok: true,
+      keyword: { kind: seen.action, keyword: seen.keyword ?? '', language: seen.language ?? 'en' },
+      confirmation: seen.wording,
+    });
+  }
+
+  const learned = withIdentifiers(state, self, { phone: msg.phone, userId: msg.userId });
+  const isLatest = state.lastSeenAtMs === null || msg.atMs >= state.lastSeenAtMs;
+  let next: ContactState = {
+    ...touched(learned.state, ctx.nowMs),
+    profileName: isLatest ? (msg.profileName ?? state.profileName) : (state.profileName ?? msg.profileName ?? null),
+    firstSeenAtMs: Math.min(state.firstSeenAtMs ?? msg.atMs, msg.atMs),
+    lastSeenAtMs: Math.max(state.lastSeenAtMs ?? msg.atMs, msg.atMs),
+    lastPhoneNumberId: isLatest ? msg.phoneNumberId : state.lastPhoneNumberId,
+  };
+
+  const match = msg.text === undefined ? null : detectKeyword(msg.text, msg.keywordConfig, msg.languageHint);
+  // START and friends only re-subscribe someone who opted out: writing "start" to a bot is not a marketing opt-in.
+  const applies = match !== null && (match.kind === 'optOut' || statusOf(next.consent.marketing) === 'optedOut');
+  if (!applies) {
+    return { state: next, effects: linkEffects(next, self, learned.peerChanged, []), reply: noKeyword() };
+  }
+
+  const confirmation = confirmationText(match.kind, match.language);
+  const evidence: ConsentEvidence = {
+    id: ctx.newId(),
+    atMs: msg.atMs,
+    recordedAtMs: ctx.nowMs,
+    action: match.kind,
+    method: 'keyword',
+    source: `whatsapp:${msg.phoneNumberId}`,
+    wording: confirmation,
+    by: 'customer',
+    keyword: match.keyword,
+    language: match.language,
+    messageId: msg.messageId,
+    phoneNumberId: msg.phoneNumberId,
+  };
+  const before = next.consent;
+  next = { ...next, consent: withScope(next.consent, 'marketing', addEvidence(next.consent.marketing, evidence)) };
+  const effects = [
+    ...linkEffects(next, self, learned.peerChanged, [['marketing', evidence]]),
+    ...optOutEvents(before, next, self, [['marketing', evidence]], `optout.${msg.messageId}`),
+  ];
+  const keyword: KeywordMatchView = { kind: match.kind, keyword: match.keyword, language: match.language };
+  return {
+    state: next,
+    effects,
+    reply: { ok: true, keyword, confirmation } satisfies ContactReplies['observeInbound'],
+  };
+}
+
+function onRecordConsent(state: ContactState, msg: Msg<'recordConsent'>, ctx: TurnContext, self: Self): Turn {
+  const atMs = msg.atMs ?? ctx.nowMs;
+  if (atMs > ctx.nowMs + CONSENT_CLOCK_SKEW_MS) {
+    return refuse(state, 'PARLO_VALIDATION_FAILED', 'consent cannot be dated in the future');
+  }
+  const wording = msg.wording ?? null;
+  const scopes: readonly ConsentScope[] = msg.scope === 'all' ? CONSENT_SCOPES : [msg.scope];
+  const recorded: [ConsentScope, ConsentEvidence][] = [];
+  let consent = state.consent;
+  for (const scope of scopes) {
+    const same = (e: ConsentEvidence): boolean =>
+      e.action === msg.action && e.method === msg.method && e.source === msg.source && e.wording === wording;
+    // PUT semantics: the same consent again is no new fact. Without a date it must be the current entry; with
+    // one (an import run twice) any entry of that date.
+    const repeated =
+      msg.atMs === undefined
+        ? (() => {
+            const current = currentEvidence(consent[scope]);
+            return current !== null && same(current);
+          })()
+        : consent[scope].history.some((e) => e.atMs === atMs && same(e));
+    if (repeated) continue;
+    const evidence: ConsentEvidence = {
+      id: ctx.newId(),
+      atMs,
+      recordedAtMs: ctx.nowMs,
+      action: msg.action,
+      method: msg.method,
+      source: msg.source,
+      wording,
+      by: msg.by,
+      keyword: null,
+      language: null,
+      messageId: null,
+      phoneNumberId: null,
+    };
+    consent = withScope(consent, scope, addEvidence(consent[scope], evidence));
+    recorded.push([scope, evidence]);
+  }
+  if (recorded.length === 0) {
+    return reply<'recordConsent'>(state, { ok: true, recorded: false, contact: contactView(state, self) });
+  }
+  const next: ContactState = { ...touched(state, ctx.nowMs), consent };
+  const effects = [...linkEffects(next, self, false, recorded), ...optOutEvents(state.consent, next, self, recorded)];
+  return {
+    state: next,
+    effects,
+    reply: { ok: true, recorded: true, contact: contactView(next, self) } satisfies ContactReplies['recordConsent'],
+  };
+}
+
+function onMarketingPreference(
+  state: ContactState,
+  msg: Msg<'marketingPreferenceChanged'>,
+  ctx: TurnContext,
+  self: Self,
+): Turn {
+  const action = msg.value === 'stop' ? 'optOut' : 'optIn';
+  const marketing = state.consent.marketing;
+  const duplicate = marketing.history.some(
+    (e) => e.method === 'whatsapp' && e.action === action && e.atMs === msg.atMs,
+  );
+  // Resume restores a subscription the customer stopped, like START (and never opts in anyone else).
+  const applies = !duplicate && (action === 'optOut' || statusOf(marketing) === 'optedOut');
+  const learned = withIdentifiers(state, self, { userId: msg.userId });
+  if (!applies) {
+    if (!learned.peerChanged || !contactExists(state)) {
+      return reply<'marketingPreferenceChanged'>(state, { ok: true, status: statusOf(marketing) });
+    }
+    const next = touched(learned.state, ctx.nowMs);
+    return {
+      state: next,
+      effects: linkEffects(next, self, true, []),
+      reply: { ok: true, status: statusOf(marketing) } satisfies ContactReplies['marketingPreferenceChanged'],
+    };
+  }
+  const evidence: ConsentEvidence = {
+    id: ctx.newId(),
+    atMs: msg.atMs,
+    recordedAtMs: ctx.nowMs,
+    action,
+    method: 'whatsapp',
+    source: 'user_preferences',
+    wording: null,
+    by: 'customer',
+    keyword: null,
+    language: null,
+    messageId: null,
+    phoneNumberId: msg.phoneNumberId ?? null,
+  };
+  const consent = withScope(state.consent, 'marketing', addEvidence(marketing, evidence));
+  const next: ContactState = { ...touched(learned.state, ctx.nowMs), consent };
+  const recorded: [ConsentScope, ConsentEvidence][] = [['marketing', evidence]];
+  return {
+    state: next,
+    effects: [
+      ...linkEffects(next, self, learned.peerChanged, recorded),
+      ...optOutEvents(state.consent, next, self, recorded),
+    ],
+    reply: { ok: true, status: statusOf(consent.marketing) } satisfies ContactReplies['marketingPreferenceChanged'],
+  };
+}
+
+function onEvidenceShared(state: ContactState, msg: Msg<'evidenceShared'>, ctx: TurnContext, self: Self): Turn {
+  const learned = withIdentifiers(state, self, { phone: msg.phone ?? undefined, userId: msg.userId ?? undefined });
+  const marketing = mergeEvidence(state.consent.marketing, msg.marketing);
+  const utility = mergeEvidence(state.consent.utility, msg.utility);
+  const added = marketing.added.length + utility.added.length;
+  const sender = peerKey(learned.state, self);
+  // Our own entries for a sender that just learned about us (those it sent are no news to it).
+  const own = (scope: ConsentScope, from: readonly ConsentEvidence[]): ConsentEvidence[] =>
+    state.consent[scope].history.filter((e) => !from.some((m) => m.id === e.id));
+  const ownMarketing = own('marketing', msg.marketing);
+  const ownUtility = own('utility', msg.utility);
+  const answer: Effect[] =
+    msg.wantsOwn && sender !== null && ownMarketing.length + ownUtility.length > 0
+      ? [share(self.orgId, sender, learned.state, ownMarketing, ownUtility, false)]
+      : [];
+  if (added === 0 && !learned.changed) return { state, effects: answer, reply: { ok: true, added: 0 } };
+  // Entries make a contact (consent was recorded for this customer); a learned identifier alone is only a link.
+  const base = added > 0 ? touched(learned.state, ctx.nowMs) : learned.state;
+  const next: ContactState = {
+    ...base,
+    consent: { marketing: marketing.scope, utility: utility.scope },
+  };
+  return { state: next, effects: answer, reply: { ok: true, added } satisfies ContactReplies['evidenceShared'] };
+}
+
+// ---------------------------------------------------------------- helpers
+
+function reply<T extends keyof ContactReplies>(state: ContactState, value: ContactReplies[T]): Turn {
+  return { state, reply: value };
+}
+
+function refuse(state: ContactState, code: ContactErrorCode, message: string): Turn {
+  return { state, reply: refusal(code, message) };
+}
+
+function notFound(state: ContactState, self: Self): Turn {
+  return refuse(state, 'PARLO_CONTACT_NOT_FOUND', `no contact ${self.key} in this organisation`);
+}
+
+function noKeyword(): ContactReplies['observeInbound'] {
+  return { ok: true, keyword: null, confirmation: null };
+}
+
+function touched(state: ContactState, nowMs: number): ContactState {
+  return { ...state, createdAtMs: state.createdAtMs ?? nowMs, updatedAtMs: nowMs };
+}
+
+function withScope(consent: ContactConsent, scope: ConsentScope, value: ScopeConsent): ContactConsent {
+  return { ...consent, [scope]: value };
+}
+
+function detectKeyword(text: string, config: OptKeywordConfig | undefined, languageHint: string | undefined) {
+  return detectOptKeyword(text, config, languageHint === undefined ? {} : { languageHint });
+}
+
+/**
+ * The state with the identifier this contact's key does not fix learned from a message (a BSUID on a phone-keyed
+ * contact, a phone on a BSUID-keyed one). `peerChanged`: the customer's other record is now a different one.
+ */
+function withIdentifiers(
+  state: ContactState,
+  self: Self,
+  seen: { readonly phone?: string | undefined; readonly userId?: string | undefined },
+): { state: ContactState; changed: boolean; peerChanged: boolean } {
+  let next = state;
+  if (self.key.startsWith('p') && seen.userId !== undefined && isKeyableUserId(seen.userId)) {
+    if (seen.userId !== state.userId) next = { ...next, userId: seen.userId };
+  }
+  if (self.key.startsWith('u') && seen.phone !== undefined) {
+    const digits = normaliseE164(seen.phone);
+    if (digits !== null && digits !== state.phone) next = { ...next, phone: digits };
+  }
+  const changed = next !== state;
+  return { state: next, changed, peerChanged: changed && peerKey(next, self) !== peerKey(state, self) };
+}
+
+/** The key of the customer's other record, if this one knows it. */
+function peerKey(state: ContactState, self: Self): string | null {
+  if (self.key.startsWith('p')) return state.userId === null ? null : `u${state.userId}`;
+  return state.phone === null ? null : `p${state.phone}`;
+}
+
+function share(
+  orgId: string,
+  to: string,
+  state: ContactState,
+  marketing: readonly ConsentEvidence[],
+  utility: readonly ConsentEvidence[],
+  wantsOwn: boolean,
+): Effect {
+  const msg: Msg<'evidenceShared'> = {
+    type: 'evidenceShared',
+    phone: state.phone,
+    userId: state.userId,
+    marketing: [...marketing],
+    utility: [...utility],
+    wantsOwn,
+  };
+  return { type: 'tell', to: contactAddress(orgId, to), msg };
+}
+
+/**
+ * Keeps the customer's other record in step: all our entries (and a request for its own) when it just became
+ * known, else the entries recorded in this turn.
+ */
+function linkEffects(
+  state: ContactState,
+  self: Self,
+  peerChanged: boolean,
+  recorded: readonly (readonly [ConsentScope, ConsentEvidence])[],
+): Effect[] {
+  const peer = peerKey(state, self);
+  if (peer === null) return [];
+  if (peerChanged) {
+    return [share(self.orgId, peer, state, state.consent.marketing.history, state.consent.utility.history, true)];
+  }
+  if (recorded.length === 0) return [];
+  const of = (scope: ConsentScope) => recorded.filter(([s]) => s === scope).map(([, e]) => e);
+  return [share(self.orgId, peer, state, of('marketing'), of('utility'), false)];
+}
+
+/**
+ * One `contact.opted_out` event per scope that this turn moved to `optedOut` (a repeated STOP is recorded as
+ * evidence but is no new opt-out). The event id derives from the fact: the WhatsApp message for keywords, the
+ * evidence entry otherwise; tells leave through the outbox, so each is emitted once.
+ */
+function optOutEvents(
+  before: ContactConsent,
+  after: ContactState,
+  self: Self,
+  recorded: readonly (readonly [ConsentScope, ConsentEvidence])[],
+  preferredId?: string,
+): Effect[] {
+  const effects: Effect[] = [];
+  for (const [scope, evidence] of recorded) {
+    if (evidence.action !== 'optOut') continue;
+    if (statusOf(before[scope]) === 'optedOut' || statusOf(after.consent[scope]) !== 'optedOut') continue;
+    const candidate = preferredId !== undefined && recorded.length === 1 ? preferredId : `optout.${evidence.id}`;
+    const id = WEBHOOK_EVENT_ID_PATTERN.test(candidate) ? candidate : `optout.${evidence.id}`;
+    effects.push(
+      emitWebhookEvent({
+        id,
+        type: 'contact.opted_out',
+        orgId: self.orgId,
+        occurredAtMs: evidence.atMs,
+        data: {
+          contactId: self.key,
+          waId: after.phone,
+          userId: after.userId,
+          phoneNumberId: evidence.phoneNumberId,
+          source: evidence.method,
+          keyword: evidence.keyword,
+          scope,
+        },
+      }),
+    );
+  }
+  return effects;
+}
+
+function scopeView(scope: ConsentScope, consent: ContactConsent): ScopeConsentView {
+  const value = consent[scope];
+  return {
+    status: statusOf(value),
+    sinceMs: sinceOf(value),
+    allowed: isAllowed(scope, consent),
+    history: [...value.history].reverse(),
+    droppedCount: value.droppedCount,
+  };
+}
+
+function contactView(state: ContactState, self: Self): ContactView {
+  return {
+    orgId: self.orgId,
+    key: self.key,
+    phone: state.phone,
+    userId: state.userId,
+    profileName: state.profileName,
+    firstSeenAtMs: state.firstSeenAtMs,
+    lastSeenAtMs: state.lastSeenAtMs,
+    lastPhoneNumberId: state.lastPhoneNumberId,
+    linkedKey: peerKey(state, self),
+    createdAtMs: state.createdAtMs ?? 0,
+    updatedAtMs: state.updatedAtMs ?? state.createdAtMs ?? 0,
+    consent: { marketing: scopeView('marketing', state.consent), utility: scopeView('utility', state.consent) },
+  };
+}

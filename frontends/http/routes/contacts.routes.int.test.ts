@@ -1,0 +1,344 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SecretBox, silentLogger, type WebhookDeliveryRequest } from '../../../core/index.ts';
+import { startRuntimeFixture, type RuntimeFixture } from '../../../core/testing/runtime-fixture.ts';
+import { contactActor } from '../../../actors/contacts/contact.actor.ts';
+import { contactAddress, customerKeyOf, type ContactReply } from '../../../actors/contacts/contact.messages.ts';
+import { OPT_CONFIRMATION_TEXTS } from '../../../actors/contacts/opt-out-keywords.ts';
+import { loginActor } from '../../../actors/identity/login.actor.ts';
+import { sessionActor } from '../../../actors/identity/session.actor.ts';
+import { orgActor } from '../../../actors/org/org.actor.ts';
+import { createWebhookDeliveryActor } from '../../../actors/webhooks/webhook-delivery.actor.ts';
+import { webhookEndpointsActor } from '../../../actors/webhooks/webhook-endpoints.actor.ts';
+import { webhookLogActor } from '../../../actors/webhooks/webhook-log.actor.ts';
+import { buildHttpApp } from '../app.ts';
+import { createAuthenticate } from '../auth/authenticate.ts';
+import { apiKeyRoutes } from './api-keys.routes.ts';
+import { contactRoutes } from './contacts.routes.ts';
+import { identityRoutes } from './identity.routes.ts';
+import { webhookRoutes } from './webhooks.routes.ts';
+
+/**
+ * Contacts and consent end to end: the REST API over fastify `inject`, the contact actor on a real runtime (LMDB
+ * in a temp dir, fake clock), the conversation actor's part played by asking `observeInbound` as it will, and the
+ * `contact.opted_out` webhook through the real endpoints and delivery actors to a recording port.
+ */
+
+const PASSWORD = 'correct horse battery staple';
+const PHONE = '15551234567';
+const KEY = `p${PHONE}`;
+const NUMBER = '106540352242922';
+const BSUID = 'US.13491208655302741918';
+
+let fixture: RuntimeFixture;
+let app: FastifyInstance;
+const delivered: WebhookDeliveryRequest[] = [];
+const box = SecretBox.fromText(SecretBox.generateKeyText());
+
+interface Org {
+  readonly orgId: string;
+  readonly token: string;
+}
+let a: Org;
+let b: Org;
+
+async function call(method: string, url: string, token: string, body?: unknown): Promise<LightMyRequestResponse> {
+  return app.inject({
+    method: method as 'GET',
+    url: `/v1${url}`,
+    headers: { authorization: `Bearer ${token}` },
+    ...(body === undefined ? {} : { payload: body as object }),
+  });
+}
+
+function errorOf(res: LightMyRequestResponse): { code: string; message: string } {
+  return res.json<{ error: { code: string; message: string } }>().error;
+}
+
+async function signUp(orgName: string, email: string): Promise<Org> {
+  const res = await app.inject({ method: 'POST', url: '/v1/signup', payload: { orgName, email, password: PASSWORD } });
+  expect(res.statusCode, res.body).toBe(201);
+  const body = res.json<{ org: { id: string }; tokens: { accessToken: string } }>();
+  return { orgId: body.org.id, token: body.tokens.accessToken };
+}
+
+async function eventually<T>(what: string, probe: () => Promise<T | undefined> | T | undefined): Promise<T> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+let wamids = 0;
+/** What the conversation actor does for each customer message. */
+function observe(orgId: string, text: string, identifiers: { phone?: string; userId?: string } = { phone: PHONE }) {
+  const key = customerKeyOf(identifiers);
+  return fixture.system.ask<ContactReply<'observeInbound'>>(contactAddress(orgId, key), {
+    type: 'observeInbound',
+    atMs: fixture.clock.now(),
+    phoneNumberId: NUMBER,
+    messageId: `wamid.HBgL${++wamids}`,
+    ...identifiers,
+    text,
+  });
+}
+
+const optInBody = {
+  action: 'optIn',
+  method: 'form',
+  source: 'https://shop.example/whatsapp-signup',
+  wording: 'Yes, send me offers on WhatsApp',
+};
+
+/** The HTTP app over the fixture's current system (built again after a restart). */
+function buildApp(): FastifyInstance {
+  const routes = [
+    ...identityRoutes({ system: fixture.system, now: () => fixture.clock.now() }),
+    ...apiKeyRoutes({ system: fixture.system }),
+    ...webhookRoutes({
+      system: fixture.system,
+      secretBox: box,
+      targetPolicy: { allowLoopback: false, allowPrivateNetworks: false, allowLinkLocal: false },
+    }),
+    ...contactRoutes({ system: fixture.system, now: () => fixture.clock.now() }),
+  ];
+  return buildHttpApp({
+    system: fixture.system,
+    metrics: fixture.metrics,
+    logger: silentLogger(),
+    api: { routes, authenticate: createAuthenticate(fixture.system) },
+  });
+}
+
+beforeAll(async () => {
+  fixture = await startRuntimeFixture({
+    definitions: [
+      orgActor,
+      loginActor,
+      sessionActor,
+      contactActor,
+      webhookEndpointsActor,
+      createWebhookDeliveryActor(),
+      webhookLogActor,
+    ],
+    ports: {
+      'webhooks-out': {
+        deliver: (input: unknown) => {
+          delivered.push(input as WebhookDeliveryRequest);
+          return Promise.resolve({ outcome: 'delivered', status: 200, durationMs: 1 });
+        },
+      },
+    },
+  });
+  app = buildApp();
+  a = await signUp('Contacts A', 'owner-a@contacts.test');
+  b = await signUp('Contacts B', 'owner-b@contacts.test');
+  const endpoint = await call('POST', '/webhook-endpoints', a.token, {
+    url: 'https://hooks.contacts.test/in',
+    events: ['contact.opted_out'],
+  });
+  expect(endpoint.statusCode, endpoint.body).toBe(201);
+}, 60_000);
+
+afterAll(async () => {
+  await app?.close();
+  await fixture?.dispose();
+});
+
+describe('contacts and consent over the API', () => {
+  it('records consent with its evidence and reads it back', async () => {
+    const put = await call('PUT', `/contacts/${KEY}/consent/marketing`, a.token, optInBody);
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.json()).toMatchObject({
+      recorded: true,
+      contact: { key: KEY, phone: PHONE, consent: { marketing: { status: 'optedIn', allowed: true } } },
+    });
+
+    const got = await call('GET', `/contacts/${KEY}`, a.token);
+    expect(got.statusCode, got.body).toBe(200);
+    const contact = got.json<{
+      consent: { marketing: { evidence: Record<string, unknown>[] }; utility: { status: string; allowed: boolean } };
+    }>();
+    expect(contact.consent.marketing.evidence).toEqual([
+      {
+        id: expect.any(String),
+        at: new Date(fixture.clock.now()).toISOString(),
+        recordedAt: new Date(fixture.clock.now()).toISOString(),
+        action: 'optIn',
+        method: 'form',
+        source: optInBody.source,
+        wording: optInBody.wording,
+        recordedBy: { kind: 'user', id: expect.stringMatching(/^usr/) },
+        keyword: null,
+        language: null,
+        messageId: null,
+        phoneNumberId: null,
+      },
+    ]);
+    expect(contact.consent.utility).toMatchObject({ status: 'unknown', allowed: true });
+
+    const check = await call('GET', `/contacts/${KEY}/consent/marketing`, a.token);
+    expect(check.statusCode, check.body).toBe(200);
+    expect(check.json()).toEqual({
+      contactKey: KEY,
+      scope: 'marketing',
+      allowed: true,
+      status: 'optedIn',
+      since: new Date(fixture.clock.now()).toISOString(),
+    });
+
+    // The same PUT again is no new fact.
+    const again = await call('PUT', `/contacts/${KEY}/consent/marketing`, a.token, optInBody);
+    expect(again.json()).toMatchObject({ recorded: false });
+  });
+
+  it('honours STOP from the customer in the turn that observes it, and tells the webhook endpoint once', async () => {
+    await fixture.clock.advance(60_000);
+    const reply = await observe(a.orgId, 'Stop!');
+    expect(reply).toEqual({
+      ok: true,
+      keyword: { kind: 'optOut', keyword: 'stop', language: 'en' },
+      confirmation: OPT_CONFIRMATION_TEXTS.en.optOut,
+    });
+    // The very next check (what the send path does) says no.
+    const check = await call('GET', `/contacts/${KEY}/consent/marketing`, a.token);
+    expect(check.json()).toMatchObject({ allowed: false, status: 'optedOut' });
+    const utility = await call('GET', `/contacts/${KEY}/consent/utility`, a.token);
+    expect(utility.json()).toMatchObject({ allowed: true, status: 'unknown' });
+
+    const got = (await call('GET', `/contacts/${KEY}`, a.token)).json<{
+      lastSeenAt: string;
+      lastPhoneNumberId: string;
+      consent: { marketing: { evidence: { method: string; keyword: string | null; recordedBy: { kind: string } }[] } };
+    }>();
+    expect(got.lastPhoneNumberId).toBe(NUMBER);
+    expect(got.consent.marketing.evidence[0]).toMatchObject({
+      method: 'keyword',
+      keyword: 'stop',
+      recordedBy: { kind: 'customer' },
+    });
+
+    const event = await eventually('the contact.opted_out delivery', () =>
+      delivered.find((d) => d.event.type === 'contact.opted_out' && d.orgId === a.orgId),
+    );
+    expect(event.event).toMatchObject({
+      id: `optout.wamid.HBgL${wamids}`,
+      data: { contactId: KEY, waId: PHONE, source: 'keyword', keyword: 'stop', scope: 'marketing' },
+    });
+
+    // BAJA while already opted out: confirmed in Spanish, recorded, no second event.
+    const baja = await observe(a.orgId, 'BAJA');
+    expect(baja.confirmation).toBe(OPT_CONFIRMATION_TEXTS.es.optOut);
+    const before = delivered.length;
+    await fixture.system.ask(contactAddress(a.orgId, KEY), { type: 'getContact' });
+    expect(delivered.filter((d) => d.event.type === 'contact.opted_out')).toHaveLength(1);
+    expect(delivered.length).toBe(before);
+  });
+
+  it('keeps consent across a restart (real LMDB)', async () => {
+    await app.close();
+    await fixture.restart();
+    app = buildApp();
+    const check = await call('GET', `/contacts/${KEY}/consent/marketing`, a.token);
+    expect(check.statusCode, check.body).toBe(200);
+    expect(check.json()).toMatchObject({ allowed: false, status: 'optedOut' });
+    const got = (await call('GET', `/contacts/${KEY}`, a.token)).json<{
+      consent: { marketing: { evidence: unknown[] } };
+    }>();
+    expect(got.consent.marketing.evidence).toHaveLength(3);
+  });
+
+  it('answers 404 PARLO_CONTACT_NOT_FOUND for a contact that does not exist', async () => {
+    for (const url of ['/contacts/p34600111222', '/contacts/p34600111222/consent/marketing']) {
+      const res = await call('GET', url, a.token);
+      expect(res.statusCode, url).toBe(404);
+      expect(errorOf(res).code).toBe('PARLO_CONTACT_NOT_FOUND');
+    }
+  });
+
+  it('refuses a malformed key naming the field, and a consent dated in the future', async () => {
+    for (const key of ['15551234567', 'p+15551234567', 'p0123', 'uUS/123', 'x1']) {
+      const res = await call('GET', `/contacts/${encodeURIComponent(key)}`, a.token);
+      expect(res.statusCode, key).toBe(400);
+      expect(errorOf(res)).toMatchObject({ code: 'PARLO_VALIDATION_FAILED' });
+      expect(errorOf(res).message).toMatch(/^params\.contactKey: expected p followed by an E\.164 number/);
+    }
+    const badScope = await call('PUT', `/contacts/${KEY}/consent/newsletter`, a.token, optInBody);
+    expect(badScope.statusCode).toBe(400);
+    expect(errorOf(badScope).message).toMatch(/^params\.scope:/);
+
+    const future = new Date(fixture.clock.now() + 3_600_000).toISOString();
+    const res = await call('PUT', `/contacts/${KEY}/consent/marketing`, a.token, { ...optInBody, at: future });
+    expect(res.statusCode).toBe(400);
+    expect(errorOf(res).message).toBe('body.at: must not be in the future');
+    const keyword = await call('PUT', `/contacts/${KEY}/consent/marketing`, a.token, {
+      ...optInBody,
+      method: 'keyword',
+    });
+    expect(keyword.statusCode).toBe(400);
+    expect(errorOf(keyword).message).toMatch(/^body\.method:/);
+  });
+
+  it('re-subscribes with an explicit opt-in, and records an opt-out of everything', async () => {
+    await fixture.clock.advance(60_000);
+    const put = await call('PUT', `/contacts/${KEY}/consent/marketing`, a.token, optInBody);
+    expect(put.json()).toMatchObject({ recorded: true, contact: { consent: { marketing: { status: 'optedIn' } } } });
+    await fixture.clock.advance(1_000);
+    const all = await call('PUT', `/contacts/${KEY}/consent/all`, a.token, {
+      action: 'optOut',
+      method: 'api',
+      source: 'support ticket 42',
+    });
+    expect(all.statusCode, all.body).toBe(200);
+    expect(all.json()).toMatchObject({
+      contact: { consent: { marketing: { status: 'optedOut' }, utility: { status: 'optedOut', allowed: false } } },
+    });
+  });
+
+  it("keeps organisations apart: B neither sees nor changes A's contact", async () => {
+    const read = await call('GET', `/contacts/${KEY}`, b.token);
+    expect(read.statusCode).toBe(404);
+    expect(errorOf(read).code).toBe('PARLO_CONTACT_NOT_FOUND');
+    // B's PUT with the same phone creates B's own contact of that customer.
+    const put = await call('PUT', `/contacts/${KEY}/consent/marketing`, b.token, optInBody);
+    expect(put.statusCode).toBe(200);
+    expect(put.json()).toMatchObject({ contact: { consent: { marketing: { status: 'optedIn' } } } });
+    const mine = await call('GET', `/contacts/${KEY}/consent/marketing`, a.token);
+    expect(mine.json()).toMatchObject({ allowed: false, status: 'optedOut' });
+    const theirs = await call('GET', `/contacts/${KEY}/consent/marketing`, b.token);
+    expect(theirs.json()).toMatchObject({ allowed: true, status: 'optedIn' });
+  });
+
+  it("carries a username customer's STOP over to their phone record once the phone is known", async () => {
+    const phone = '447700900123';
+    const uKey = `u${BSUID}`;
+    await call('PUT', `/contacts/p${phone}/consent/marketing`, a.token, optInBody);
+    // The customer writes with their phone and BSUID: the phone record learns the link.
+    await observe(a.orgId, 'hello', { phone, userId: BSUID });
+    await eventually('the link on the BSUID record', async () => {
+      const reply = await fixture.system.ask<ContactReply<'checkConsent'>>(contactAddress(a.orgId, uKey), {
+        type: 'checkConsent',
+        scope: 'marketing',
+      });
+      return reply.status === 'optedIn' ? reply : undefined;
+    });
+    // Later they write STOP as a username customer (no phone): the BSUID record takes it and passes it on.
+    await fixture.clock.advance(1_000);
+    const stop = await observe(a.orgId, 'STOP', { userId: BSUID });
+    expect(stop.keyword).toMatchObject({ kind: 'optOut' });
+    const onPhone = await eventually('the STOP on the phone record', async () => {
+      const res = await call('GET', `/contacts/p${phone}/consent/marketing`, a.token);
+      const body = res.json<{ status: string; allowed: boolean }>();
+      return body.status === 'optedOut' ? body : undefined;
+    });
+    expect(onPhone.allowed).toBe(false);
+    const viaBsuid = (await call('GET', `/contacts/${encodeURIComponent(uKey)}`, a.token)).json<{
+      phone: string;
+      linkedContactKey: string;
+    }>();
+    expect(viaBsuid).toMatchObject({ phone, linkedContactKey: `p${phone}` });
+  });
+});
