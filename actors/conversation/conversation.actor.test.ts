@@ -279,4 +279,99 @@ describe('conversation actor', () => {
       .reply as ConversationReplies['getConversation'];
     expect(next.conversation.messages.map((m) => m.id)).toEqual(['wamid.IN3', 'wamid.IN2']);
   });
+
+  const sendMarketing = (messageId: string): ConversationMsg => ({
+    ...(sendTemplate(messageId) as Extract<ConversationMsg, { type: 'send' }>),
+    category: 'marketing',
+  });
+
+  it('asks the contact for marketing consent before asking for a slot, and fails the message without it', () => {
+    const queued = run(initialConversationState(), sendMarketing('mk1'));
+    expect(queued.reply).toMatchObject({ ok: true, sendState: 'checkingConsent' });
+    expect(ofType(queued.effects, 'ask')).toEqual([
+      {
+        type: 'ask',
+        to: { kind: 'contact', id: 'org1.p15551234567' },
+        msg: { type: 'checkConsent', scope: 'marketing' },
+        replyType: 'consentChecked',
+        callId: 'mk1',
+      },
+    ]);
+    const allowed = run(queued.state, {
+      type: 'consentChecked',
+      callId: 'mk1',
+      reply: { ok: true, value: { ok: true, allowed: true, status: 'optedIn', sinceMs: T0, known: true } },
+    });
+    expect(allowed.state.log.find((m) => m.id === 'mk1')?.sendState).toBe('queued');
+    expect(ofType(allowed.effects, 'ask')[0]).toMatchObject({ msg: { type: 'requestSlot', priority: 'marketing' } });
+    const denied = run(queued.state, {
+      type: 'consentChecked',
+      callId: 'mk1',
+      reply: { ok: true, value: { ok: true, allowed: false, status: 'optedOut', sinceMs: T0, known: true } },
+    });
+    expect(denied.state.log.find((m) => m.id === 'mk1')).toMatchObject({
+      sendState: 'failed',
+      error: { code: 'PARLO_NO_CONSENT' },
+    });
+    expect(denied.effects).toBeUndefined();
+  });
+
+  it('has the contact observe each customer message, and on an opt-out fails waiting marketing and confirms', () => {
+    const wrote = run(initialConversationState(), inbound('wamid.IN1', T0));
+    expect(ofType(wrote.effects, 'ask')[0]).toMatchObject({
+      to: { kind: 'contact', id: 'org1.p15551234567' },
+      msg: { type: 'observeInbound', atMs: T0 + 999, messageId: 'wamid.IN1', phone: '15551234567', text: 'Hi' },
+      replyType: 'inboundObserved',
+      callId: 'wamid.IN1',
+    });
+    let state = run(wrote.state, sendMarketing('mk1'), T0 + 1).state;
+    state = run(state, {
+      type: 'consentChecked',
+      callId: 'mk1',
+      reply: { ok: true, value: { ok: true, allowed: true, status: 'optedIn', sinceMs: T0, known: true } },
+    }).state;
+    const stop = run(
+      state,
+      {
+        type: 'inboundObserved',
+        callId: 'wamid.IN2',
+        reply: {
+          ok: true,
+          value: {
+            ok: true,
+            keyword: { kind: 'optOut', keyword: 'stop', language: 'en' },
+            confirmation: 'You are unsubscribed.',
+          },
+        },
+      },
+      T0 + 5,
+    );
+    expect(stop.state.log.find((m) => m.id === 'mk1')).toMatchObject({
+      sendState: 'failed',
+      error: { code: 'PARLO_NO_CONSENT' },
+    });
+    expect(stop.state.log.find((m) => m.id === 'confirm_wamid.IN2')).toMatchObject({
+      direction: 'out',
+      category: 'service',
+      sendState: 'queued',
+      content: { type: 'text', text: { body: 'You are unsubscribed.' } },
+    });
+    expect(ofType(stop.effects, 'ask')[0]).toMatchObject({
+      msg: { type: 'requestSlot', messageId: 'confirm_wamid.IN2', priority: 'reply' },
+    });
+    // A re-delivered answer queues no second confirmation.
+    const again = run(stop.state, {
+      type: 'inboundObserved',
+      callId: 'wamid.IN2',
+      reply: {
+        ok: true,
+        value: {
+          ok: true,
+          keyword: { kind: 'optOut', keyword: 'stop', language: 'en' },
+          confirmation: 'You are unsubscribed.',
+        },
+      },
+    });
+    expect(again.state.log.filter((m) => m.id === 'confirm_wamid.IN2')).toHaveLength(1);
+  });
 });

@@ -3,11 +3,14 @@ import {
   refusal,
   unreachable,
   type Effect,
+  type MessageReceived,
   type OutboundMessage,
   type SendOutcome,
   type TurnContext,
   type TurnResult,
 } from '../../core/index.ts';
+import { customerKeyOf } from '../contacts/customer-key.ts';
+import { contactAddress, type ContactMsg, type ContactReply } from '../contacts/contact.messages.ts';
 import { NUMBER_KIND, type NumberMsg, type SendPriority } from '../number/number.messages.ts';
 import {
   CONVERSATION_KIND,
@@ -24,6 +27,7 @@ import {
 } from './conversation.messages.ts';
 import { findMessage, initialConversationState, type ConversationState } from './conversation.state.ts';
 import { EMPTY_MESSAGE_STATUS, mergeStatus } from './status-merge.ts';
+import { endOfMetaSecond } from './meta-time.ts';
 import { recordInbound, recordOutbound, windowState } from './window.ts';
 
 type Turn = TurnResult<ConversationState>;
@@ -67,6 +71,10 @@ export const conversationActor = defineActor<ConversationState, ConversationMsg>
         return onSendResult(state, msg, ctx);
       case 'retrySend':
         return requestSlotFor(state, msg.messageId, ctx);
+      case 'consentChecked':
+        return onConsentChecked(state, msg, ctx);
+      case 'inboundObserved':
+        return onInboundObserved(state, msg, ctx);
       case 'inbound':
         return onInbound(state, msg);
       case 'status':
@@ -191,6 +199,17 @@ function onSend(state: ConversationState, msg: Msg<'send'>, ctx: TurnContext): T
     },
   );
   const logged = next.log[next.log.length - 1]!;
+  if (logged.category === 'marketing') {
+    // Marketing needs the contact's opt-in: ask first, queue for a slot only when it is given.
+    const checking = updated(next, next.log.length - 1, { ...logged, sendState: 'checkingConsent' });
+    const reply: ConversationReplies['send'] = {
+      ok: true,
+      messageId: msg.messageId,
+      conversationId: ctx.self.id,
+      sendState: 'checkingConsent',
+    };
+    return { state: checking, effects: [consentCheck(checking, logged.id)], reply };
+  }
   const reply: ConversationReplies['send'] = {
     ok: true,
     messageId: msg.messageId,
@@ -200,8 +219,100 @@ function onSend(state: ConversationState, msg: Msg<'send'>, ctx: TurnContext): T
   return { state: next, effects: [slotRequest(next, logged, ctx)], reply };
 }
 
+function contactOf(state: ConversationState) {
+  return contactAddress(state.orgId!, customerKeyOf({ phone: state.customer.phone, userId: state.customer.userId }));
+}
+
+function consentCheck(state: ConversationState, messageId: string): Effect {
+  const msg: ContactMsg = { type: 'checkConsent', scope: 'marketing' };
+  return { type: 'ask', to: contactOf(state), msg, replyType: 'consentChecked', callId: messageId };
+}
+
+function onConsentChecked(state: ConversationState, msg: Msg<'consentChecked'>, ctx: TurnContext): Turn {
+  const found = findMessage(state, msg.callId);
+  if (!found || found.message.sendState !== 'checkingConsent') return { state };
+  const { index, message } = found;
+  const reply = msg.reply as
+    { ok: true; value: ContactReply<'checkConsent'> } | { ok: false; code: string; message: string };
+  if (!reply.ok) {
+    // The contact did not answer (timeout, failure): ask again later rather than send without consent.
+    if (message.attempts >= MAX_SEND_ATTEMPTS) {
+      return failed(state, index, message, {
+        code: reply.code,
+        detail: `consent could not be checked: ${reply.message}`,
+      });
+    }
+    const waiting = updated(state, index, { ...message, attempts: message.attempts + 1 });
+    return {
+      state: waiting,
+      effects: [
+        {
+          type: 'setTimer',
+          name: `consent:${message.id}`,
+          dueAtMs: ctx.nowMs + backoffMs(message.attempts + 1),
+          msg: { type: 'retrySend', messageId: message.id },
+        },
+      ],
+    };
+  }
+  if (!reply.value.allowed) {
+    return failed(state, index, message, {
+      code: 'PARLO_NO_CONSENT',
+      detail: `the contact has no marketing opt-in (status ${reply.value.status})`,
+    });
+  }
+  const queued: LoggedMessage = { ...message, sendState: 'queued', attempts: 0 };
+  const next = updated(state, index, queued);
+  return { state: next, effects: [slotRequest(next, queued, ctx)] };
+}
+
+/**
+ * The contact saw the customer's message. A consent keyword is confirmed to the customer (a service reply: the
+ * window was just opened by that very message); an opt-out also fails this conversation's marketing messages that
+ * have not left yet.
+ */
+function onInboundObserved(state: ConversationState, msg: Msg<'inboundObserved'>, ctx: TurnContext): Turn {
+  const reply = msg.reply as { ok: true; value: ContactReply<'observeInbound'> } | { ok: false };
+  if (!reply.ok || reply.value.keyword === null) return { state };
+  let next = state;
+  if (reply.value.keyword.kind === 'optOut') {
+    next = {
+      ...next,
+      log: next.log.map((m) =>
+        m.category === 'marketing' && (m.sendState === 'queued' || m.sendState === 'checkingConsent')
+          ? {
+              ...m,
+              sendState: 'failed' as const,
+              error: { code: 'PARLO_NO_CONSENT', detail: 'the customer opted out' },
+            }
+          : m,
+      ),
+    };
+  }
+  const confirmation = reply.value.confirmation;
+  if (confirmation === null || next.orgId === null || next.phoneNumberId === null) return { state: next };
+  const confirmationId = `confirm_${msg.callId}`;
+  if (findMessage(next, confirmationId)) return { state: next };
+  const queued = appended(next, {
+    id: confirmationId,
+    direction: 'out',
+    atMs: ctx.nowMs,
+    type: 'text',
+    content: { type: 'text', text: { body: confirmation } },
+    providerMessageId: null,
+    category: 'service',
+    sendState: 'queued',
+    status: EMPTY_MESSAGE_STATUS,
+    error: null,
+    attempts: 0,
+    by: { kind: 'system', id: 'consent' },
+  });
+  return { state: queued, effects: [slotRequest(queued, queued.log[queued.log.length - 1]!, ctx)] };
+}
+
 function requestSlotFor(state: ConversationState, messageId: string, ctx: TurnContext): Turn {
   const found = findMessage(state, messageId);
+  if (found?.message.sendState === 'checkingConsent') return { state, effects: [consentCheck(state, messageId)] };
   if (!found || found.message.sendState !== 'queued') return { state };
   return { state, effects: [slotRequest(state, found.message, ctx)] };
 }
@@ -349,7 +460,37 @@ function onInbound(state: ConversationState, msg: Msg<'inbound'>): Turn {
     },
   );
   const counted: NumberMsg = { type: 'inboundCounted', count: 1 };
-  return { state: next, effects: [{ type: 'tell', to: { kind: NUMBER_KIND, id: event.accountId }, msg: counted }] };
+  const effects: Effect[] = [{ type: 'tell', to: { kind: NUMBER_KIND, id: event.accountId }, msg: counted }];
+  // The contact keeps identifiers and consent; it recognises STOP / START keywords (organisations' numbers only).
+  if (next.orgId !== null) {
+    const text = textOf(event);
+    const observe: ContactMsg = {
+      type: 'observeInbound',
+      atMs: endOfMetaSecond(event.timestampMs),
+      phoneNumberId: event.accountId,
+      messageId: event.providerMessageId,
+      ...(event.from === undefined ? {} : { phone: event.from }),
+      ...(event.fromUserId === undefined ? {} : { userId: event.fromUserId }),
+      ...(event.profileName === undefined ? {} : { profileName: event.profileName }),
+      ...(text === undefined ? {} : { text }),
+    };
+    effects.push({
+      type: 'ask',
+      to: contactOf(next),
+      msg: observe,
+      replyType: 'inboundObserved',
+      callId: event.providerMessageId,
+    });
+  }
+  return { state: next, effects };
+}
+
+/** The words of a customer message a keyword can be in: a text body or a quick-reply button's text. */
+function textOf(event: MessageReceived): string | undefined {
+  const content = event.content as Record<string, unknown> | null | undefined;
+  if (event.messageType === 'text' && typeof content?.['body'] === 'string') return content['body'];
+  if (event.messageType === 'button' && typeof content?.['text'] === 'string') return content['text'];
+  return undefined;
 }
 
 function stringOr(value: unknown): string | null {

@@ -42,8 +42,11 @@ export interface Customer {
   readonly profileName: string | null;
 }
 
-/** Parlo's own progress of an outbound message, before and around Meta's statuses. */
-export type SendState = 'queued' | 'sending' | 'accepted' | 'failed';
+/**
+ * Parlo's own progress of an outbound message, before and around Meta's statuses. `checkingConsent`: a marketing
+ * message waits for the contact's consent answer before it asks for a slot.
+ */
+export type SendState = 'checkingConsent' | 'queued' | 'sending' | 'accepted' | 'failed';
 
 export interface SendError {
   /** Meta's code, or a negative local one (adapter), or a PARLO_ code's name. */
@@ -84,6 +87,10 @@ export type ConversationMsg =
   | { readonly type: 'slotRequested'; readonly callId: string; readonly reply: unknown }
   | { readonly type: 'sendResult'; readonly callId: string; readonly result: SendOutcome | PortFailure }
   | { readonly type: 'retrySend'; readonly messageId: string }
+  /** The contact's answer to `checkConsent` for a marketing message (callId = message id). */
+  | { readonly type: 'consentChecked'; readonly callId: string; readonly reply: unknown }
+  /** The contact's answer to `observeInbound` (callId = WhatsApp message id): an opt-out/in keyword and its confirmation. */
+  | { readonly type: 'inboundObserved'; readonly callId: string; readonly reply: unknown }
   | { readonly type: 'inbound'; readonly event: MessageReceived; readonly orgId?: string }
   | { readonly type: 'status'; readonly event: StatusUpdated }
   | { readonly type: 'getConversation'; readonly limit?: number; readonly before?: number };

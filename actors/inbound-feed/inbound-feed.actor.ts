@@ -1,4 +1,5 @@
 import { defineActor, unreachable, type Effect, type InboundEvent } from '../../core/index.ts';
+import { contactAddress, type ContactMsg } from '../contacts/contact.messages.ts';
 import { customerKeyOf } from '../contacts/customer-key.ts';
 import {
   CONVERSATION_KIND,
@@ -6,6 +7,7 @@ import {
   parseMessageKey,
   type ConversationMsg,
 } from '../conversation/conversation.messages.ts';
+import { endOfMetaSecond } from '../conversation/meta-time.ts';
 import { NUMBER_KIND, type NumberMsg } from '../number/number.messages.ts';
 import { emitWebhookEvent } from '../webhooks/webhook-events.ts';
 import { webhookEventsOf } from './webhook-translation.ts';
@@ -75,7 +77,7 @@ export const inboundFeedActor = defineActor<InboundFeedState, InboundFeedMsg>({
 
 /**
  * Customer messages and statuses go on to their conversation actor, a number's quality changes to its number
- * actor; other events have no actor to inform yet.
+ * actor, WhatsApp's marketing stop/resume to the contact; other events have no actor to inform yet.
  */
 function conversationEffects(event: InboundEvent, orgId: string | undefined): Effect[] {
   if (event.type === 'messageReceived') {
@@ -96,6 +98,24 @@ function conversationEffects(event: InboundEvent, orgId: string | undefined): Ef
     }
     const msg: ConversationMsg = { type: 'status', event };
     return [{ type: 'tell', to: { kind: CONVERSATION_KIND, id }, msg }];
+  }
+  if (
+    event.type === 'userPreferenceChanged' &&
+    orgId !== undefined &&
+    event.category === 'marketing_messages' &&
+    (event.value === 'stop' || event.value === 'resume') &&
+    (event.waId !== undefined || event.userId !== undefined)
+  ) {
+    // WhatsApp's own "stop promotions" button: the contact records it as consent evidence.
+    const msg: ContactMsg = {
+      type: 'marketingPreferenceChanged',
+      value: event.value,
+      atMs: endOfMetaSecond(event.timestampMs),
+      ...(event.accountId === undefined ? {} : { phoneNumberId: event.accountId }),
+      ...(event.userId === undefined ? {} : { userId: event.userId }),
+    };
+    const key = customerKeyOf({ phone: event.waId ?? null, userId: event.userId ?? null });
+    return [{ type: 'tell', to: contactAddress(orgId, key), msg }];
   }
   if (event.type === 'phoneNumberQualityChanged' && event.accountId !== undefined) {
     const msg: NumberMsg =

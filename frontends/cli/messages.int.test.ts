@@ -33,10 +33,11 @@ interface Bodies {
     messages: MessageView[];
   };
   error: { error: { code: string; message: string } };
+  consent: { allowed: boolean; status: string };
 }
 
 async function api<K extends keyof Bodies>(
-  method: 'GET' | 'POST',
+  method: 'GET' | 'POST' | 'PUT',
   path: string,
   options: { token?: string; body?: unknown } = {},
 ): Promise<{ status: number; json: Bodies[K]; text: string }> {
@@ -170,6 +171,43 @@ describe('sending messages', () => {
     expect(paused.state).toMatchObject({ quality: 'RED', marketingPause: { reason: 'qualityRed' } });
     node.whatsapp.simulator!.simulator.setQuality(phoneNumberId, 'GREEN');
     await eventually(numberState, (r) => r.state.marketingPause === null, 'the marketing resume');
+  });
+
+  it('sends marketing only with an opt-in, and honours STOP at once with a confirmation in the customer’s language', async () => {
+    const marketing = {
+      from: phoneNumberId,
+      to: CUSTOMER,
+      category: 'marketing',
+      content: { type: 'template', template: { name: 'spring_sale', language: { code: 'es' } } },
+    };
+    const refused = await api<'error'>('POST', '/v1/messages', { token, body: marketing });
+    expect(refused.status).toBe(409);
+    expect(refused.json.error.code).toBe('PARLO_NO_CONSENT');
+
+    const optIn = await api<'consent'>('PUT', `/v1/contacts/p${CUSTOMER}/consent/marketing`, {
+      token,
+      body: { action: 'optIn', method: 'form', source: 'https://shop.test/signup', wording: 'Send me offers' },
+    });
+    expect(optIn.status, optIn.text).toBe(200);
+    const queued = await api<'queued'>('POST', '/v1/messages', { token, body: marketing });
+    expect(queued.status, queued.text).toBe(202);
+    expect(queued.json.state).toBe('checkingConsent');
+
+    const { wamid } = node.whatsapp.simulator!.simulator.injectInbound(phoneNumberId, {
+      type: 'text',
+      from: CUSTOMER,
+      body: '  Baja!  ',
+    });
+    const confirmed = await eventually(
+      () => api<'conversation'>('GET', conversationPath(), { token }),
+      (r) => r.json.messages.some((m) => m.id === `confirm_${wamid}` && m.state === 'accepted'),
+      'the opt-out confirmation to be sent',
+    );
+    expect(confirmed.json.messages.find((m) => m.id === `confirm_${wamid}`)?.direction).toBe('out');
+    const check = await api<'consent'>('GET', `/v1/contacts/p${CUSTOMER}/consent/marketing`, { token });
+    expect(check.json).toMatchObject({ allowed: false, status: 'optedOut' });
+    const after = await api<'error'>('POST', '/v1/messages', { token, body: marketing });
+    expect(after.json.error.code).toBe('PARLO_NO_CONSENT');
   });
 
   it('validates the body and keeps conversations to their organisation', async () => {

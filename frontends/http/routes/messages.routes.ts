@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ParloError, type ActorSystem, type OutboundContent } from '../../../core/index.ts';
+import { contactAddress, type ContactReply } from '../../../actors/contacts/contact.messages.ts';
 import { CUSTOMER_KEY_PATTERN, customerKeyOf } from '../../../actors/contacts/customer-key.ts';
 import {
   CONVERSATION_KIND,
@@ -194,7 +195,21 @@ export function messageRoutes(deps: MessagesRoutesDeps): ApiRoute[] {
         ),
       );
       const customer = body.to === undefined ? { userId: body.toUserId! } : { phone: body.to.replace(/^\+/, '') };
-      const id = conversationId(body.from, customerKeyOf(customer));
+      const customerKey = customerKeyOf(customer);
+      const id = conversationId(body.from, customerKey);
+      if (body.content.type === 'template' && body.category === 'marketing') {
+        // Answered here so the caller gets the 409 at once; the conversation checks again before it sends.
+        const consent = await system.ask<ContactReply<'checkConsent'>>(contactAddress(caller.orgId, customerKey), {
+          type: 'checkConsent',
+          scope: 'marketing',
+        });
+        if (!consent.allowed) {
+          throw new ParloError(
+            'PARLO_NO_CONSENT',
+            `no marketing opt-in for ${customerKey.slice(1)} (consent status ${consent.status}); record the opt-in first`,
+          );
+        }
+      }
       const messageId = `msg_${randomBytes(12).toString('hex')}`;
       const sent = okOrThrow(
         await conversation<'send'>(id, {
