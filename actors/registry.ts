@@ -1,4 +1,7 @@
 import type { AnyActorDefinition } from '../core/index.ts';
+import { ledgerSegmentActor } from './billing/ledger-segment.actor.ts';
+import { usageArchiveActor } from './billing/usage-archive.actor.ts';
+import { walletActor } from './billing/wallet.actor.ts';
 import { loginActor } from './identity/login.actor.ts';
 import { sessionActor } from './identity/session.actor.ts';
 import { contactActor } from './contacts/contact.actor.ts';
@@ -6,6 +9,7 @@ import { conversationActor } from './conversation/conversation.actor.ts';
 import { idempotencyActor } from './idempotency/idempotency.actor.ts';
 import { inboundFeedActor } from './inbound-feed/inbound-feed.actor.ts';
 import { numberActor } from './number/number.actor.ts';
+import { portfolioActor } from './portfolio/portfolio.actor.ts';
 import { numberDirectoryActor } from './numbers/number-directory.actor.ts';
 import { orgNumbersActor } from './numbers/numbers.actor.ts';
 import { simulatedNumbersActor } from './numbers/simulated-numbers.actor.ts';
@@ -35,5 +39,9 @@ export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [
   webhookLogActor,
   numberActor,
   conversationActor,
+  portfolioActor,
   contactActor,
+  walletActor,
+  ledgerSegmentActor,
+  usageArchiveActor,
 ];

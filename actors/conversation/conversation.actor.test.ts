@@ -97,10 +97,28 @@ describe('conversation actor', () => {
     expect((closed.reply as { message: string }).message).toContain('2026-01-02T00:00:00.000Z');
   });
 
-  it('queues a template outside the window and asks the number for a slot at its category’s priority', () => {
+  it('checks a template outside the window against the portfolio limit, then asks the number at its priority', () => {
     const result = run(initialConversationState(), sendTemplate('t1'));
-    expect(result.reply).toEqual({ ok: true, messageId: 't1', conversationId: ID, sendState: 'queued' });
+    expect(result.reply).toEqual({ ok: true, messageId: 't1', conversationId: ID, sendState: 'checkingTier' });
     expect(ofType(result.effects, 'ask')).toEqual([
+      {
+        type: 'ask',
+        to: { kind: 'portfolio', id: 'org1' },
+        msg: { type: 'admit', customerKey: 'p15551234567' },
+        replyType: 'tierChecked',
+        callId: 't1',
+      },
+    ]);
+    // A repeated send of the same message id changes nothing.
+    const again = run(result.state, sendTemplate('t1'));
+    expect(again.state).toBe(result.state);
+    expect(again.effects).toBeUndefined();
+    const admitted = run(result.state, {
+      type: 'tierChecked',
+      callId: 't1',
+      reply: { ok: true, value: { ok: true, admitted: true, alreadyCounted: false } },
+    });
+    expect(ofType(admitted.effects, 'ask')).toEqual([
       {
         type: 'ask',
         to: { kind: 'number', id: '1001' },
@@ -109,10 +127,27 @@ describe('conversation actor', () => {
         callId: 't1',
       },
     ]);
-    // A repeated send of the same message id changes nothing.
-    const again = run(result.state, sendTemplate('t1'));
-    expect(again.state).toBe(result.state);
-    expect(again.effects).toBeUndefined();
+  });
+
+  it('defers a template past the portfolio limit with PARLO_TIER_LIMIT and asks again when a customer drops out', () => {
+    const checking = run(initialConversationState(), sendTemplate('t1')).state;
+    const deferred = run(checking, {
+      type: 'tierChecked',
+      callId: 't1',
+      reply: { ok: true, value: { ok: true, admitted: false, nextFreeAtMs: T0 + HOUR, limit: 250, count: 250 } },
+    });
+    expect(deferred.state.log.find((m) => m.id === 't1')).toMatchObject({
+      sendState: 'deferred',
+      error: { code: 'PARLO_TIER_LIMIT' },
+    });
+    expect(ofType(deferred.effects, 'setTimer')).toEqual([
+      { type: 'setTimer', name: 'tier:t1', dueAtMs: T0 + HOUR, msg: { type: 'retrySend', messageId: 't1' } },
+    ]);
+    const retried = run(deferred.state, { type: 'retrySend', messageId: 't1' }, T0 + HOUR);
+    expect(ofType(retried.effects, 'ask')[0]).toMatchObject({ to: { kind: 'portfolio' }, msg: { type: 'admit' } });
+    // Inside the window a template is no business-initiated message: no tier check.
+    const opened = run(initialConversationState(), inbound('wamid.IN1', T0)).state;
+    expect(ofType(run(opened, sendTemplate('t2'), T0 + 1).effects, 'ask')[0]).toMatchObject({ to: { kind: 'number' } });
   });
 
   it('calls the channel port when the slot comes, with our message key, and records the accepted id', () => {
@@ -302,8 +337,8 @@ describe('conversation actor', () => {
       callId: 'mk1',
       reply: { ok: true, value: { ok: true, allowed: true, status: 'optedIn', sinceMs: T0, known: true } },
     });
-    expect(allowed.state.log.find((m) => m.id === 'mk1')?.sendState).toBe('queued');
-    expect(ofType(allowed.effects, 'ask')[0]).toMatchObject({ msg: { type: 'requestSlot', priority: 'marketing' } });
+    expect(allowed.state.log.find((m) => m.id === 'mk1')?.sendState).toBe('checkingTier');
+    expect(ofType(allowed.effects, 'ask')[0]).toMatchObject({ msg: { type: 'admit' } });
     const denied = run(queued.state, {
       type: 'consentChecked',
       callId: 'mk1',

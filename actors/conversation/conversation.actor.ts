@@ -12,6 +12,7 @@ import {
 import { customerKeyOf } from '../contacts/customer-key.ts';
 import { contactAddress, type ContactMsg, type ContactReply } from '../contacts/contact.messages.ts';
 import { NUMBER_KIND, type NumberMsg, type SendPriority } from '../number/number.messages.ts';
+import { PORTFOLIO_KIND, type PortfolioMsg, type PortfolioReplies } from '../portfolio/portfolio.actor.ts';
 import {
   CONVERSATION_KIND,
   MAX_SEND_ATTEMPTS,
@@ -28,7 +29,7 @@ import {
 import { findMessage, initialConversationState, type ConversationState } from './conversation.state.ts';
 import { EMPTY_MESSAGE_STATUS, mergeStatus } from './status-merge.ts';
 import { endOfMetaSecond } from './meta-time.ts';
-import { recordInbound, recordOutbound, windowState } from './window.ts';
+import { isServiceWindowOpen, recordInbound, recordOutbound, windowState } from './window.ts';
 
 type Turn = TurnResult<ConversationState>;
 type Msg<T extends ConversationMsg['type']> = Extract<ConversationMsg, { type: T }>;
@@ -75,6 +76,8 @@ export const conversationActor = defineActor<ConversationState, ConversationMsg>
         return onConsentChecked(state, msg, ctx);
       case 'inboundObserved':
         return onInboundObserved(state, msg, ctx);
+      case 'tierChecked':
+        return onTierChecked(state, msg, ctx);
       case 'inbound':
         return onInbound(state, msg);
       case 'status':
@@ -210,13 +213,82 @@ function onSend(state: ConversationState, msg: Msg<'send'>, ctx: TurnContext): T
     };
     return { state: checking, effects: [consentCheck(checking, logged.id)], reply };
   }
+  const proceeding = proceed(next, next.log.length - 1, logged, ctx);
   const reply: ConversationReplies['send'] = {
     ok: true,
     messageId: msg.messageId,
     conversationId: ctx.self.id,
-    sendState: 'queued',
+    sendState: proceeding.state.log[next.log.length - 1]!.sendState ?? 'queued',
   };
-  return { state: next, effects: [slotRequest(next, logged, ctx)], reply };
+  return { ...proceeding, reply };
+}
+
+/**
+ * The step after consent: a business-initiated message outside the customer-service window first needs the
+ * portfolio's messaging limit (`checkingTier`); everything else asks the number for a slot.
+ */
+function proceed(state: ConversationState, index: number, message: LoggedMessage, ctx: TurnContext): Turn {
+  if (needsTier(state, message, ctx.nowMs)) {
+    const checking = updated(state, index, { ...message, sendState: 'checkingTier' });
+    return { state: checking, effects: [tierCheck(checking, message.id)] };
+  }
+  const queued: LoggedMessage = { ...message, sendState: 'queued' };
+  const next = updated(state, index, queued);
+  return { state: next, effects: [slotRequest(next, queued, ctx)] };
+}
+
+function needsTier(state: ConversationState, message: LoggedMessage, nowMs: number): boolean {
+  return !isFreeForm(message) && state.orgId !== null && !isServiceWindowOpen(state.window, nowMs);
+}
+
+function tierCheck(state: ConversationState, messageId: string): Effect {
+  const msg: PortfolioMsg = {
+    type: 'admit',
+    customerKey: customerKeyOf({ phone: state.customer.phone, userId: state.customer.userId }),
+  };
+  return {
+    type: 'ask',
+    to: { kind: PORTFOLIO_KIND, id: state.orgId! },
+    msg,
+    replyType: 'tierChecked',
+    callId: messageId,
+  };
+}
+
+function onTierChecked(state: ConversationState, msg: Msg<'tierChecked'>, ctx: TurnContext): Turn {
+  const found = findMessage(state, msg.callId);
+  if (!found || found.message.sendState !== 'checkingTier') return { state };
+  const { index, message } = found;
+  const reply = msg.reply as
+    { ok: true; value: PortfolioReplies['admit'] } | { ok: false; code: string; message: string };
+  if (!reply.ok) {
+    // The portfolio did not answer: ask again shortly (never send uncounted).
+    const waiting = updated(state, index, {
+      ...message,
+      sendState: 'deferred',
+      error: { code: reply.code, detail: reply.message },
+    });
+    return { state: waiting, effects: [retryAt(message, ctx.nowMs + 1_000)] };
+  }
+  const answer = reply.value;
+  if (!answer.admitted) {
+    const deferred = updated(state, index, {
+      ...message,
+      sendState: 'deferred',
+      error: {
+        code: 'PARLO_TIER_LIMIT',
+        detail: `the portfolio reached its messaging limit (${answer.count} of ${answer.limit} customers in 24 h); waiting until ${new Date(answer.nextFreeAtMs).toISOString()}`,
+      },
+    });
+    return { state: deferred, effects: [retryAt(message, answer.nextFreeAtMs)] };
+  }
+  const queued: LoggedMessage = { ...message, sendState: 'queued', error: null };
+  const next = updated(state, index, queued);
+  return { state: next, effects: [slotRequest(next, queued, ctx)] };
+}
+
+function retryAt(message: LoggedMessage, dueAtMs: number): Effect {
+  return { type: 'setTimer', name: `tier:${message.id}`, dueAtMs, msg: { type: 'retrySend', messageId: message.id } };
 }
 
 function contactOf(state: ConversationState) {
@@ -261,9 +333,7 @@ function onConsentChecked(state: ConversationState, msg: Msg<'consentChecked'>, 
       detail: `the contact has no marketing opt-in (status ${reply.value.status})`,
     });
   }
-  const queued: LoggedMessage = { ...message, sendState: 'queued', attempts: 0 };
-  const next = updated(state, index, queued);
-  return { state: next, effects: [slotRequest(next, queued, ctx)] };
+  return proceed(state, index, { ...message, attempts: 0 }, ctx);
 }
 
 /**
@@ -279,7 +349,11 @@ function onInboundObserved(state: ConversationState, msg: Msg<'inboundObserved'>
     next = {
       ...next,
       log: next.log.map((m) =>
-        m.category === 'marketing' && (m.sendState === 'queued' || m.sendState === 'checkingConsent')
+        m.category === 'marketing' &&
+        (m.sendState === 'queued' ||
+          m.sendState === 'checkingConsent' ||
+          m.sendState === 'checkingTier' ||
+          m.sendState === 'deferred')
           ? {
               ...m,
               sendState: 'failed' as const,
@@ -313,6 +387,10 @@ function onInboundObserved(state: ConversationState, msg: Msg<'inboundObserved'>
 function requestSlotFor(state: ConversationState, messageId: string, ctx: TurnContext): Turn {
   const found = findMessage(state, messageId);
   if (found?.message.sendState === 'checkingConsent') return { state, effects: [consentCheck(state, messageId)] };
+  if (found?.message.sendState === 'deferred' || found?.message.sendState === 'checkingTier') {
+    const checking = updated(state, found.index, { ...found.message, sendState: 'checkingTier' });
+    return { state: checking, effects: [tierCheck(checking, messageId)] };
+  }
   if (!found || found.message.sendState !== 'queued') return { state };
   return { state, effects: [slotRequest(state, found.message, ctx)] };
 }

@@ -44,9 +44,11 @@ export interface Customer {
 
 /**
  * Parlo's own progress of an outbound message, before and around Meta's statuses. `checkingConsent`: a marketing
- * message waits for the contact's consent answer before it asks for a slot.
+ * message waits for the contact's consent answer before it asks for a slot. `checkingTier`: a business-initiated
+ * message outside the window waits for the portfolio's messaging limit; `deferred`: the limit is reached, the message
+ * waits (error PARLO_TIER_LIMIT) until a customer drops out of the moving 24 h.
  */
-export type SendState = 'checkingConsent' | 'queued' | 'sending' | 'accepted' | 'failed';
+export type SendState = 'checkingConsent' | 'checkingTier' | 'deferred' | 'queued' | 'sending' | 'accepted' | 'failed';
 
 export interface SendError {
   /** Meta's code, or a negative local one (adapter), or a PARLO_ code's name. */
@@ -91,6 +93,8 @@ export type ConversationMsg =
   | { readonly type: 'consentChecked'; readonly callId: string; readonly reply: unknown }
   /** The contact's answer to `observeInbound` (callId = WhatsApp message id): an opt-out/in keyword and its confirmation. */
   | { readonly type: 'inboundObserved'; readonly callId: string; readonly reply: unknown }
+  /** The portfolio's answer to `admit` (callId = message id). */
+  | { readonly type: 'tierChecked'; readonly callId: string; readonly reply: unknown }
   | { readonly type: 'inbound'; readonly event: MessageReceived; readonly orgId?: string }
   | { readonly type: 'status'; readonly event: StatusUpdated }
   | { readonly type: 'getConversation'; readonly limit?: number; readonly before?: number };

@@ -9,6 +9,8 @@ import {
 } from '../conversation/conversation.messages.ts';
 import { endOfMetaSecond } from '../conversation/meta-time.ts';
 import { NUMBER_KIND, type NumberMsg } from '../number/number.messages.ts';
+import { parseMessagingLimit } from '../number/tier.ts';
+import { PORTFOLIO_KIND, type PortfolioMsg } from '../portfolio/portfolio.actor.ts';
 import { emitWebhookEvent } from '../webhooks/webhook-events.ts';
 import { webhookEventsOf } from './webhook-translation.ts';
 
@@ -77,7 +79,8 @@ export const inboundFeedActor = defineActor<InboundFeedState, InboundFeedMsg>({
 
 /**
  * Customer messages and statuses go on to their conversation actor, a number's quality changes to its number
- * actor, WhatsApp's marketing stop/resume to the contact; other events have no actor to inform yet.
+ * actor (and Meta's messaging limit to the portfolio), WhatsApp's marketing stop/resume to the contact; other
+ * events have no actor to inform yet.
  */
 function conversationEffects(event: InboundEvent, orgId: string | undefined): Effect[] {
   if (event.type === 'messageReceived') {
@@ -117,12 +120,22 @@ function conversationEffects(event: InboundEvent, orgId: string | undefined): Ef
     const key = customerKeyOf({ phone: event.waId ?? null, userId: event.userId ?? null });
     return [{ type: 'tell', to: contactAddress(orgId, key), msg }];
   }
-  if (event.type === 'phoneNumberQualityChanged' && event.accountId !== undefined) {
-    const msg: NumberMsg =
-      orgId === undefined
-        ? { type: 'qualityChanged', event: event.event }
-        : { type: 'qualityChanged', event: event.event, orgId };
-    return [{ type: 'tell', to: { kind: NUMBER_KIND, id: event.accountId }, msg }];
+  if (event.type === 'phoneNumberQualityChanged' || event.type === 'businessCapabilityChanged') {
+    const effects: Effect[] = [];
+    if (event.type === 'phoneNumberQualityChanged' && event.accountId !== undefined) {
+      const msg: NumberMsg =
+        orgId === undefined
+          ? { type: 'qualityChanged', event: event.event }
+          : { type: 'qualityChanged', event: event.event, orgId };
+      effects.push({ type: 'tell', to: { kind: NUMBER_KIND, id: event.accountId }, msg });
+    }
+    // Meta's messaging limit of the portfolio (TIER_2K, …, TIER_UNLIMITED), when the event names one.
+    const limit = event.messagingLimit === undefined ? undefined : parseMessagingLimit(event.messagingLimit);
+    if (orgId !== undefined && limit !== undefined) {
+      const msg: PortfolioMsg = { type: 'setLimit', limit };
+      effects.push({ type: 'tell', to: { kind: PORTFOLIO_KIND, id: orgId }, msg });
+    }
+    return effects;
   }
   return [];
 }
