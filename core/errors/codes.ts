@@ -257,6 +257,11 @@ export const ERROR_CODES = {
     httpStatus: 404,
     summary: 'No conversation with this id in the caller’s organisation.',
   },
+  PARLO_TIER_LIMIT: {
+    httpStatus: 429,
+    summary:
+      'The business portfolio reached its messaging limit (unique customers outside the window in a moving 24 h): the message waits until a customer drops out.',
+  },
   PARLO_SECRET_UNREADABLE: {
     httpStatus: 500,
     summary:
@@ -317,6 +322,35 @@ export const ERROR_CODES = {
     httpStatus: 409,
     summary:
       'A marketing send to a contact without a marketing opt-in, or whose newest marketing consent is an opt-out (STOP), was refused; a utility send to a contact who opted out of utility likewise.',
+  },
+  PARLO_INSUFFICIENT_CREDIT: {
+    httpStatus: 402,
+    summary:
+      'The organisation’s wallet cannot pay for this (its available credit, balance minus what is held for sends in flight, is less than the price); the message names both amounts; top up the wallet.',
+  },
+  PARLO_PLAN_QUOTA_EXCEEDED: {
+    httpStatus: 402,
+    summary:
+      'The plan’s conversations for this month are used up to its cap (300 % of the included ones by default): business-initiated conversations are refused until the plan changes or the month ends.',
+  },
+  PARLO_MEDIA_NOT_FOUND: {
+    httpStatus: 404,
+    summary:
+      'No media with this ref for the caller’s organisation: the ref was issued to another organisation, altered, or the file is not stored.',
+  },
+  PARLO_MEDIA_TOO_LARGE: {
+    httpStatus: 413,
+    summary:
+      'A media file is larger than Meta’s limit for its type (image 5 MB, audio and video 16 MB, document 100 MB, sticker 500 KB) or the media store’s; it was not stored.',
+  },
+  PARLO_MEDIA_INTEGRITY_FAILED: {
+    httpStatus: 502,
+    summary:
+      'Downloaded media did not match the SHA-256 Meta gave for it, or was empty; nothing was stored (a mismatch is retried, an empty file is not).',
+  },
+  PARLO_MEDIA_STORE_FAILED: {
+    httpStatus: 500,
+    summary: 'The media store could not write a file (disk full or unwritable); the fetch is retried.',
   },
 } as const satisfies Record<string, { httpStatus: number; summary: string }>;
 
