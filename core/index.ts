@@ -46,5 +46,14 @@ export type * from './ports/channel-events.ts';
 export { DELIVERY_STATUSES } from './ports/channel-events.ts';
 export type * from './ports/webhooks-out.port.ts';
 export { WEBHOOKS_OUT_DELIVER, WEBHOOKS_OUT_PORT, WEBHOOK_FAILURE_REASONS } from './ports/webhooks-out.port.ts';
+export type * from './ports/channel-media.port.ts';
+export { FETCH_MEDIA_OPERATION } from './ports/channel-media.port.ts';
+export type * from './ports/media-store.port.ts';
+export {
+  DEFAULT_MEDIA_MAX_BYTES,
+  MEDIA_PUT_FAILURES,
+  MEDIA_REF_PATTERN,
+  isServableMimeType,
+} from './ports/media-store.port.ts';
 export { loadUws, type Uws } from './net/uws.ts';
 export { SecretBox, parseKeyList } from './crypto/secret-box.ts';

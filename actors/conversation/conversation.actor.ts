@@ -28,6 +28,7 @@ import {
 } from './conversation.messages.ts';
 import { findMessage, initialConversationState, type ConversationState } from './conversation.state.ts';
 import { EMPTY_MESSAGE_STATUS, mergeStatus } from './status-merge.ts';
+import { applyMediaResult, mediaFetchEffect, mediaRetryTimer, pendingMedia } from './media.ts';
 import { endOfMetaSecond } from './meta-time.ts';
 import { isServiceWindowOpen, recordInbound, recordOutbound, windowState } from './window.ts';
 
@@ -82,6 +83,10 @@ export const conversationActor = defineActor<ConversationState, ConversationMsg>
         return onInbound(state, msg);
       case 'status':
         return onStatus(state, msg);
+      case 'mediaFetched':
+        return onMediaFetched(state, msg, ctx);
+      case 'retryMediaFetch':
+        return onRetryMediaFetch(state, msg.messageId);
       case 'getConversation':
         return onGet(state, msg, ctx);
       default:
@@ -535,10 +540,14 @@ function onInbound(state: ConversationState, msg: Msg<'inbound'>): Turn {
       error: null,
       attempts: 0,
       by: null,
+      media: pendingMedia(event.messageType, event.content),
     },
   );
   const counted: NumberMsg = { type: 'inboundCounted', count: 1 };
   const effects: Effect[] = [{ type: 'tell', to: { kind: NUMBER_KIND, id: event.accountId }, msg: counted }];
+  // Media is fetched from Meta and stored while Meta still keeps it (7 days).
+  const fetchMedia = mediaFetchEffect(next.log[next.log.length - 1]!, event.accountId);
+  if (fetchMedia) effects.push(fetchMedia);
   // The contact keeps identifiers and consent; it recognises STOP / START keywords (organisations' numbers only).
   if (next.orgId !== null) {
     const text = textOf(event);
@@ -622,4 +631,19 @@ function onGet(state: ConversationState, msg: Msg<'getConversation'>, ctx: TurnC
     },
   };
   return { state, reply };
+}
+
+function onMediaFetched(state: ConversationState, msg: Msg<'mediaFetched'>, ctx: TurnContext): Turn {
+  const found = findMessage(state, msg.callId);
+  if (!found) return { state };
+  const message = applyMediaResult(found.message, msg.result);
+  if (message === found.message) return { state };
+  const retry = mediaRetryTimer(message, ctx.nowMs);
+  return { state: updated(state, found.index, message), ...(retry ? { effects: [retry] } : {}) };
+}
+
+function onRetryMediaFetch(state: ConversationState, messageId: string): Turn {
+  const found = findMessage(state, messageId);
+  const fetch = found && state.phoneNumberId !== null ? mediaFetchEffect(found.message, state.phoneNumberId) : null;
+  return fetch ? { state, effects: [fetch] } : { state };
 }

@@ -1,5 +1,6 @@
 import type { MessageReceived, OutboundContent, SendOutcome, StatusUpdated } from '../../core/index.ts';
 import type { AuditActor } from '../org/org.messages.ts';
+import type { MediaFetchOutcome, MessageMedia } from './media.ts';
 import type { MessageStatus } from './status-merge.ts';
 import type { WindowState } from './window.ts';
 
@@ -72,6 +73,8 @@ export interface LoggedMessage {
   readonly error: SendError | null;
   readonly attempts: number;
   readonly by: AuditActor | null;
+  /** Inbound media (image, video, audio, document, sticker): fetch state and store ref (media.ts); null otherwise. */
+  readonly media?: MessageMedia | null;
 }
 
 export type ConversationMsg =
@@ -97,6 +100,8 @@ export type ConversationMsg =
   | { readonly type: 'tierChecked'; readonly callId: string; readonly reply: unknown }
   | { readonly type: 'inbound'; readonly event: MessageReceived; readonly orgId?: string }
   | { readonly type: 'status'; readonly event: StatusUpdated }
+  | { readonly type: 'mediaFetched'; readonly callId: string; readonly result: MediaFetchOutcome }
+  | { readonly type: 'retryMediaFetch'; readonly messageId: string }
   | { readonly type: 'getConversation'; readonly limit?: number; readonly before?: number };
 
 /** What a port call that threw comes back as (the runtime's refusal). */

@@ -133,7 +133,10 @@ export function mediaFetchEffect(message: MediaMessageFields, phoneNumberId: str
  * last attempt, else still `fetching` with the error (set `mediaRetryTimer`). Returns the very same object when
  * nothing changes (not a media message, or media already settled), so the caller can skip the write.
  */
-export function applyMediaResult<M extends MediaMessageFields>(message: M, result: MediaFetchOutcome): M {
+export function applyMediaResult<M extends MediaMessageFields>(
+  message: M,
+  result: MediaFetchOutcome,
+): M & { readonly media?: MessageMedia | null } {
   const mediaId = mediaIdOf(message.type, message.content);
   if (message.direction !== 'in' || mediaId === null) return message;
   const current: MessageMedia = message.media ?? { state: 'fetching', mediaId, attempts: 0, error: null };

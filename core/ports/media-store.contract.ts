@@ -78,7 +78,12 @@ export function describeMediaStoreContract(
         deduplicated: false,
       });
       const got = await subject.store.get(sha256(bytes));
-      expect(got).toMatchObject({ ref: sha256(bytes), sha256: sha256(bytes), mimeType: 'image/jpeg', sizeBytes: 5_000 });
+      expect(got).toMatchObject({
+        ref: sha256(bytes),
+        sha256: sha256(bytes),
+        mimeType: 'image/jpeg',
+        sizeBytes: 5_000,
+      });
       expect((await readAll(got!.open())).equals(bytes)).toBe(true);
       // Opened again: the whole object again.
       expect((await readAll(got!.open())).equals(bytes)).toBe(true);

@@ -89,6 +89,6 @@ export function isServableMimeType(mimeType: string): boolean {
   return mimeType.length <= 255 && SERVABLE_MIME.test(mimeType);
 }
 
-const TOKEN = "[A-Za-z0-9!#$&^_.+-]+";
+const TOKEN = '[A-Za-z0-9!#$&^_.+-]+';
 const PARAM_VALUE = '(?:[A-Za-z0-9!#$&^_.+-]+|"[^"\\\\\\x00-\\x1f\\x7f]*")';
 const SERVABLE_MIME = new RegExp(`^${TOKEN}/${TOKEN}(?:\\s*;\\s*${TOKEN}=${PARAM_VALUE})*$`);

@@ -17,6 +17,7 @@ const PASSWORD = 'correct horse battery staple';
 
 interface MessageView {
   id: string;
+  media: { state: string; ref?: string | null; mimeType?: string } | null;
   direction: string;
   state: string | null;
   status: string | null;
@@ -208,6 +209,37 @@ describe('sending messages', () => {
     expect(check.json).toMatchObject({ allowed: false, status: 'optedOut' });
     const after = await api<'error'>('POST', '/v1/messages', { token, body: marketing });
     expect(after.json.error.code).toBe('PARLO_NO_CONSENT');
+  });
+
+  it("fetches a customer's photo into the media store and serves it to the organisation", async () => {
+    const photo = Buffer.concat([
+      Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
+      Buffer.from('a shoe'),
+      Buffer.from([0xff, 0xd9]),
+    ]);
+    const { wamid } = node.whatsapp.simulator!.simulator.injectInbound(phoneNumberId, {
+      type: 'image',
+      from: CUSTOMER,
+      mimeType: 'image/jpeg',
+      data: photo.toString('base64'),
+    });
+    const stored = await eventually(
+      () => api<'conversation'>('GET', conversationPath(), { token }),
+      (r) => r.json.messages.some((m) => m.id === wamid && m.media?.state === 'stored'),
+      'the photo to be stored',
+    );
+    const media = stored.json.messages.find((m) => m.id === wamid)!.media!;
+    expect(media.mimeType).toBe('image/jpeg');
+    const served = await request(`${node.httpUrl}/v1/media/${media.ref!}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(served.statusCode).toBe(200);
+    expect(Buffer.from(await served.body.arrayBuffer()).equals(photo)).toBe(true);
+    const foreign = await request(`${node.httpUrl}/v1/media/${media.ref!}`, {
+      headers: { authorization: `Bearer ${otherToken}` },
+    });
+    expect(foreign.statusCode).toBe(404);
+    await foreign.body.text();
   });
 
   it('validates the body and keeps conversations to their organisation', async () => {

@@ -1,7 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { Logger, Ports } from '../../core/index.ts';
+import {
+  FETCH_MEDIA_OPERATION,
+  type Logger,
+  type MediaFetchRequest,
+  type MediaStorePort,
+  type Ports,
+} from '../../core/index.ts';
 import { ConfigError, type ParloConfig } from '../../config/index.ts';
 import { createCloudApiClient, type CloudApiClient } from '../../adapters/whatsapp-cloud/client.ts';
+import { createMediaFetcher, type MediaFetcher } from '../../adapters/whatsapp-cloud/media-fetch.ts';
 import { startSimulatorServer, type SimulatorServer } from '../../adapters/whatsapp-cloud/simulator/server.ts';
 
 /** Where Meta (or the simulator) posts webhooks on our HTTP frontend. */
@@ -34,7 +41,14 @@ export interface WhatsAppEdge {
  * The WhatsApp Cloud API edge from config: Meta itself in `cloud` mode, the bundled simulator otherwise (with
  * fresh credentials each run and a demo number whose webhooks come back to this node).
  */
-export async function startWhatsAppEdge(config: ParloConfig, logger: Logger): Promise<WhatsAppEdge> {
+export async function startWhatsAppEdge(
+  config: ParloConfig,
+  logger: Logger,
+  options: {
+    /** Where `fetchMedia` keeps customers' media; without it the port has no `fetchMedia` operation. */
+    readonly mediaStore?: MediaStorePort;
+  } = {},
+): Promise<WhatsAppEdge> {
   const settings = config.whatsapp;
   let simulator: SimulatorServer | undefined;
   let baseUrl = settings.graphBaseUrl;
@@ -68,10 +82,20 @@ export async function startWhatsAppEdge(config: ParloConfig, logger: Logger): Pr
     apiVersion: settings.apiVersion,
     accessToken: (phoneNumberId) => tokenFor(phoneNumberId),
   });
+  // Media downloads use the same token lookup as sends (a number's own token once connected).
+  const media: MediaFetcher | undefined = options.mediaStore
+    ? createMediaFetcher({
+        baseUrl,
+        apiVersion: settings.apiVersion,
+        accessToken: (phoneNumberId) => tokenFor(phoneNumberId),
+        store: options.mediaStore,
+      })
+    : undefined;
   const ports: Ports = {
     'whatsapp-cloud': {
       send: (input) => client.send(input as Parameters<CloudApiClient['send']>[0]),
       markRead: (input) => client.markRead(input as Parameters<CloudApiClient['markRead']>[0]),
+      ...(media ? { [FETCH_MEDIA_OPERATION]: (input) => media.fetchMedia(input as MediaFetchRequest) } : {}),
     },
   };
   return {
@@ -111,6 +135,7 @@ export async function startWhatsAppEdge(config: ParloConfig, logger: Logger): Pr
     },
     async close() {
       await client.close();
+      await media?.close();
       await simulator?.close();
     },
   };

@@ -36,7 +36,11 @@ const SIGNATURES: Readonly<Record<string, (bytes: Buffer) => boolean>> = {
 };
 
 const UPLOAD_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+/** Media ids that arrive in webhooks (a customer's media) live 7 days, uploads 30 (WHATSAPP.md §2.2). */
+const RECEIVED_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 export const DOWNLOAD_URL_TTL_MS = 5 * 60 * 1000;
+/** The largest file a customer message may carry into the simulator (Meta's largest media limit). */
+export const MAX_RECEIVED_BYTES = 100 * MB;
 
 interface StoredMedia {
   readonly id: string;
@@ -45,6 +49,8 @@ interface StoredMedia {
   readonly bytes: Buffer;
   readonly sha256: string;
   readonly uploadedAtMs: number;
+  /** How long the id lives after `uploadedAtMs`: 30 days for uploads, 7 for media received in webhooks. */
+  readonly ttlMs: number;
   readonly downloadToken: string;
 }
 
@@ -84,7 +90,7 @@ export class SimulatorMedia {
         ),
       };
     }
-    const id = String(1_000_000_000_000_000 + Math.floor(Math.random() * 8_999_999_999_999_999));
+    const id = newMediaId();
     this.items.set(id, {
       id,
       phoneNumberId,
@@ -92,9 +98,45 @@ export class SimulatorMedia {
       bytes: file.bytes,
       sha256: createHash('sha256').update(file.bytes).digest('hex'),
       uploadedAtMs: this.clock.now(),
+      ttlMs: UPLOAD_TTL_MS,
       downloadToken: randomBytes(12).toString('base64url'),
     });
     return { ok: true, id };
+  }
+
+  /**
+   * The media of an injected customer message, so that its id can be fetched like Meta's: an id already live
+   * (uploaded earlier) is used as it is; otherwise the given bytes, or a small sample file of the declared type
+   * (with the type's magic number, unique per id), are kept under `id` (or a new id) for 7 days. Customers may
+   * send any document type, so the type is not checked against the upload rules; the size is capped at 100 MB.
+   * Answers the id and the base64 SHA-256 that Meta puts in the webhook, or why the bytes were refused.
+   */
+  receive(
+    phoneNumberId: string,
+    media: { id?: string | undefined; bytes?: Buffer | undefined; mimeType: string },
+  ): { ok: true; id: string; sha256Base64: string } | { ok: false; message: string } {
+    const known = media.id === undefined ? undefined : this.live(media.id);
+    if (known && media.bytes === undefined) {
+      return { ok: true, id: known.id, sha256Base64: Buffer.from(known.sha256, 'hex').toString('base64') };
+    }
+    const id = media.id ?? newMediaId();
+    const bytes = media.bytes ?? sampleMedia(media.mimeType, id);
+    if (bytes.length === 0) return { ok: false, message: 'the media file is empty' };
+    if (bytes.length > MAX_RECEIVED_BYTES) {
+      return { ok: false, message: `${bytes.length} bytes is more than the ${MAX_RECEIVED_BYTES} allowed` };
+    }
+    const sha256 = createHash('sha256').update(bytes).digest();
+    this.items.set(id, {
+      id,
+      phoneNumberId,
+      mimeType: media.mimeType,
+      bytes,
+      sha256: sha256.toString('hex'),
+      uploadedAtMs: this.clock.now(),
+      ttlMs: RECEIVED_TTL_MS,
+      downloadToken: randomBytes(12).toString('base64url'),
+    });
+    return { ok: true, id, sha256Base64: sha256.toString('base64') };
   }
 
   exists(mediaId: string): boolean {
@@ -106,10 +148,14 @@ export class SimulatorMedia {
     return item ? wabaOfNumber(item.phoneNumberId) : undefined;
   }
 
-  /** `GET /{media-id}`: metadata and a download URL valid for five minutes. */
-  describe(mediaId: string, baseUrl: string): Record<string, unknown> | undefined {
+  /**
+   * `GET /{media-id}`: metadata and a download URL valid for five minutes. With `phoneNumberId` (Meta's optional
+   * `?phone_number_id=`), only media of that number is described.
+   */
+  describe(mediaId: string, baseUrl: string, phoneNumberId?: string): Record<string, unknown> | undefined {
     const item = this.live(mediaId);
     if (!item) return undefined;
+    if (phoneNumberId !== undefined && item.phoneNumberId !== phoneNumberId) return undefined;
     const expires = this.clock.now() + DOWNLOAD_URL_TTL_MS;
     return {
       messaging_product: 'whatsapp',
@@ -133,10 +179,51 @@ export class SimulatorMedia {
 
   private live(mediaId: string): StoredMedia | undefined {
     const item = this.items.get(mediaId);
-    if (item && this.clock.now() - item.uploadedAtMs > UPLOAD_TTL_MS) {
+    if (item && this.clock.now() - item.uploadedAtMs > item.ttlMs) {
       this.items.delete(mediaId);
       return undefined;
     }
     return item;
+  }
+}
+
+function newMediaId(): string {
+  return String(1_000_000_000_000_000 + Math.floor(Math.random() * 8_999_999_999_999_999));
+}
+
+/** A 1×1 transparent PNG: a sample image that every viewer can show. */
+const SAMPLE_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+/**
+ * A small file of the declared type for an injected message that brings no bytes: the type's magic number (so the
+ * simulator's own checks and a viewer's sniffing agree with the type) followed by text naming the media id, so
+ * two messages never share one file by accident.
+ */
+export function sampleMedia(mimeType: string, id: string): Buffer {
+  const type = mimeType.split(';')[0]!.trim().toLowerCase();
+  const tag = Buffer.from(`\nParlo simulator sample ${type} for media ${id}\n`, 'latin1');
+  switch (type) {
+    case 'image/png':
+      return Buffer.concat([SAMPLE_PNG, tag]);
+    case 'image/jpeg':
+      return Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), tag, Buffer.from([0xff, 0xd9])]);
+    case 'image/webp': {
+      const body = Buffer.concat([Buffer.from('WEBPVP8 ', 'latin1'), tag]);
+      const size = Buffer.alloc(4);
+      size.writeUInt32LE(body.length);
+      return Buffer.concat([Buffer.from('RIFF', 'latin1'), size, body]);
+    }
+    case 'application/pdf':
+      return Buffer.concat([Buffer.from('%PDF-1.4\n%', 'latin1'), tag, Buffer.from('%%EOF\n', 'latin1')]);
+    case 'audio/ogg':
+      return Buffer.concat([Buffer.from('OggS', 'latin1'), Buffer.alloc(24), tag]);
+    case 'video/mp4':
+    case 'audio/mp4':
+      return Buffer.concat([Buffer.from([0, 0, 0, 24]), Buffer.from('ftypisom', 'latin1'), Buffer.alloc(12), tag]);
+    default:
+      return tag;
   }
 }

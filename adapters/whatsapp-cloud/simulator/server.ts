@@ -263,8 +263,11 @@ export async function startSimulatorServer(options: SimulatorServerOptions = {})
       const headers = simulator.graphHeaders(r.params[0]!);
       const denied = simulator.authorize(id, r.headers['authorization'], 'get');
       if (denied) return simulator.errorResponse(denied, headers);
-      const media = simulator.media.describe(id, baseUrl);
+      const scope = r.query.get('phone_number_id') ?? undefined;
+      const media = simulator.media.describe(id, baseUrl, scope);
       if (media) return { status: 200, headers, body: media };
+      if (scope !== undefined && simulator.media.exists(id))
+        return simulator.errorResponse(notFound(id, 'get'), headers);
       const number = simulator.numbers.get(id);
       if (number) {
         return {
@@ -295,13 +298,25 @@ export async function startSimulatorServer(options: SimulatorServerOptions = {})
     }),
   );
 
+  // The download URL of `GET /{media-id}`. Like Meta's, it answers only with an access token that may read the
+  // media ("you must include an access token", WHATSAPP.md §2.2): 401 without a valid one, 404 for an unknown or
+  // expired URL and for another account's token.
   app.get('/_sim/media/:id', (res, req) => {
     const id = req.getParameter(0) ?? '';
     const token = req.getQuery('token') ?? '';
     const expires = Number(req.getQuery('expires') ?? '0');
+    const authorization = req.getHeader('authorization');
     const file = simulator.media.download(id, token, expires);
+    const denied = file ? simulator.authorize(id, authorization === '' ? undefined : authorization, 'get') : undefined;
     res.cork(() => {
-      if (!file) {
+      if (denied?.httpStatus === 401) {
+        res
+          .writeStatus(STATUS_TEXT[401]!)
+          .writeHeader('content-type', 'application/json; charset=UTF-8')
+          .end(JSON.stringify(simulator.errorResponse(denied, {}).body));
+        return;
+      }
+      if (!file || denied) {
         res.writeStatus('404 Not Found').end();
         return;
       }

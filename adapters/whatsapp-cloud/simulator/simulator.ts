@@ -221,9 +221,24 @@ export class CloudApiSimulator {
     return number;
   }
 
-  /** Injects a customer message: opens the service window, counts against throughput, sends the webhook. */
-  injectInbound(phoneNumberId: string, spec: InboundMessageSpec): { wamid: string } {
+  /**
+   * Injects a customer message: opens the service window, counts against throughput, sends the webhook. A media
+   * message's file is kept by the simulator (its bytes, or a sample of its type) so that its id can be fetched
+   * with `GET /{media-id}` and downloaded, as Meta's can; the webhook carries that id and the file's real SHA-256.
+   */
+  injectInbound(phoneNumberId: string, spec: InboundMessageSpec): { wamid: string; mediaId?: string } {
     const number = this.requireNumber(phoneNumberId);
+    let mediaId: string | undefined;
+    if ('mimeType' in spec) {
+      const received = this.media.receive(phoneNumberId, {
+        id: spec.mediaId,
+        bytes: spec.data === undefined ? undefined : Buffer.from(spec.data, 'base64'),
+        mimeType: spec.mimeType,
+      });
+      if (!received.ok) throw new SimInputError(`message.data: ${received.message}`);
+      mediaId = received.id;
+      spec = { ...spec, mediaId, sha256: spec.sha256 ?? received.sha256Base64 };
+    }
     const nowMs = spec.timestampMs ?? this.clock.now();
     const wamid = spec.wamid ?? newWamid({ ...(spec.from ? { waId: spec.from } : {}), direction: 'inbound' });
     number.bucket.forceTake(this.clock.now());
@@ -237,7 +252,7 @@ export class CloudApiSimulator {
     this.inboundWamids.add(wamid);
     const value = buildInboundMessageValue(spec, this.numberRef(number), wamid, nowMs);
     this.emit(number.wabaId, 'messages', value);
-    return { wamid };
+    return mediaId === undefined ? { wamid } : { wamid, mediaId };
   }
 
   /** The user stops (or resumes) marketing messages from the business that owns the number (131050 after stop). */

@@ -21,8 +21,67 @@ export type AuthMode = (typeof AUTH_MODES)[number];
 /**
  * Response schemas by HTTP status. `null` declares a status without a body (204, or a 202 with nothing to say).
  * Object schemas must strip unknown keys (plain `z.object`), so that they whitelist what leaves the server.
+ * `streamedResponse(...)` declares a body streamed as it is produced (an export), which no schema parses;
+ * `binaryResponse(...)` a body of bytes in their own type (a stored media file).
  */
-export type ResponseSchemas = { readonly [status: number]: z.ZodType | null };
+export type ResponseSchemas = { readonly [status: number]: z.ZodType | null | StreamedResponse | BinaryResponse };
+
+/**
+ * A response whose body is streamed as it is produced (an export of unbounded length: CSV, a JSON array), not one
+ * JSON document parsed through a schema. `mediaTypes` maps each media type the route may answer with to what the
+ * body holds; JSON is always among them (the API's own type), others are alternatives the client picks (CSV).
+ * GET only: a streamed answer cannot be stored for an Idempotency-Key replay.
+ */
+export interface StreamedResponse {
+  readonly streamed: true;
+  readonly mediaTypes: { readonly 'application/json': string } & Readonly<Record<string, string>>;
+}
+
+export function streamedResponse(mediaTypes: StreamedResponse['mediaTypes']): StreamedResponse {
+  return { streamed: true, mediaTypes };
+}
+
+export function isStreamedResponse(value: unknown): value is StreamedResponse {
+  return typeof value === 'object' && value !== null && (value as { streamed?: unknown }).streamed === true;
+}
+
+/** What a handler answers a streamed response with: chunks of text, sent as they are produced. */
+export interface StreamedBody {
+  /** One of the response's media types (a `; charset=utf-8` is added). */
+  readonly mediaType: string;
+  readonly chunks: AsyncIterable<string>;
+  /** Offered as a download under this name (`Content-Disposition: attachment`). Letters, digits, `._-` only. */
+  readonly fileName?: string;
+}
+
+/**
+ * A response whose body is bytes of their own type (a stored media file: `image/jpeg`, `audio/ogg; codecs=opus`,
+ * …), not JSON and not text: the handler answers `{ status, binary: BinaryBody }`. GET only, like a streamed one.
+ */
+export interface BinaryResponse {
+  readonly binary: true;
+  /** What the bytes are, for the OpenAPI document. */
+  readonly description: string;
+}
+
+export function binaryResponse(description: string): BinaryResponse {
+  return { binary: true, description };
+}
+
+export function isBinaryResponse(value: unknown): value is BinaryResponse {
+  return typeof value === 'object' && value !== null && (value as { binary?: unknown }).binary === true;
+}
+
+/** What a handler answers a binary response with: the bytes, streamed, with their type. */
+export interface BinaryBody {
+  /** The Content-Type sent as is (no charset added): the handler vouches for it. */
+  readonly contentType: string;
+  /** Sent as Content-Length when known. */
+  readonly sizeBytes?: number;
+  readonly data: AsyncIterable<Uint8Array>;
+  /** Further response headers (ETag, Cache-Control, Content-Disposition, …), lowercase names. */
+  readonly headers?: Readonly<Record<string, string>>;
+}
 
 /** The schema slots of a route; everything else in a definition is metadata. */
 export interface RouteSchemas {
@@ -70,9 +129,13 @@ export interface HandlerContext<S extends RouteSchemas> {
  * with that schema before it is sent, so fields the schema does not list never leave the server.
  */
 export type HandlerResult<R extends ResponseSchemas> = {
-  [K in keyof R & number]: R[K] extends z.ZodType
-    ? { status: K; body: z.input<R[K]> }
-    : { status: K; body?: undefined };
+  [K in keyof R & number]: R[K] extends StreamedResponse
+    ? { status: K; stream: StreamedBody }
+    : R[K] extends BinaryResponse
+      ? { status: K; binary: BinaryBody }
+      : R[K] extends z.ZodType
+        ? { status: K; body: z.input<R[K]> }
+        : { status: K; body?: undefined };
 }[keyof R & number];
 
 /** The definition object as written by a route author (one generic: the schemas, inferred). */
@@ -99,6 +162,10 @@ export interface ApiHandlerContext {
 export interface ApiHandlerResult {
   readonly status: number;
   readonly body?: unknown;
+  /** For a status declared with `streamedResponse`. */
+  readonly stream?: StreamedBody;
+  /** For a status declared with `binaryResponse`. */
+  readonly binary?: BinaryBody;
 }
 
 /**
@@ -183,6 +250,16 @@ function assertRouteShape(route: ApiRoute): void {
   for (const status of statuses) {
     if (!Number.isInteger(status) || status < 200 || status > 399) {
       fail(`response status ${status} must be a 2xx or 3xx: errors are thrown as ParloError, not returned`);
+    }
+    const response = route.responses[status];
+    if (isStreamedResponse(response)) {
+      if (route.method !== 'GET') fail(`response ${status} is streamed: only a GET route may stream its answer`);
+      if (typeof response.mediaTypes['application/json'] !== 'string') {
+        fail(`streamed response ${status} must offer application/json among its media types`);
+      }
+    }
+    if (isBinaryResponse(response) && route.method !== 'GET') {
+      fail(`response ${status} is binary: only a GET route may answer with bytes`);
     }
   }
   if (route.bodyLimitBytes !== undefined && !(Number.isInteger(route.bodyLimitBytes) && route.bodyLimitBytes > 0)) {

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { sampleApi, SAMPLE_INFO } from './__fixtures__/sample-routes.ts';
 import { defineRoute, type ApiRoute } from './define-route.ts';
-import { openApiDocument, openApiPath, type JsonSchema, type OpenApiDocument } from './openapi.ts';
+import {
+  openApiDocument,
+  openApiPath,
+  type JsonSchema,
+  type OpenApiDocument,
+  type OpenApiResponse,
+} from './openapi.ts';
 
 /**
  * The generated document, checked structurally against what OpenAPI 3.1 requires and against the routes it was
@@ -80,8 +86,14 @@ function operationOf(route: ApiRoute) {
   return op;
 }
 
+/** A response's JSON schema (a binary response has none). */
+function jsonOf(response: OpenApiResponse | undefined): JsonSchema | undefined {
+  const content = response?.content;
+  return content && 'application/json' in content ? content['application/json'].schema : undefined;
+}
+
 function responseSchema(route: ApiRoute, status: string): JsonSchema | undefined {
-  return operationOf(route).responses[status]?.content?.['application/json'].schema;
+  return jsonOf(operationOf(route).responses[status]);
 }
 
 const byId = (id: string): ApiRoute => {
@@ -186,7 +198,7 @@ describe('openApiDocument', () => {
     const errorRef = { $ref: '#/components/schemas/Error' };
     const create = operationOf(byId('createContact')).responses;
     for (const status of ['400', '413', '415', 'default']) {
-      expect(create[status]?.content?.['application/json'].schema, status).toEqual(errorRef);
+      expect(jsonOf(create[status]), status).toEqual(errorRef);
     }
     expect(Object.keys(operationOf(byId('getStatus')).responses)).toEqual(['200', 'default']);
   });
@@ -252,7 +264,7 @@ describe('component naming', () => {
     const generated = openApiDocument([put], { info: SAMPLE_INFO });
     expect(openApi31Problems(generated)).toEqual([]);
     const op = generated.paths['/v1/settings']?.put;
-    expect(op?.responses['200']?.content?.['application/json'].schema).toMatchObject({
+    expect(jsonOf(op?.responses['200'])).toMatchObject({
       properties: { settings: { $ref: '#/components/schemas/TestSettings' } },
     });
     expect(op?.requestBody?.content['application/json'].schema).toMatchObject({

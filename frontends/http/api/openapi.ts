@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { z } from 'zod';
-import type { ApiRoute, AuthMode } from './define-route.ts';
+import { isBinaryResponse, isStreamedResponse, type ApiRoute, type AuthMode } from './define-route.ts';
 import { ErrorBody } from './errors.ts';
 
 /**
@@ -39,13 +39,20 @@ export interface OpenApiParameter {
   readonly schema: JsonSchema;
 }
 
+/** By media type; JSON is always there, a streamed response adds others (`text/csv`). */
 export interface OpenApiMediaContent {
   readonly 'application/json': { readonly schema: JsonSchema };
+  readonly [mediaType: string]: { readonly schema: JsonSchema };
+}
+
+/** A binary response (`binaryResponse`): bytes of any type, named by the answer's Content-Type. No JSON form. */
+export interface OpenApiBinaryContent {
+  readonly '*/*': { readonly schema: JsonSchema };
 }
 
 export interface OpenApiResponse {
   readonly description: string;
-  readonly content?: OpenApiMediaContent;
+  readonly content?: OpenApiMediaContent | OpenApiBinaryContent;
 }
 
 export interface OpenApiOperation {
@@ -153,6 +160,21 @@ function successResponses(route: ApiRoute, components: ComponentSchemas): Record
   const responses: Record<string, OpenApiResponse> = {};
   for (const [status, schema] of Object.entries(route.responses)) {
     const description = STATUS_CODES[Number(status)] ?? `HTTP ${status}`;
+    if (isStreamedResponse(schema)) {
+      // A streamed body is text in the chosen media type; its shape is described in words.
+      const text = (what: string) => ({ schema: { type: 'string', description: what } satisfies JsonSchema });
+      const content: OpenApiMediaContent = {
+        ...Object.fromEntries(Object.entries(schema.mediaTypes).map(([mediaType, what]) => [mediaType, text(what)])),
+        'application/json': text(schema.mediaTypes['application/json']),
+      };
+      responses[status] = { description: `${description} (streamed)`, content };
+      continue;
+    }
+    if (isBinaryResponse(schema)) {
+      const binary = { type: 'string', format: 'binary', description: schema.description } satisfies JsonSchema;
+      responses[status] = { description, content: { '*/*': { schema: binary } } };
+      continue;
+    }
     responses[status] =
       schema === null
         ? { description }

@@ -1,6 +1,15 @@
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { z } from 'zod';
-import type { ApiHandlerResult, ApiRoute, AuthMode } from './define-route.ts';
+import {
+  isBinaryResponse,
+  isStreamedResponse,
+  type ApiHandlerResult,
+  type ApiRoute,
+  type AuthMode,
+  type BinaryBody,
+  type StreamedBody,
+} from './define-route.ts';
 import { apiErrorHandler, apiNotFoundHandler } from './errors.ts';
 import {
   IDEMPOTENT_METHODS,
@@ -168,12 +177,30 @@ function fastifyRoute(route: ApiRoute, defaultBodyLimit: number, options: ApiRou
  * declare, or a body that breaks the schema, is a bug in the handler: it throws, the mapper logs it and answers 500
  * without the details.
  */
-function serialise(route: ApiRoute, result: ApiHandlerResult): { status: number; body: string | null } {
+function serialise(
+  route: ApiRoute,
+  result: ApiHandlerResult,
+): { status: number; body: string | null; stream?: StreamedBody; binary?: BinaryBody } {
   const schema = route.responses[result.status];
   if (schema === undefined) {
     throw new Error(`${route.operationId} returned status ${result.status}, which its definition does not declare`);
   }
   if (schema === null) return { status: result.status, body: null };
+  if (isStreamedResponse(schema)) {
+    const stream = result.stream;
+    if (stream === undefined || !Object.hasOwn(schema.mediaTypes, stream.mediaType)) {
+      throw new Error(
+        `${route.operationId} answered its streamed ${result.status} without a stream in one of ${Object.keys(schema.mediaTypes).join(', ')}`,
+      );
+    }
+    return { status: result.status, body: null, stream };
+  }
+  if (isBinaryResponse(schema)) {
+    if (result.binary === undefined) {
+      throw new Error(`${route.operationId} answered its binary ${result.status} without bytes`);
+    }
+    return { status: result.status, body: null, binary: result.binary };
+  }
   const parsed = schema.safeParse(result.body);
   if (!parsed.success) {
     throw new Error(
@@ -184,8 +211,27 @@ function serialise(route: ApiRoute, result: ApiHandlerResult): { status: number;
   return { status: result.status, body: JSON.stringify(parsed.data) };
 }
 
-function send(reply: FastifyReply, answer: { status: number; body: string | null }): FastifyReply {
+function send(
+  reply: FastifyReply,
+  answer: { status: number; body: string | null; stream?: StreamedBody; binary?: BinaryBody },
+): FastifyReply {
   reply.code(answer.status);
+  if (answer.binary) {
+    const { contentType, sizeBytes, data, headers } = answer.binary;
+    for (const [name, value] of Object.entries(headers ?? {})) reply.header(name, value);
+    reply.type(contentType);
+    if (sizeBytes !== undefined) reply.header('content-length', sizeBytes);
+    return reply.send(data instanceof Readable ? data : Readable.from(data, { objectMode: false }));
+  }
+  if (answer.stream) {
+    // Sent as produced. An error after the first chunk can only cut the response short (the status is gone).
+    const { mediaType, chunks, fileName } = answer.stream;
+    reply.type(`${mediaType}; charset=utf-8`);
+    if (fileName !== undefined && /^[A-Za-z0-9._-]{1,200}$/.test(fileName)) {
+      reply.header('content-disposition', `attachment; filename="${fileName}"`);
+    }
+    return reply.send(Readable.from(chunks, { objectMode: false }));
+  }
   if (answer.body === null) return reply.send();
   return reply.type('application/json; charset=utf-8').send(answer.body);
 }

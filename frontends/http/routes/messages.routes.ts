@@ -15,6 +15,8 @@ import { defineRoute, type ApiRoute } from '../api/define-route.ts';
 import { callerOf, okOrThrow, requirePermission } from '../auth/caller.ts';
 import { iso } from './identity.routes.ts';
 import { auditActorOf } from './numbers.routes.ts';
+import { MediaView, mediaView } from './media.routes.ts';
+import type { MediaRefs } from '../media-refs.ts';
 
 /**
  * Sending WhatsApp messages and reading conversations. A send is answered 202 once the conversation actor has
@@ -25,6 +27,8 @@ import { auditActorOf } from './numbers.routes.ts';
  */
 export interface MessagesRoutesDeps {
   readonly system: ActorSystem;
+  /** Turns stored media into organisation-scoped refs for GET /v1/media/{ref}. */
+  readonly mediaRefs: MediaRefs;
 }
 
 // ---------------------------------------------------------------- content schemas (Meta's objects)
@@ -117,6 +121,7 @@ const MessageView = z
     status: z.string().nullable(),
     statusHistory: z.array(z.object({ status: z.string(), at: z.string() })),
     error: z.object({ code: z.union([z.number(), z.string()]), detail: z.string() }).nullable(),
+    media: MediaView.nullable(),
   })
   .meta({ id: 'ConversationMessage' });
 
@@ -146,7 +151,7 @@ function isoOrNull(ms: number | null): string | null {
   return ms === null ? null : iso(ms);
 }
 
-function messageBody(m: LoggedMessage): z.input<typeof MessageView> {
+function messageBody(m: LoggedMessage, orgId: string, refs: MediaRefs): z.input<typeof MessageView> {
   return {
     id: m.id,
     seq: m.seq,
@@ -160,6 +165,7 @@ function messageBody(m: LoggedMessage): z.input<typeof MessageView> {
     status: m.status === null ? null : m.status.current,
     statusHistory: (m.status?.history ?? []).map((h) => ({ status: h.status, at: iso(h.atMs) })),
     error: m.error,
+    media: mediaView(m.media, orgId, refs),
   };
 }
 
@@ -281,7 +287,7 @@ export function messageRoutes(deps: MessagesRoutesDeps): ApiRoute[] {
             canSendFreeForm: view.window.canSendFreeForm,
             reason: view.window.reason,
           },
-          messages: view.messages.map(messageBody),
+          messages: view.messages.map((m) => messageBody(m, caller.orgId, deps.mediaRefs)),
           nextCursor: view.nextBefore === null ? null : String(view.nextBefore),
         },
       };

@@ -301,7 +301,7 @@ describe('simulator ⇄ Cloud API adapter ⇄ webhook endpoint', () => {
     const described = await request(`${sim.url}/v23.0/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } });
     const meta = (await described.body.json()) as { url: string; mime_type: string; file_size: number };
     expect(meta).toMatchObject({ mime_type: 'image/png', file_size: png.length });
-    const downloaded = await request(meta.url);
+    const downloaded = await request(meta.url, { headers: { authorization: `Bearer ${TOKEN}` } });
     expect(Buffer.from(await downloaded.body.arrayBuffer()).equals(png)).toBe(true);
 
     const fake = new FormData();

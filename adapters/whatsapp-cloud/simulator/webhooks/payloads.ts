@@ -233,9 +233,15 @@ const common = {
 };
 
 const media = {
-  mediaId: z.string().min(1),
-  mimeType: z.string().min(1),
-  /** base64 SHA-256 of the file; derived from `mediaId` when absent (Meta always sends one). */
+  /**
+   * The media id in the webhook. Through the simulator's control API it is optional: the simulator keeps the
+   * file (`data`, or a sample of `mimeType`) under this id or a new one, so that `GET /{media-id}` serves it.
+   */
+  mediaId: z.string().min(1).max(64).optional(),
+  mimeType: z.string().min(1).max(255),
+  /** The file's bytes, base64 (control API only; a sample file of `mimeType` when absent). */
+  data: z.base64().optional(),
+  /** base64 SHA-256 of the file; the simulator sets the real one, a direct build derives it from `mediaId`. */
   sha256: z.string().optional(),
   /** Download URL (field added by Meta in Nov 2025). */
   url: z.string().optional(),
@@ -408,7 +414,7 @@ function buildReferral(r: ReferralSpec): Record<string, unknown> {
   return out;
 }
 
-type MediaSpec = Extract<InboundMessageSpec, { mediaId: string }>;
+type MediaSpec = Extract<InboundMessageSpec, { mimeType: string }>;
 
 function buildMedia(spec: MediaSpec): Record<string, unknown> {
   // Order of Meta's "Image Message" example and pywa's document/audio/sticker payloads.
@@ -417,9 +423,12 @@ function buildMedia(spec: MediaSpec): Record<string, unknown> {
     out['caption'] = spec.caption;
   }
   if (spec.type === 'document' && spec.filename !== undefined) out['filename'] = spec.filename;
+  // The simulator always assigns an id (`CloudApiSimulator.injectInbound`); a direct build without one gets a
+  // stable stand-in so the payload keeps Meta's shape.
+  const id = spec.mediaId ?? 'media-id-not-assigned';
   out['mime_type'] = spec.mimeType;
-  out['sha256'] = spec.sha256 ?? createHash('sha256').update(spec.mediaId).digest('base64');
-  out['id'] = spec.mediaId;
+  out['sha256'] = spec.sha256 ?? createHash('sha256').update(id).digest('base64');
+  out['id'] = id;
   if (spec.url !== undefined) out['url'] = spec.url;
   if (spec.type === 'audio') out['voice'] = spec.voice ?? false;
   if (spec.type === 'sticker') out['animated'] = spec.animated ?? false;
