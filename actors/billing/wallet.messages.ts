@@ -50,7 +50,7 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Open reservations older than this are released by the wallet's timer (the send never reported back). */
 export const RESERVATION_TTL_MS = 7 * DAY_MS;
 /** Entries per sealed ledger segment; the wallet state holds fewer than this (plus segments not yet stored). */
-export const LEDGER_SEGMENT_SIZE = 200;
+export const LEDGER_SEGMENT_SIZE = 100;
 /** UTC days of usage held in the wallet state (today and the days before); older days go to month archives. */
 export const USAGE_DAYS_IN_STATE = 10;
 /** Month archives older than this are purged. */
@@ -60,9 +60,9 @@ export const USAGE_RETENTION_DAYS = 400;
  * message is already dropped by the runtime's consumed ids (kept `runtime.dedupeRetentionMs`, 7 days by
  * default); this is the second guard, against a sender that settles twice under different message ids.
  */
-export const SETTLED_IDS_KEPT = 2_000;
+export const SETTLED_IDS_KEPT = 500;
 /** Conversation keys remembered (newest), so that a re-sent countConversation counts once. */
-export const COUNTED_CONVERSATIONS_KEPT = 2_000;
+export const COUNTED_CONVERSATIONS_KEPT = 500;
 /** Top-up ids remembered (newest): a top-up repeated with its id credits once. */
 export const TOP_UP_IDS_KEPT = 1_000;
 /** Billing events kept in the wallet state for the API (newest). */
@@ -148,7 +148,13 @@ export type BillingEvent =
       readonly used: number;
       readonly included: number;
     }
-  | { readonly type: 'quotaBlocked'; readonly atMs: number; readonly month: string; readonly used: number; readonly max: number }
+  | {
+      readonly type: 'quotaBlocked';
+      readonly atMs: number;
+      readonly month: string;
+      readonly used: number;
+      readonly max: number;
+    }
   | {
       readonly type: 'autoRechargeRequested';
       readonly atMs: number;
@@ -157,7 +163,12 @@ export type BillingEvent =
       readonly availableMicros: number;
       readonly thresholdMicros: number;
     }
-  | { readonly type: 'planChanged'; readonly atMs: number; readonly name: string; readonly includedConversations: number };
+  | {
+      readonly type: 'planChanged';
+      readonly atMs: number;
+      readonly name: string;
+      readonly includedConversations: number;
+    };
 
 export type WalletMsg =
   // ---- the send path (from the conversation actor) ----
@@ -237,7 +248,13 @@ export type Refused<C extends string> = { ok: false; code: C; message: string };
 
 export interface WalletReplies {
   reserve:
-    | { ok: true; reservationId: string; reservedMicros: number; availableMicros: number; status: 'reserved' | 'settled' }
+    | {
+        ok: true;
+        reservationId: string;
+        reservedMicros: number;
+        availableMicros: number;
+        status: 'reserved' | 'settled';
+      }
     | Refused<'PARLO_INSUFFICIENT_CREDIT'>;
   settle: {
     ok: true;
@@ -310,8 +327,7 @@ export interface WalletReplies {
 // ---------------------------------------------------------------- segment and archive protocols
 
 export type LedgerSegmentMsg =
-  | { readonly type: 'store'; readonly entries: readonly LedgerEntry[] }
-  | { readonly type: 'read' };
+  { readonly type: 'store'; readonly entries: readonly LedgerEntry[] } | { readonly type: 'read' };
 
 export interface LedgerSegmentReplies {
   store: { ok: true; stored: number };

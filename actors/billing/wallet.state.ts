@@ -1,11 +1,5 @@
 import type { UsageDays } from './usage.ts';
-import type {
-  AutoRechargeSettings,
-  BillingEvent,
-  LedgerEntry,
-  PendingAutoRecharge,
-  Plan,
-} from './wallet.messages.ts';
+import type { AutoRechargeSettings, BillingEvent, LedgerEntry, PendingAutoRecharge, Plan } from './wallet.messages.ts';
 
 /**
  * One organisation's wallet. Invariants after every turn (checked by the unit tests):
@@ -19,6 +13,7 @@ import type {
  * USAGE_DAYS_IN_STATE days of usage, and the fixed-size "recent" lists.
  */
 export interface Reservation {
+  readonly id: string;
   readonly amountMicros: number;
   readonly atMs: number;
 }
@@ -61,7 +56,11 @@ export interface WalletState {
   readonly reservedMicros: number;
   /** Debits the credit could not cover (late deliveries, customer-opened overage); the next top-up pays them. */
   readonly owedMicros: number;
-  readonly reservations: Readonly<Record<string, Reservation>>;
+  /**
+   * Open reservations, oldest first. A list, not a record keyed by message id: its key set would change on every
+   * reserve and settle, and each new key set is a new msgpack record structure for the state store.
+   */
+  readonly reservations: readonly Reservation[];
   /** When the expiry timer is due; null when none is armed. */
   readonly expiryTimerAtMs: number | null;
   /** Oldest first, at most SETTLED_IDS_KEPT. */
@@ -94,6 +93,8 @@ export interface WalletState {
   readonly usage: UsageDays;
   /** Days sent to their month archive and not yet acknowledged. */
   readonly usageSealing: readonly string[];
+  /** Sealing days that took a charge after their store was sent: stored again when it is acknowledged. */
+  readonly usageChangedWhileSealing: readonly string[];
   /** Months with an archive, oldest first. */
   readonly usageMonths: readonly string[];
 }
@@ -103,7 +104,7 @@ export function initialWalletState(): WalletState {
     balanceMicros: 0,
     reservedMicros: 0,
     owedMicros: 0,
-    reservations: {},
+    reservations: [],
     expiryTimerAtMs: null,
     recentSettled: [],
     recentTopUps: [],
@@ -122,6 +123,7 @@ export function initialWalletState(): WalletState {
     ledgerMonthStarts: {},
     usage: {},
     usageSealing: [],
+    usageChangedWhileSealing: [],
     usageMonths: [],
   };
 }
@@ -129,6 +131,11 @@ export function initialWalletState(): WalletState {
 /** Credit that new reservations and debits may use. */
 export function availableMicros(state: WalletState): number {
   return state.balanceMicros - state.reservedMicros;
+}
+
+/** The open reservation with this id. */
+export function reservationOf(state: WalletState, id: string): Reservation | undefined {
+  return state.reservations.find((r) => r.id === id);
 }
 
 /** An own entry of a record keyed by outside ids, or undefined. */

@@ -24,10 +24,12 @@ import { createAuthenticate } from '../http/auth/authenticate.ts';
 import { RateLimiter, publicRateLimit, withRateLimit } from '../http/auth/rate-limit.ts';
 import { actorIdempotency } from '../http/idempotency/idempotency-store.ts';
 import { apiKeyRoutes } from '../http/routes/api-keys.routes.ts';
+import { billingRoutes } from '../http/routes/billing.routes.ts';
 import { contactRoutes } from '../http/routes/contacts.routes.ts';
 import { identityRoutes } from '../http/routes/identity.routes.ts';
 import { numberRoutes } from '../http/routes/numbers.routes.ts';
 import { messageRoutes } from '../http/routes/messages.routes.ts';
+import { mediaRoutes } from '../http/routes/media.routes.ts';
 import { webhookRoutes } from '../http/routes/webhooks.routes.ts';
 import { fetchPhoneNumberInfo, updateBusinessProfile } from '../../adapters/whatsapp-cloud/number-admin.ts';
 import { numberCredentials } from './number-credentials.ts';
@@ -35,6 +37,7 @@ import { organisationWebhooks } from './org-webhooks.ts';
 import { simulatorNumbers } from './simulator-numbers.ts';
 import { actorInboundSink } from './inbound-sink.ts';
 import { openSecretBox } from './secret-box.ts';
+import { openMedia } from './media.ts';
 import { outboundWebhooks } from './outbound-webhooks.ts';
 import { WHATSAPP_WEBHOOK_PATH, startWhatsAppEdge, type WhatsAppEdge } from './whatsapp-edge.ts';
 
@@ -69,6 +72,8 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
   const metrics: Metrics = config.metrics.enabled ? new InMemoryMetrics() : new NoopMetrics();
   // Before anything is opened: a missing or bad key stops the start with a ConfigError naming the setting.
   const secretBox = openSecretBox(config);
+  // Customers' media under <dataDir>/media; its API refs are keyed from the SecretBox keys (frontends/cli/media.ts).
+  const media = await openMedia(config);
   const runtimeDir = join(config.dataDir, 'runtime');
   const store = RuntimeStore.open(runtimeDir);
   let transport: Transport;
@@ -91,7 +96,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
   }
   let whatsapp: WhatsAppEdge;
   try {
-    whatsapp = await startWhatsAppEdge(config, logger);
+    whatsapp = await startWhatsAppEdge(config, logger, { mediaStore: media.store });
   } catch (err) {
     await transport.close();
     await store.close();
@@ -142,7 +147,8 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       ...(clock ? { now: () => clock.now() } : {}),
     }),
     ...apiKeyRoutes({ system }),
-    ...messageRoutes({ system }),
+    ...messageRoutes({ system, mediaRefs: media.refs }),
+    ...mediaRoutes({ store: media.store, refs: media.refs }),
     ...numberRoutes({
       system,
       secretBox,
@@ -159,6 +165,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     }),
     ...webhookRoutes({ system, secretBox, targetPolicy: webhooks.targetPolicy }),
     ...contactRoutes({ system, ...(clock ? { now: () => clock.now() } : {}) }),
+    ...billingRoutes({ system, ...(clock ? { now: () => clock.now() } : {}) }),
   ];
   const rateLimiter = new RateLimiter({
     perKeyPerSec: config.api.ratePerKeyPerSec,

@@ -39,6 +39,13 @@ import { webhookLogActor } from '../../../actors/webhooks/webhook-log.actor.ts';
 import { webhookRoutes } from './webhooks.routes.ts';
 import { contactActor } from '../../../actors/contacts/contact.actor.ts';
 import { contactRoutes } from './contacts.routes.ts';
+import { ledgerSegmentActor } from '../../../actors/billing/ledger-segment.actor.ts';
+import { usageArchiveActor } from '../../../actors/billing/usage-archive.actor.ts';
+import { walletActor } from '../../../actors/billing/wallet.actor.ts';
+import { billingRoutes } from './billing.routes.ts';
+import { MemoryMediaStore } from '../../../core/testing/memory-media-store.ts';
+import { createMediaRefs, deriveMediaRefKeys } from '../media-refs.ts';
+import { mediaRoutes } from './media.routes.ts';
 
 /**
  * Tenant isolation and role-based access, generated from the OpenAPI document the app serves: every operation in
@@ -81,6 +88,8 @@ interface OrgA {
   readonly deliveryId: string;
   /** A contact (customer key) with one consent record. */
   readonly contactKey: string;
+  /** The organisation's ref of a stored photo (GET /v1/media/{mediaRef}). */
+  readonly mediaRef: string;
 }
 
 interface OrgB {
@@ -94,6 +103,7 @@ interface OrgB {
   readonly endpointId: string;
   readonly deliveryId: string;
   readonly contactKey: string;
+  readonly mediaRef: string;
 }
 
 let a: OrgA;
@@ -241,6 +251,21 @@ async function customerWrites(orgId: string, phoneNumberId: string): Promise<voi
   );
 }
 
+/** Customers' media: one photo that both organisations received, stored once; each gets its own scoped ref. */
+const mediaStore = new MemoryMediaStore();
+const mediaRefs = createMediaRefs(deriveMediaRefKeys([Buffer.alloc(32, 9)]));
+const PHOTO = Buffer.concat([
+  Buffer.from([0xff, 0xd8, 0xff, 0xe0]),
+  Buffer.from('tenancy photo'),
+  Buffer.from([0xff, 0xd9]),
+]);
+
+async function receivedPhoto(orgId: string): Promise<string> {
+  const stored = await mediaStore.put({ data: PHOTO, mimeType: 'image/jpeg' });
+  if (!stored.ok) throw new Error(stored.detail);
+  return mediaRefs.issue(orgId, stored.ref);
+}
+
 async function createKey(token: string, name = 'k') {
   const res = await call('POST', '/v1/api-keys', { token, body: { name, scopes: ['read'] } });
   expect(res.statusCode, res.body).toBe(201);
@@ -317,6 +342,8 @@ const B_IDS: Readonly<Record<string, (org: OrgB) => string>> = {
   deliveryId: (org) => org.deliveryId,
   conversationId: (org) => conversationOf(org.phoneNumberId),
   contactKey: (org) => org.contactKey,
+  // B's ref of the very photo A also received (one stored object): only the organisation scope tells them apart.
+  mediaRef: (org) => org.mediaRef,
   // Not an id: the consent scope of a contact.
   scope: () => 'marketing',
 };
@@ -333,6 +360,7 @@ const A_IDS: Readonly<Record<string, (org: OrgA) => string>> = {
   deliveryId: (org) => org.deliveryId,
   conversationId: (org) => conversationOf(org.phoneNumberId),
   contactKey: (org) => org.contactKey,
+  mediaRef: (org) => org.mediaRef,
   scope: () => 'marketing',
 };
 
@@ -449,6 +477,20 @@ const CASES: Readonly<Record<string, Case>> = {
   },
   getContact: { permission: 'contacts:read' },
   checkContactConsent: { permission: 'contacts:read' },
+  getWallet: { permission: 'billing:read' },
+  createTopUp: { permission: 'billing:manage', body: () => ({ amountMicros: 1_000_000 }) },
+  setAutoRecharge: {
+    permission: 'billing:manage',
+    body: () => ({ enabled: true, thresholdMicros: 100_000, amountMicros: 5_000_000 }),
+  },
+  setPlan: {
+    permission: 'billing:manage',
+    body: () => ({ name: 'Matrix', includedConversations: 1_000, monthlyFeeMicros: 50_000_000 }),
+  },
+  getUsage: { permission: 'billing:read' },
+  listLedger: { permission: 'billing:read' },
+  exportLedger: { permission: 'billing:read' },
+  getMedia: { permission: 'messages:read' },
 };
 
 function caseOf(operationId: string): Case {
@@ -479,6 +521,9 @@ beforeAll(async () => {
       createWebhookDeliveryActor({ ...DEFAULT_DELIVERY_POLICY, retryWindowMs: 0 }),
       webhookLogActor,
       contactActor,
+      walletActor,
+      ledgerSegmentActor,
+      usageArchiveActor,
     ],
     ports: {
       'webhooks-out': {
@@ -491,7 +536,7 @@ beforeAll(async () => {
   const routes = [
     ...identityRoutes({ system: fixture.system, now: () => fixture.clock.now() }),
     ...apiKeyRoutes({ system: fixture.system }),
-    ...messageRoutes({ system: fixture.system }),
+    ...messageRoutes({ system: fixture.system, mediaRefs }),
     ...numberRoutes({
       system: fixture.system,
       secretBox,
@@ -524,6 +569,8 @@ beforeAll(async () => {
     }),
     ...webhookRoutes({ system: fixture.system, secretBox, targetPolicy: STRICT_WEBHOOK_TARGETS }),
     ...contactRoutes({ system: fixture.system, now: () => fixture.clock.now() }),
+    ...billingRoutes({ system: fixture.system, now: () => fixture.clock.now() }),
+    ...mediaRoutes({ store: mediaStore, refs: mediaRefs }),
   ];
   app = buildHttpApp({
     system: fixture.system,
@@ -548,6 +595,7 @@ beforeAll(async () => {
     ...(await connectCloudNumber(ownerA.token)),
     ...(await webhookIds(ownerA.token, ownerA.orgId)),
     contactKey: await recordConsent(ownerA.token, 'p15550000001', 'tenancy a'),
+    mediaRef: await receivedPhoto(ownerA.orgId),
   };
 
   // Org B: owner, an operator, a key and a pending invite.
@@ -562,6 +610,7 @@ beforeAll(async () => {
     ...(await connectCloudNumber(ownerB.token)),
     ...(await webhookIds(ownerB.token, ownerB.orgId)),
     contactKey: await recordConsent(ownerB.token, 'p15550000002', 'tenancy b'),
+    mediaRef: await receivedPhoto(ownerB.orgId),
   };
   await connectSimulatorNumber(ownerB.token);
   await customerWrites(a.orgId, a.phoneNumberId);
