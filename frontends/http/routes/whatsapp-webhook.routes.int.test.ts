@@ -196,6 +196,7 @@ describe('simulator ⇄ Cloud API adapter ⇄ webhook endpoint', () => {
   });
 
   it('slows a number down with 130429 beyond its throughput', async () => {
+    const startedAt = performance.now();
     const outcomes = await Promise.all(
       Array.from({ length: 60 }, (_, i) =>
         client.send({
@@ -209,7 +210,12 @@ describe('simulator ⇄ Cloud API adapter ⇄ webhook endpoint', () => {
     const slowed = outcomes.filter((o) => o.outcome === 'slowDown');
     expect(slowed.length).toBeGreaterThan(0);
     expect(slowed[0]).toMatchObject({ code: 130429 });
-    expect(outcomes.filter((o) => o.outcome === 'accepted').length).toBeLessThanOrEqual(21);
+    // 20 msg/s with a burst of 20: at most the burst plus what refilled while the sends were answered (a loaded
+    // machine spreads 60 concurrent sends over more than a second).
+    const elapsedSeconds = (performance.now() - startedAt) / 1000;
+    expect(outcomes.filter((o) => o.outcome === 'accepted').length).toBeLessThanOrEqual(
+      21 + Math.ceil(20 * elapsedSeconds),
+    );
   });
 
   it('refuses a wrong token (190) and an unknown phone-number id (100)', async () => {
