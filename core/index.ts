@@ -23,6 +23,7 @@ export {
   type ActorDefinition,
   type AnyActorDefinition,
   type Effect,
+  type StateSplit,
   type TurnContext,
   type TurnResult,
 } from './runtime/define-actor.ts';

@@ -36,6 +36,13 @@ export class Activation {
   readonly pendingConsumed = new Map<string, unknown>();
   /** Timer changes not durable yet: name → the timer now in force, or null when none. */
   readonly pendingTimers = new Map<string, TimerIndexEntry | null>();
+  /**
+   * Split states (ActorDefinition.split): the items as last written (item key → the item object), so a write
+   * stores only the items whose object changed, and the item array they came from (unchanged array: no item to
+   * look at).
+   */
+  writtenItems = new Map<number | string, unknown>();
+  writtenItemsArray: readonly unknown[] | undefined;
 
   constructor(
     readonly address: Address,

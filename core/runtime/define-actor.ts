@@ -62,13 +62,34 @@ export interface TurnResult<S, R = unknown> {
  * An actor kind. `handle` must be pure: `(state, msg, ctx) → { state, effects, reply }`. Returning the very same
  * state object (===) and no effects commits nothing for messages without an id.
  */
-export interface ActorDefinition<S, M> {
+/**
+ * How a state with a large collection is stored: the collection as one LMDB record per item, the rest (the head)
+ * as one record. A commit then writes the head and only the items whose object changed (compared by identity with
+ * what was last written), so an actor that keeps, say, 500 logged messages writes one message per turn, not 500.
+ * Handlers are unaffected: they see the whole state, built by `join` at activation. Items must be immutable (a
+ * changed item is a new object) and `itemKey` unique and stable within the actor.
+ */
+export interface StateSplit<S, I> {
+  /** The state without its items, written whenever the state changed. */
+  head(state: S): unknown;
+  /** The items, each stored under `[kind, id, itemKey(item)]`. */
+  items(state: S): readonly I[];
+  itemKey(item: I): number | string;
+  /** The state from its stored head and items (items in key order, as LMDB orders the keys). */
+  join(head: unknown, items: readonly I[]): S;
+}
+
+export interface ActorDefinition<S, M, I = never> {
   readonly kind: string;
   /** Bump when the stored shape of S changes; `upgrade` turns older stored states into the current shape. */
   readonly stateVersion: number;
   initialState(id: string): S;
   handle(state: S, msg: M, ctx: TurnContext): TurnResult<S>;
-  upgrade?(stored: unknown, storedVersion: number): S;
+  /**
+   * `items`: for a split state (see `split`), the stored items of the older version, in key order (the runtime
+   * then rewrites every item of the upgraded state and deletes stored items it no longer has).
+   */
+  upgrade?(stored: unknown, storedVersion: number, items?: readonly unknown[]): S;
   /**
    * Whether `state` holds nothing worth keeping, i.e. it is equivalent to `initialState(id)`. When a turn leaves
    * the state empty, the runtime deletes the actor's stored entry (in the same group commit) instead of writing
@@ -77,16 +98,18 @@ export interface ActorDefinition<S, M> {
    * cheap; absent means "never empty" (every changed state is written).
    */
   isEmpty?(state: S): boolean;
+  /** Store a collection of the state as one record per item (see StateSplit); absent: the state is one record. */
+  readonly split?: StateSplit<S, I>;
 }
 
 /** Identity helper that lets TypeScript infer S and M from the definition object. */
-export function defineActor<S, M>(definition: ActorDefinition<S, M>): ActorDefinition<S, M> {
+export function defineActor<S, M, I = never>(definition: ActorDefinition<S, M, I>): ActorDefinition<S, M, I> {
   return definition;
 }
 
 /** Erased form the runtime stores in its registry. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyActorDefinition = ActorDefinition<any, any>;
+export type AnyActorDefinition = ActorDefinition<any, any, any>;
 
 /** Use as the default branch of an exhaustive switch over a message union. */
 export function unreachable(value: never): never {

@@ -9,7 +9,7 @@ import type { OutboxEffect, RuntimeStore } from '../store/runtime-store.ts';
 import type { Clock } from '../time/clock.ts';
 import type { Envelope, Reply, Subscription, EventListener, Transport } from '../transport/transport.port.ts';
 import { Activation, type Delivery } from './activation.ts';
-import type { AnyActorDefinition, TurnContext, TurnResult } from './define-actor.ts';
+import type { AnyActorDefinition, TurnContext, TurnResult, StateSplit } from './define-actor.ts';
 import { OutboxDispatcher } from './outbox-dispatcher.ts';
 import { TimerService } from './timer-service.ts';
 
@@ -425,19 +425,33 @@ export class ActorSystem {
       return undefined;
     }
     const stored = this.store.readState(address.kind, address.id);
+    const split = definition.split;
+    const storedItems = split && stored ? this.store.readItems(address.kind, address.id) : [];
     let state: unknown;
     if (!stored) {
       state = definition.initialState(address.id);
     } else if (stored.v === definition.stateVersion) {
-      state = stored.s;
+      state = split ? split.join(stored.s, storedItems) : stored.s;
     } else if (definition.upgrade) {
-      state = definition.upgrade(stored.s, stored.v);
+      state = definition.upgrade(stored.s, stored.v, storedItems);
     } else {
       throw new Error(
         `${printed}: stored state version ${stored.v} ≠ ${definition.stateVersion} and no upgrade() is defined`,
       );
     }
     const activation = new Activation(address, definition, state, this.mailboxCapacity, this.clock.now());
+    if (split && stored) {
+      if (stored.v === definition.stateVersion) {
+        // The joined state holds the stored item objects: they need no write until a turn replaces them.
+        const items = split.items(state);
+        for (const item of items) activation.writtenItems.set(split.itemKey(item), item);
+        activation.writtenItemsArray = items;
+      } else {
+        // Upgraded: the stored items (if any) are of an older shape; each is rewritten, or deleted when gone.
+        for (const key of this.store.readItemKeys(address.kind, address.id)) activation.writtenItems.set(key, null);
+        activation.dirty = true;
+      }
+    }
     this.activations.set(printed, activation);
     this.metrics.count(RUNTIME_METRICS.activations);
     this.metrics.gauge(RUNTIME_METRICS.activeActors, this.activations.size);
@@ -505,6 +519,11 @@ export class ActorSystem {
         // An empty state is the initial one: delete the entry rather than keep it (ActorDefinition.isEmpty).
         if (activation.definition.isEmpty?.(activation.state) === true) {
           this.store.deleteState(kind, id);
+          for (const key of activation.writtenItems.keys()) this.store.deleteItem(kind, id, key);
+          activation.writtenItems.clear();
+          activation.writtenItemsArray = undefined;
+        } else if (activation.definition.split) {
+          this.writeSplit(activation, activation.definition.split);
         } else {
           this.store.putState(kind, id, { v: activation.definition.stateVersion, s: activation.state });
         }
@@ -519,6 +538,25 @@ export class ActorSystem {
       setImmediate(this.drain);
     }
   };
+
+  /** Writes a split state's head and the items that changed since the last write (see StateSplit). */
+  private writeSplit(activation: Activation, split: StateSplit<unknown, unknown>): void {
+    const { kind, id } = activation.address;
+    const state = activation.state;
+    this.store.putState(kind, id, { v: activation.definition.stateVersion, s: split.head(state) });
+    const items = split.items(state);
+    if (items === activation.writtenItemsArray) return;
+    const previous = activation.writtenItems;
+    const written = new Map<number | string, unknown>();
+    for (const item of items) {
+      const key = split.itemKey(item);
+      written.set(key, item);
+      if (previous.get(key) !== item) this.store.putItem(kind, id, key, item);
+    }
+    for (const key of previous.keys()) if (!written.has(key)) this.store.deleteItem(kind, id, key);
+    activation.writtenItems = written;
+    activation.writtenItemsArray = items;
+  }
 
   private runTurn(activation: Activation, delivery: Delivery, cycle: CommitCycle, nowMs: number): void {
     const { kind, id } = activation.address;

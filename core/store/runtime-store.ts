@@ -61,6 +61,7 @@ export interface DeadLetter {
 }
 
 type StateKey = [kind: string, id: string];
+type ItemKey = [kind: string, id: string, itemKey: number | string];
 type ConsumedKey = [kind: string, id: string, msgId: string];
 type TimerKey = [dueAtMs: number, kind: string, id: string, name: string];
 type TimerIndexKey = [kind: string, id: string, name: string];
@@ -85,6 +86,7 @@ export class RuntimeStore {
   readonly envId: string;
   private readonly root: RootDatabase;
   private readonly states: Database<StoredState, StateKey>;
+  private readonly items: Database<unknown, ItemKey>;
   private readonly consumed: Database<StoredConsumed, ConsumedKey>;
   private readonly outbox: Database<OutboxEntry, number>;
   private readonly timers: Database<TimerEntry, TimerKey>;
@@ -108,6 +110,7 @@ export class RuntimeStore {
     this.root = open({ path, compression: false, maxDbs: 16 });
     const structured = { encoding: 'msgpack' as const, sharedStructuresKey: Symbol.for('structures') };
     this.states = this.root.openDB({ name: 'states', ...structured });
+    this.items = this.root.openDB({ name: 'state-items', ...structured });
     this.consumed = this.root.openDB({ name: 'consumed', encoding: 'msgpack' });
     this.outbox = this.root.openDB({ name: 'outbox', ...structured });
     this.timers = this.root.openDB({ name: 'timers', ...structured });
@@ -138,6 +141,26 @@ export class RuntimeStore {
 
   readState(kind: string, id: string): StoredState | undefined {
     return this.states.get([kind, id]);
+  }
+
+  /** The stored items of a split state (ActorDefinition.split), in key order. */
+  readItems(kind: string, id: string): unknown[] {
+    const found: unknown[] = [];
+    for (const { key, value } of this.items.getRange({ start: [kind, id] })) {
+      if (key[0] !== kind || key[1] !== id) break;
+      found.push(value);
+    }
+    return found;
+  }
+
+  /** The keys of a split state's stored items. */
+  readItemKeys(kind: string, id: string): (number | string)[] {
+    const keys: (number | string)[] = [];
+    for (const key of this.items.getKeys({ start: [kind, id] })) {
+      if (key[0] !== kind || key[1] !== id) break;
+      keys.push(key[2]);
+    }
+    return keys;
   }
 
   /** The reply recorded when the message was consumed, or undefined if this actor never consumed it. */
@@ -220,6 +243,14 @@ export class RuntimeStore {
   /** Removes an actor's stored state (see `ActorDefinition.isEmpty`); a missing entry is not an error. */
   deleteState(kind: string, id: string): void {
     this.track(this.states.remove([kind, id]));
+  }
+
+  putItem(kind: string, id: string, itemKey: number | string, item: unknown): void {
+    this.track(this.items.put([kind, id, itemKey], item));
+  }
+
+  deleteItem(kind: string, id: string, itemKey: number | string): void {
+    this.track(this.items.remove([kind, id, itemKey]));
   }
 
   putConsumed(kind: string, id: string, msgId: string, atMs: number, reply: unknown): void {
