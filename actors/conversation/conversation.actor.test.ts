@@ -7,7 +7,7 @@ import {
   type ConversationMsg,
   type ConversationReplies,
 } from './conversation.messages.ts';
-import { initialConversationState, type ConversationState } from './conversation.state.ts';
+import { findByProviderId, initialConversationState, type ConversationState } from './conversation.state.ts';
 
 const T0 = 1_767_225_600_000;
 const HOUR = 3_600_000;
@@ -180,7 +180,7 @@ describe('conversation actor', () => {
     );
     const message = accepted.state.log.find((m) => m.id === 'm1');
     expect(message).toMatchObject({ sendState: 'accepted', providerMessageId: 'wamid.OUT1', attempts: 1 });
-    expect(accepted.state.byProviderId['wamid.OUT1']).toBe('m1');
+    expect(findByProviderId(accepted.state, 'wamid.OUT1')?.message.id).toBe('m1');
   });
 
   it('fails a queued free-form message whose window closed before its slot came', () => {
@@ -277,7 +277,7 @@ describe('conversation actor', () => {
       providerMessageId: 'wamid.OUT1',
       status: { current: 'read' },
     });
-    expect(inOrder.byProviderId['wamid.OUT1']).toBe('m1');
+    expect(findByProviderId(inOrder, 'wamid.OUT1')?.message.id).toBe('m1');
     const unknown = run(inOrder, status('wamid.ELSEWHERE', 'sent', T0));
     expect(unknown.state.unknownStatuses).toBe(1);
   });
@@ -297,7 +297,8 @@ describe('conversation actor', () => {
     for (let i = 2; i <= MESSAGES_KEPT + 5; i++) state = run(state, inbound(`wamid.IN${i}`, T0 + i)).state;
     expect(state.log).toHaveLength(MESSAGES_KEPT);
     expect(state.log[0]?.id).toBe('wamid.IN6');
-    expect(Object.keys(state.byProviderId)).toHaveLength(MESSAGES_KEPT);
+    expect(findByProviderId(state, 'wamid.IN5')).toBeUndefined();
+    expect(findByProviderId(state, 'wamid.IN6')?.index).toBe(0);
   });
 
   it('pages the log newest first with a before cursor, with the window state', () => {

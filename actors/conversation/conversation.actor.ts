@@ -26,8 +26,14 @@ import {
   type PortFailure,
   type SendError,
 } from './conversation.messages.ts';
-import { findMessage, initialConversationState, type ConversationState } from './conversation.state.ts';
+import {
+  findByProviderId,
+  findMessage,
+  initialConversationState,
+  type ConversationState,
+} from './conversation.state.ts';
 import { EMPTY_MESSAGE_STATUS, mergeStatus } from './status-merge.ts';
+import { CONVERSATION_STATE_VERSION, conversationSplit, upgradeConversation } from './conversation.storage.ts';
 import { applyMediaResult, mediaFetchEffect, mediaRetryTimer, pendingMedia } from './media.ts';
 import { endOfMetaSecond } from './meta-time.ts';
 import { isServiceWindowOpen, recordInbound, recordOutbound, windowState } from './window.ts';
@@ -57,10 +63,12 @@ const PRIORITY_OF: Readonly<Record<MessageCategory, SendPriority>> = {
  * Statuses from webhooks merge into the message whatever their order or repetition; a status that carries our
  * message key also reconciles a send whose response was lost.
  */
-export const conversationActor = defineActor<ConversationState, ConversationMsg>({
+export const conversationActor = defineActor<ConversationState, ConversationMsg, LoggedMessage>({
   kind: CONVERSATION_KIND,
-  stateVersion: 1,
+  stateVersion: CONVERSATION_STATE_VERSION,
   initialState: () => initialConversationState(),
+  split: conversationSplit,
+  upgrade: upgradeConversation,
   handle(state, msg, ctx) {
     switch (msg.type) {
       case 'send':
@@ -103,20 +111,12 @@ function updated(state: ConversationState, index: number, message: LoggedMessage
   return { ...state, log };
 }
 
-/** Appends to the log, dropping the oldest beyond MESSAGES_KEPT (and their provider-id index entries). */
+/** Appends to the log, dropping the oldest beyond MESSAGES_KEPT. */
 function appended(state: ConversationState, message: Omit<LoggedMessage, 'seq'>): ConversationState {
   const full: LoggedMessage = { ...message, seq: state.nextSeq };
   let log = [...state.log, full];
-  let byProviderId = state.byProviderId;
-  if (log.length > MESSAGES_KEPT) {
-    const dropped = log.slice(0, log.length - MESSAGES_KEPT);
-    log = log.slice(log.length - MESSAGES_KEPT);
-    const index = { ...byProviderId };
-    for (const old of dropped) if (old.providerMessageId !== null) delete index[old.providerMessageId];
-    byProviderId = index;
-  }
-  if (full.providerMessageId !== null) byProviderId = { ...byProviderId, [full.providerMessageId]: full.id };
-  return { ...state, log, byProviderId, nextSeq: state.nextSeq + 1 };
+  if (log.length > MESSAGES_KEPT) log = log.slice(log.length - MESSAGES_KEPT);
+  return { ...state, log, nextSeq: state.nextSeq + 1 };
 }
 
 function isFreeForm(message: { readonly type: string }): boolean {
@@ -451,11 +451,7 @@ function onSendResult(state: ConversationState, msg: Msg<'sendResult'>, ctx: Tur
       };
       const next = updated(state, index, accepted);
       return {
-        state: {
-          ...next,
-          byProviderId: { ...next.byProviderId, [result.providerMessageId]: message.id },
-          window: recordOutbound(next.window, { atMs: ctx.nowMs }),
-        },
+        state: { ...next, window: recordOutbound(next.window, { atMs: ctx.nowMs }) },
       };
     }
     case 'retry':
@@ -506,7 +502,7 @@ function transient(
 
 function onInbound(state: ConversationState, msg: Msg<'inbound'>): Turn {
   const event = msg.event;
-  if (Object.hasOwn(state.byProviderId, event.providerMessageId)) return { state };
+  if (findByProviderId(state, event.providerMessageId)) return { state };
   const customer = {
     phone: state.customer.phone ?? event.from ?? null,
     userId: state.customer.userId ?? event.fromUserId ?? null,
@@ -587,12 +583,7 @@ function stringOr(value: unknown): string | null {
 function onStatus(state: ConversationState, msg: Msg<'status'>): Turn {
   const event = msg.event;
   const ours = event.messageKey === undefined ? undefined : parseMessageKey(event.messageKey)?.messageId;
-  const id =
-    ours ??
-    (Object.hasOwn(state.byProviderId, event.providerMessageId)
-      ? state.byProviderId[event.providerMessageId]
-      : undefined);
-  const found = id === undefined ? undefined : findMessage(state, id);
+  const found = ours === undefined ? findByProviderId(state, event.providerMessageId) : findMessage(state, ours);
   if (!found || found.message.direction !== 'out')
     return { state: { ...state, unknownStatuses: state.unknownStatuses + 1 } };
   const { index, message } = found;
@@ -604,12 +595,7 @@ function onStatus(state: ConversationState, msg: Msg<'status'>): Turn {
     providerMessageId: message.providerMessageId ?? event.providerMessageId,
     sendState: message.sendState === 'failed' || message.sendState === 'accepted' ? message.sendState : 'accepted',
   };
-  const next = updated(state, index, reconciled);
-  const byProviderId =
-    message.providerMessageId === null
-      ? { ...next.byProviderId, [event.providerMessageId]: message.id }
-      : next.byProviderId;
-  return { state: { ...next, byProviderId } };
+  return { state: updated(state, index, reconciled) };
 }
 
 function onGet(state: ConversationState, msg: Msg<'getConversation'>, ctx: TurnContext): Turn {

@@ -2,8 +2,7 @@ import type { Customer, LoggedMessage } from './conversation.messages.ts';
 import { EMPTY_WINDOW_FACTS, type WindowFacts } from './window.ts';
 
 /**
- * One conversation's state: who, the window facts, and the newest MESSAGES_KEPT messages (oldest first) with an
- * index from WhatsApp's message id to ours for statuses that come without our key. `assignee` and `lock` belong to
+ * One conversation's state: who, the window facts, and the newest MESSAGES_KEPT messages (oldest first). `assignee` and `lock` belong to
  * the inbox (issue #7); they live here because the conversation enforces them.
  */
 export interface ConversationState {
@@ -13,8 +12,6 @@ export interface ConversationState {
   readonly window: WindowFacts;
   readonly log: readonly LoggedMessage[];
   readonly nextSeq: number;
-  /** WhatsApp message id → our message id, for the messages in `log`. */
-  readonly byProviderId: Readonly<Record<string, string>>;
   readonly assignee: string | null;
   readonly lock: { readonly holder: string; readonly sinceMs: number } | null;
   /** Statuses for messages this conversation does not know (sent outside Parlo, or fallen off the log). */
@@ -29,7 +26,6 @@ export function initialConversationState(): ConversationState {
     window: EMPTY_WINDOW_FACTS,
     log: [],
     nextSeq: 1,
-    byProviderId: {},
     assignee: null,
     lock: null,
     unknownStatuses: 0,
@@ -44,6 +40,21 @@ export function findMessage(
   for (let index = state.log.length - 1; index >= 0; index--) {
     const message = state.log[index]!;
     if (message.id === id) return { index, message };
+  }
+  return undefined;
+}
+
+/**
+ * The logged message WhatsApp knows by this id (statuses without our key, inbound duplicates). Newest first: a
+ * status is almost always about a recent message.
+ */
+export function findByProviderId(
+  state: ConversationState,
+  providerMessageId: string,
+): { index: number; message: LoggedMessage } | undefined {
+  for (let index = state.log.length - 1; index >= 0; index--) {
+    const message = state.log[index]!;
+    if (message.providerMessageId === providerMessageId) return { index, message };
   }
   return undefined;
 }

@@ -49,7 +49,12 @@ describe('inbound-feed actor', () => {
       { type: 'recordEvent', event: status(1) },
       ctx(5),
     );
-    expect(result.state).toEqual({ counts: { statusUpdated: 1 }, recent: [status(1)], lastEventAtMs: 5 });
+    expect(result.state).toEqual({
+      counts: { statusUpdated: 1 },
+      recent: [{ seq: 1, event: status(1) }],
+      nextSeq: 2,
+      lastEventAtMs: 5,
+    });
     expect(result.effects).toEqual([{ type: 'publish', topic: 'channel.1002.events', event: status(1) }]);
   });
 
@@ -58,7 +63,7 @@ describe('inbound-feed actor', () => {
     for (let i = 0; i < RECENT_EVENTS_KEPT + 5; i++)
       state = inboundFeedActor.handle(state, { type: 'recordEvent', event: status(i) }, ctx(i)).state;
     expect(state.recent).toHaveLength(RECENT_EVENTS_KEPT);
-    expect(state.recent[0]).toEqual(status(5));
+    expect(state.recent[0]).toEqual({ seq: 6, event: status(5) });
     expect(state.counts['statusUpdated']).toBe(RECENT_EVENTS_KEPT + 5);
     const reply = inboundFeedActor.handle(state, { type: 'getFeed', limit: 2 }, ctx(0)).reply as {
       recent: InboundEvent[];
@@ -67,6 +72,28 @@ describe('inbound-feed actor', () => {
       `wamid.${RECENT_EVENTS_KEPT + 3}`,
       `wamid.${RECENT_EVENTS_KEPT + 4}`,
     ]);
+  });
+
+  it('stores each recent event as its own record and upgrades a version-1 state', () => {
+    const split = inboundFeedActor.split!;
+    const state = inboundFeedActor.handle(
+      inboundFeedActor.initialState('1002'),
+      { type: 'recordEvent', event: status(1) },
+      ctx(5),
+    ).state;
+    expect(split.head(state)).toEqual({ counts: { statusUpdated: 1 }, nextSeq: 2, lastEventAtMs: 5 });
+    expect(split.items(state).map((entry) => split.itemKey(entry))).toEqual([1]);
+    expect(split.join(split.head(state), split.items(state))).toEqual(state);
+    const v1 = { counts: { statusUpdated: 2 }, recent: [status(1), status(2)], lastEventAtMs: 9 };
+    expect(inboundFeedActor.upgrade!(v1, 1)).toEqual({
+      counts: { statusUpdated: 2 },
+      recent: [
+        { seq: 1, event: status(1) },
+        { seq: 2, event: status(2) },
+      ],
+      nextSeq: 3,
+      lastEventAtMs: 9,
+    });
   });
 
   it('files account-level events under the WABA and makes topics token-safe', () => {

@@ -23,7 +23,22 @@ import { webhookEventsOf } from './webhook-translation.ts';
 export const INBOUND_FEED_KIND = 'inbound-feed';
 export const RECENT_EVENTS_KEPT = 200;
 
+/** A recorded event and its position in the feed (its stored record's key). */
+export interface FeedEntry {
+  readonly seq: number;
+  readonly event: InboundEvent;
+}
+
 export interface InboundFeedState {
+  readonly counts: Readonly<Record<string, number>>;
+  /** The latest RECENT_EVENTS_KEPT events, oldest first; stored one record each (split state). */
+  readonly recent: readonly FeedEntry[];
+  readonly nextSeq: number;
+  readonly lastEventAtMs: number | null;
+}
+
+/** What `getFeed` answers: the counts and the latest events. */
+export interface InboundFeedView {
   readonly counts: Readonly<Record<string, number>>;
   readonly recent: readonly InboundEvent[];
   readonly lastEventAtMs: number | null;
@@ -43,19 +58,33 @@ export function inboundFeedTopic(feedId: string): string {
   return `channel.${feedId.replace(/[^A-Za-z0-9_-]/g, '_')}.events`;
 }
 
-export const inboundFeedActor = defineActor<InboundFeedState, InboundFeedMsg>({
+export const inboundFeedActor = defineActor<InboundFeedState, InboundFeedMsg, FeedEntry>({
   kind: INBOUND_FEED_KIND,
-  stateVersion: 1,
-  initialState: () => ({ counts: {}, recent: [], lastEventAtMs: null }),
+  stateVersion: 2,
+  initialState: () => ({ counts: {}, recent: [], nextSeq: 1, lastEventAtMs: null }),
+  // One record per recent event: recording an event writes it and the small head, not the 200 latest events.
+  split: {
+    head: ({ recent: _recent, ...head }) => head,
+    items: (state) => state.recent,
+    itemKey: (entry) => entry.seq,
+    join: (head, recent) => ({ ...(head as Omit<InboundFeedState, 'recent'>), recent }),
+  },
+  // Version 1 kept the latest events inside the state.
+  upgrade: (stored) => {
+    const v1 = stored as { counts: Record<string, number>; recent: InboundEvent[]; lastEventAtMs: number | null };
+    const recent = v1.recent.map((event, i) => ({ seq: i + 1, event }));
+    return { counts: v1.counts, recent, nextSeq: recent.length + 1, lastEventAtMs: v1.lastEventAtMs };
+  },
   handle(state, msg, ctx) {
     switch (msg.type) {
       case 'recordEvent': {
-        const recent = [...state.recent, msg.event];
+        const recent = [...state.recent, { seq: state.nextSeq, event: msg.event }];
         if (recent.length > RECENT_EVENTS_KEPT) recent.splice(0, recent.length - RECENT_EVENTS_KEPT);
         return {
           state: {
             counts: { ...state.counts, [msg.event.type]: (state.counts[msg.event.type] ?? 0) + 1 },
             recent,
+            nextSeq: state.nextSeq + 1,
             lastEventAtMs: ctx.nowMs,
           },
           effects: [
@@ -69,8 +98,11 @@ export const inboundFeedActor = defineActor<InboundFeedState, InboundFeedMsg>({
           ],
         };
       }
-      case 'getFeed':
-        return { state, reply: { ...state, recent: state.recent.slice(-(msg.limit ?? RECENT_EVENTS_KEPT)) } };
+      case 'getFeed': {
+        const recent = state.recent.slice(-(msg.limit ?? RECENT_EVENTS_KEPT)).map((entry) => entry.event);
+        const view: InboundFeedView = { counts: state.counts, recent, lastEventAtMs: state.lastEventAtMs };
+        return { state, reply: view };
+      }
       default:
         return unreachable(msg);
     }

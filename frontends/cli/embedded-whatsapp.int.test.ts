@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.ts';
 import { silentLogger } from '../../core/index.ts';
 import { makeTempDir } from '../../core/testing/temp-dir.ts';
-import type { InboundFeedState } from '../../actors/inbound-feed/inbound-feed.actor.ts';
+import type { InboundFeedView } from '../../actors/inbound-feed/inbound-feed.actor.ts';
 import { startParlo, type RunningParlo } from './start.ts';
 import { DEMO_PHONE_NUMBER_ID } from './whatsapp-edge.ts';
 
@@ -19,11 +19,11 @@ afterAll(async () => {
   temp.remove();
 });
 
-async function feed(): Promise<InboundFeedState> {
-  return node.system.ask<InboundFeedState>({ kind: 'inbound-feed', id: DEMO_PHONE_NUMBER_ID }, { type: 'getFeed' });
+async function feed(): Promise<InboundFeedView> {
+  return node.system.ask<InboundFeedView>({ kind: 'inbound-feed', id: DEMO_PHONE_NUMBER_ID }, { type: 'getFeed' });
 }
 
-async function eventually(check: (state: InboundFeedState) => boolean, what: string): Promise<InboundFeedState> {
+async function eventually(check: (state: InboundFeedView) => boolean, what: string): Promise<InboundFeedView> {
   const deadline = Date.now() + 10_000;
   for (;;) {
     const state = await feed();

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.ts';
 import { silentLogger } from '../../core/index.ts';
 import { makeTempDir } from '../../core/testing/temp-dir.ts';
-import type { InboundFeedState } from '../../actors/inbound-feed/inbound-feed.actor.ts';
+import type { InboundFeedView } from '../../actors/inbound-feed/inbound-feed.actor.ts';
 import { verifyParloSignature } from '../../adapters/webhook-http/signature.ts';
 import { startParlo, type RunningParlo } from './start.ts';
 
@@ -82,8 +82,8 @@ async function signUp(orgName: string, email: string): Promise<{ orgId: string; 
   return { orgId: res.json.org.id, token: res.json.tokens.accessToken };
 }
 
-async function feed(phoneNumberId: string): Promise<InboundFeedState> {
-  return node.system.ask<InboundFeedState>({ kind: 'inbound-feed', id: phoneNumberId }, { type: 'getFeed' });
+async function feed(phoneNumberId: string): Promise<InboundFeedView> {
+  return node.system.ask<InboundFeedView>({ kind: 'inbound-feed', id: phoneNumberId }, { type: 'getFeed' });
 }
 
 async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { inboundFeedActor, type InboundFeedState } from '../../../actors/inbound-feed/inbound-feed.actor.ts';
+import { inboundFeedActor, type InboundFeedView } from '../../../actors/inbound-feed/inbound-feed.actor.ts';
 import { startRuntimeFixture, type RuntimeFixture } from '../../../core/testing/runtime-fixture.ts';
 import { actorInboundSink } from '../../cli/inbound-sink.ts';
 import { registerWhatsAppWebhookRoutes } from './whatsapp-webhook.routes.ts';
@@ -58,7 +58,7 @@ afterEach(async () => {
   await fixture.dispose();
 });
 
-const feed = (id = '1002') => fixture.system.ask<InboundFeedState>({ kind: 'inbound-feed', id }, { type: 'getFeed' });
+const feed = (id = '1002') => fixture.system.ask<InboundFeedView>({ kind: 'inbound-feed', id }, { type: 'getFeed' });
 const post = (body: string | Buffer, headers: Record<string, string>) =>
   app.inject({ method: 'POST', url: PATH, payload: body, headers: { 'content-type': 'application/json', ...headers } });
 

@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest';
+import type { LoggedMessage } from './conversation.messages.ts';
+import { initialConversationState, type ConversationState } from './conversation.state.ts';
+import { conversationSplit, upgradeConversation } from './conversation.storage.ts';
+import { EMPTY_MESSAGE_STATUS } from './status-merge.ts';
+
+function message(seq: number): LoggedMessage {
+  return {
+    id: `m${seq}`,
+    seq,
+    direction: 'out',
+    atMs: 1_000 + seq,
+    type: 'text',
+    content: { type: 'text', text: { body: `hello ${seq}` } },
+    providerMessageId: `wamid.${seq}`,
+    category: 'service',
+    sendState: 'accepted',
+    status: EMPTY_MESSAGE_STATUS,
+    error: null,
+    attempts: 1,
+    by: { kind: 'apiKey', id: 'k1' },
+  };
+}
+
+const state: ConversationState = {
+  ...initialConversationState(),
+  orgId: 'org1',
+  phoneNumberId: '1001',
+  log: [message(1), message(2), message(3)],
+  nextSeq: 4,
+};
+
+describe('conversation storage', () => {
+  it('stores the head without the log and one item per message keyed by seq; join gives the state back', () => {
+    const head = conversationSplit.head(state);
+    expect(head).not.toHaveProperty('log');
+    const items = conversationSplit.items(state);
+    expect(items.map((m) => conversationSplit.itemKey(m))).toEqual([1, 2, 3]);
+    expect(conversationSplit.join(structuredClone(head), structuredClone(items))).toEqual(state);
+  });
+
+  it('upgrades a version-1 state by dropping its provider-id index', () => {
+    const v1 = { ...state, byProviderId: { 'wamid.1': 'm1', 'wamid.2': 'm2', 'wamid.3': 'm3' } };
+    expect(upgradeConversation(v1, 1)).toEqual(state);
+    expect(() => upgradeConversation(v1, 7)).toThrow(/version 7/);
+  });
+});

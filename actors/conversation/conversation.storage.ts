@@ -1,0 +1,26 @@
+import type { StateSplit } from '../../core/index.ts';
+import type { LoggedMessage } from './conversation.messages.ts';
+import type { ConversationState } from './conversation.state.ts';
+
+/** Version 2 stores the log one message per record; version 1 stored it (and a provider-id index) in the state. */
+export const CONVERSATION_STATE_VERSION = 2;
+
+type ConversationHead = Omit<ConversationState, 'log'>;
+
+/**
+ * A conversation is written as its head (customer, window, assignee, …) and one record per logged message, keyed
+ * by the message's `seq`: a send or a status rewrites one message, not the whole log of up to MESSAGES_KEPT.
+ */
+export const conversationSplit: StateSplit<ConversationState, LoggedMessage> = {
+  head: ({ log: _log, ...head }) => head,
+  items: (state) => state.log,
+  itemKey: (message) => message.seq,
+  join: (head, log) => ({ ...(head as ConversationHead), log }),
+};
+
+/** Version 1 → 2: the same fields, without `byProviderId` (the log is searched instead). */
+export function upgradeConversation(stored: unknown, storedVersion: number): ConversationState {
+  if (storedVersion !== 1) throw new Error(`conversation: no upgrade from stored version ${storedVersion}`);
+  const { byProviderId: _index, ...state } = stored as ConversationState & { byProviderId?: unknown };
+  return state;
+}
