@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { InboundEvent, TurnContext } from '../../core/index.ts';
+import type { WebhookEventType } from '../webhooks/webhook-events.ts';
 import { RECENT_EVENTS_KEPT, inboundFeedActor, inboundFeedId, inboundFeedTopic } from './inbound-feed.actor.ts';
 
 const ctx = (nowMs: number): TurnContext => ({
@@ -41,6 +42,20 @@ describe('inbound-feed actor', () => {
       ctx(5),
     );
     expect(installation.effects?.filter((e) => e.type === 'tell')).toEqual([]);
+  });
+
+  it('emits only the customer webhook event types the organisation subscribes to, when the ingestion path says', () => {
+    const tellsOf = (webhookTypes: readonly WebhookEventType[]) =>
+      inboundFeedActor
+        .handle(
+          inboundFeedActor.initialState('1002'),
+          { type: 'recordEvent', event: status(1), orgId: 'org1', webhookTypes },
+          ctx(5),
+        )
+        .effects?.filter((e) => e.type === 'tell' && e.to.kind === 'webhook-endpoints');
+    expect(tellsOf([])).toEqual([]);
+    expect(tellsOf(['message.received'])).toEqual([]);
+    expect(tellsOf(['message.status'])).toHaveLength(1);
   });
 
   it('records an event, counts it by type, and publishes it on the feed topic', () => {

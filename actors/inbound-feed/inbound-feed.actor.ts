@@ -11,7 +11,7 @@ import { endOfMetaSecond } from '../conversation/meta-time.ts';
 import { NUMBER_KIND, type NumberMsg } from '../number/number.messages.ts';
 import { parseMessagingLimit } from '../number/tier.ts';
 import { PORTFOLIO_KIND, type PortfolioMsg } from '../portfolio/portfolio.actor.ts';
-import { emitWebhookEvent } from '../webhooks/webhook-events.ts';
+import { emitWebhookEvent, type WebhookEventType } from '../webhooks/webhook-events.ts';
 import { webhookEventsOf } from './webhook-translation.ts';
 
 /**
@@ -45,8 +45,17 @@ export interface InboundFeedView {
 }
 
 export type InboundFeedMsg =
-  /** `orgId`: the organisation whose webhook endpoint received the event (absent on the installation's own). */
-  | { readonly type: 'recordEvent'; readonly event: InboundEvent; readonly orgId?: string }
+  /**
+   * `orgId`: the organisation whose webhook endpoint received the event (absent on the installation's own).
+   * `webhookTypes`: the customer-webhook event types the organisation's endpoints subscribe to, as the ingestion
+   * path last read them; only those are emitted (absent: every type, and the endpoints actor filters).
+   */
+  | {
+      readonly type: 'recordEvent';
+      readonly event: InboundEvent;
+      readonly orgId?: string;
+      readonly webhookTypes?: readonly WebhookEventType[];
+    }
   | { readonly type: 'getFeed'; readonly limit?: number };
 
 export function inboundFeedId(event: InboundEvent): string {
@@ -94,7 +103,9 @@ export const inboundFeedActor = defineActor<InboundFeedState, InboundFeedMsg, Fe
             // The organisation's customer webhooks (none for the installation's own endpoint).
             ...(msg.orgId === undefined
               ? []
-              : webhookEventsOf(msg.event, msg.orgId, ctx.msgId, ctx.nowMs).map(emitWebhookEvent)),
+              : webhookEventsOf(msg.event, msg.orgId, ctx.msgId, ctx.nowMs)
+                  .filter((event) => msg.webhookTypes === undefined || isSubscribed(msg.webhookTypes, event.type))
+                  .map(emitWebhookEvent)),
           ],
         };
       }
@@ -170,4 +181,8 @@ function conversationEffects(event: InboundEvent, orgId: string | undefined): Ef
     return effects;
   }
   return [];
+}
+
+function isSubscribed(types: readonly WebhookEventType[], type: string): boolean {
+  return (types as readonly string[]).includes(type);
 }

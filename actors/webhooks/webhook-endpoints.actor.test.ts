@@ -14,7 +14,12 @@ import {
   type WebhookEndpointsMsg,
 } from './webhook-endpoints.messages.ts';
 import { initialWebhookEndpointsState, type WebhookEndpointsState } from './webhook-endpoints.state.ts';
-import { webhookEventMessage, webhookEndpointsAddress, type AnyWebhookEvent } from './webhook-events.ts';
+import {
+  WEBHOOK_EVENT_TYPES,
+  webhookEventMessage,
+  webhookEndpointsAddress,
+  type AnyWebhookEvent,
+} from './webhook-events.ts';
 import { webhookLogAddress } from './webhook-log.messages.ts';
 
 const ORG = '0123456789abcdef';
@@ -213,6 +218,17 @@ describe('webhook-endpoints actor: management', () => {
     });
     const toAll = run(updated.state, { type: 'updateEndpoint', endpointId: 'we_a', events: null, by: ADMIN });
     expect((toAll.reply as { endpoint: EndpointView }).endpoint.events).toBeNull();
+  });
+
+  it('names the event types some enabled endpoint wants, for the ingestion path', () => {
+    const types = (state: WebhookEndpointsState) =>
+      (run(state, { type: 'getSubscribedEventTypes' }).reply as { eventTypes: readonly string[] }).eventTypes;
+    expect(types(initialWebhookEndpointsState())).toEqual([]);
+    let state = create(initialWebhookEndpointsState(), 'we_a', ['contact.opted_out']);
+    state = create(state, 'we_b', ['message.status'], false);
+    expect(types(state)).toEqual(['contact.opted_out']);
+    state = create(state, 'we_c', null);
+    expect(types(state)).toHaveLength(WEBHOOK_EVENT_TYPES.length);
   });
 
   it('deletes an endpoint: its secret timers go and its log is emptied', () => {

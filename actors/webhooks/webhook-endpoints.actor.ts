@@ -22,7 +22,13 @@ import {
   type SigningSecret,
   type WebhookEndpointsState,
 } from './webhook-endpoints.state.ts';
-import { WEBHOOK_TEST_EVENT_TYPE, webhookEventProblem, type AnyWebhookEvent } from './webhook-events.ts';
+import {
+  WEBHOOK_EVENT_TYPES,
+  WEBHOOK_TEST_EVENT_TYPE,
+  webhookEventProblem,
+  type AnyWebhookEvent,
+  type WebhookEventType,
+} from './webhook-events.ts';
 import { webhookLogAddress, type WebhookLogMsg } from './webhook-log.messages.ts';
 
 /**
@@ -52,6 +58,8 @@ export const webhookEndpointsActor = defineActor<WebhookEndpointsState, WebhookE
         return onGet(state, msg, ctx);
       case 'listEndpoints':
         return onList(state, msg, ctx);
+      case 'getSubscribedEventTypes':
+        return ok<'getSubscribedEventTypes'>(state, { ok: true, eventTypes: subscribedEventTypes(state) });
       case 'rotateSecret':
         return onRotateSecret(state, msg, ctx);
       case 'revokePreviousSecrets':
@@ -223,6 +231,11 @@ function onList(state: WebhookEndpointsState, msg: Msg<'listEndpoints'>, ctx: Tu
     .map(([id, e]) => endpointView(id, e, ctx.nowMs))
     .sort((a, b) => a.createdAtMs - b.createdAtMs || a.endpointId.localeCompare(b.endpointId));
   return ok<'listEndpoints'>(state, { ok: true, endpoints });
+}
+
+function subscribedEventTypes(state: WebhookEndpointsState): WebhookEventType[] {
+  const endpoints = Object.values(state.endpoints);
+  return WEBHOOK_EVENT_TYPES.filter((type) => endpoints.some((endpoint) => endpointWants(endpoint, type)));
 }
 
 // ---------------------------------------------------------------- secrets

@@ -47,6 +47,11 @@ export type WebhookEndpointsMsg =
   | { readonly type: 'deleteEndpoint'; readonly endpointId: string; readonly by: WebhookCaller }
   | { readonly type: 'getEndpoint'; readonly endpointId: string; readonly by: WebhookCaller }
   | { readonly type: 'listEndpoints'; readonly by: WebhookCaller }
+  /**
+   * The event types some enabled endpoint wants, for the webhook ingestion path (Parlo-internal, no caller): an
+   * organisation none of whose endpoints wants an event type is not sent events of that type at all.
+   */
+  | { readonly type: 'getSubscribedEventTypes' }
   /** A new current secret; the previous one keeps signing for `overlapMs` (0: revoked at once). */
   | {
       readonly type: 'rotateSecret';
@@ -121,6 +126,7 @@ export interface WebhookEndpointsReplies {
   deleteEndpoint: { ok: true; endpointId: string } | WebhookEndpointsRefused;
   getEndpoint: { ok: true; endpoint: EndpointView } | WebhookEndpointsRefused;
   listEndpoints: { ok: true; endpoints: readonly EndpointView[] } | WebhookEndpointsRefused;
+  getSubscribedEventTypes: { ok: true; eventTypes: readonly WebhookEventType[] };
   rotateSecret: { ok: true; endpoint: EndpointView } | WebhookEndpointsRefused;
   revokePreviousSecrets: { ok: true; endpoint: EndpointView; revoked: number } | WebhookEndpointsRefused;
   secretExpired: { ok: true; removed: boolean };

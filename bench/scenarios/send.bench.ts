@@ -148,11 +148,21 @@ function cpuSeconds(pid: number | undefined): number {
 // ---------------------------------------------------------------- HTTP
 
 /** The node's runtime counters (`GET /metrics`): actor turns and LMDB commits so far. */
-async function runtimeCounters(parlo: Pool): Promise<{ turns: number; commits: number }> {
+async function runtimeCounters(
+  parlo: Pool,
+): Promise<{ turns: number; commits: number; turnsByKind: Record<string, number> }> {
   const response = await parlo.request({ method: 'GET', path: '/metrics' });
   const text = await response.body.text();
   const counter = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
-  return { turns: counter('parlo_runtime_turns_total'), commits: counter('parlo_runtime_commits_total') };
+  const turnsByKind: Record<string, number> = {};
+  for (const [, kind, value] of text.matchAll(/^parlo_runtime_kind_turns_total\{kind="([^"]+)"\} (\S+)$/gm)) {
+    turnsByKind[kind!] = Number(value);
+  }
+  return {
+    turns: counter('parlo_runtime_turns_total'),
+    commits: counter('parlo_runtime_commits_total'),
+    turnsByKind,
+  };
 }
 
 interface Answer<T> {
@@ -517,6 +527,8 @@ interface E2EResult {
   /** Actor turns and LMDB commits of the node during the phase. */
   readonly turns: number;
   readonly commits: number;
+  /** The turns of each actor kind during the phase. */
+  readonly turnsByKind: Record<string, number>;
   readonly refusals: Record<string, number>;
   /** CLOCK_MONOTONIC µs (the clock of V8's CPU profiles) at the first POST and at the end: to slice `--profile`. */
   readonly monotonicUs: readonly [number, number];
@@ -642,6 +654,12 @@ async function endToEndPhase(
     cpuSeconds: cpu,
     turns: countersAfter.turns - cpuBefore.counters.turns,
     commits: countersAfter.commits - cpuBefore.counters.commits,
+    turnsByKind: Object.fromEntries(
+      Object.entries(countersAfter.turnsByKind).map(([kind, n]) => [
+        kind,
+        n - (cpuBefore.counters.turnsByKind[kind] ?? 0),
+      ]),
+    ),
     refusals,
     monotonicUs: [startedUs, endedUs],
   };
@@ -749,6 +767,7 @@ function e2eReport(
       e2eCpuSeconds: e2e.cpuSeconds,
       e2eCpuMsPerMessage: cpuMs,
       e2eTurnsPerMessage: e2e.turns / Math.max(1, e2e.delivered),
+      e2eTurnsByKind: e2e.turnsByKind,
       e2eCommits: e2e.commits,
       e2eMessagesPerCommit: e2e.delivered / Math.max(1, e2e.commits),
       e2eMonotonicUs: e2e.monotonicUs,
@@ -779,6 +798,14 @@ function e2eReport(
       { metric: 'end to end: CPU per message, simulator', value: cpuMs.simulator, unit: 'ms' },
       { metric: 'end to end: CPU per message, load generator', value: cpuMs.loadGenerator, unit: 'ms' },
       { metric: 'end to end: actor turns per message', value: e2e.turns / Math.max(1, e2e.delivered), unit: 'turns' },
+      ...Object.entries(e2e.turnsByKind)
+        .filter(([, n]) => n > 0)
+        .sort((x, y) => y[1] - x[1])
+        .map(([kind, n]) => ({
+          metric: `  of which ${kind}`,
+          value: n / Math.max(1, e2e.delivered),
+          unit: 'turns',
+        })),
       { metric: 'end to end: messages not delivered + failed', value: e2e.notDelivered + e2e.failed, unit: 'msg' },
     ],
   };

@@ -141,6 +141,8 @@ export function labelled(name: string, labels: Readonly<Record<string, string>>)
 /** Metric names the runtime records; kept in one place so dashboards and docs agree. */
 export const RUNTIME_METRICS = {
   turns: 'parlo_runtime_turns_total',
+  /** Labelled `{kind}`: the turns of each actor kind. */
+  turnsByKind: 'parlo_runtime_kind_turns_total',
   duplicatesSkipped: 'parlo_runtime_duplicates_skipped_total',
   deadLetters: 'parlo_runtime_dead_letters_total',
   commits: 'parlo_runtime_commits_total',

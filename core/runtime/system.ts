@@ -4,7 +4,7 @@ import { allPartitions, partitionOf } from '../address/partition.ts';
 import { ParloError, errorCodeOf } from '../errors/parlo-error.ts';
 import { isErrorCode, type ErrorCode } from '../errors/codes.ts';
 import type { Logger } from '../log/logger.ts';
-import { RUNTIME_METRICS, type Metrics } from '../metrics/metrics.ts';
+import { RUNTIME_METRICS, labelled, type Metrics } from '../metrics/metrics.ts';
 import type { OutboxEffect, RuntimeStore } from '../store/runtime-store.ts';
 import type { Clock } from '../time/clock.ts';
 import type { Envelope, Reply, Subscription, EventListener, Transport } from '../transport/transport.port.ts';
@@ -76,6 +76,7 @@ export class ActorSystem {
   readonly nodeId: string;
   readonly metrics: Metrics;
   private readonly definitions = new Map<string, AnyActorDefinition>();
+  private readonly kindTurnsMetrics = new Map<string, string>();
   private readonly activations = new Map<string, Activation>();
   private readonly ready: Activation[] = [];
   private readonly owned: Set<number>;
@@ -539,6 +540,16 @@ export class ActorSystem {
     }
   };
 
+  /** The per-kind turn counter's series name, built once per kind. */
+  private kindTurnsMetric(kind: string): string {
+    let name = this.kindTurnsMetrics.get(kind);
+    if (name === undefined) {
+      name = labelled(RUNTIME_METRICS.turnsByKind, { kind });
+      this.kindTurnsMetrics.set(kind, name);
+    }
+    return name;
+  }
+
   /** Writes a split state's head and the items that changed since the last write (see StateSplit). */
   private writeSplit(activation: Activation, split: StateSplit<unknown, unknown>): void {
     const { kind, id } = activation.address;
@@ -561,6 +572,7 @@ export class ActorSystem {
   private runTurn(activation: Activation, delivery: Delivery, cycle: CommitCycle, nowMs: number): void {
     const { kind, id } = activation.address;
     const msgId = delivery.msgId;
+    this.metrics.count(this.kindTurnsMetric(kind));
 
     if (msgId !== undefined) {
       const duplicate = this.findConsumed(activation, msgId);

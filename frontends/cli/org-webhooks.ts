@@ -2,6 +2,11 @@ import type { ActorSystem, InboundEvent, Logger, SecretBox } from '../../core/in
 
 type KeyedInboundEvent = { readonly event: InboundEvent; readonly dedupeKey: string };
 import { ORG_NUMBERS_KIND, wabaSecretContext, type OrgNumbersReply } from '../../actors/numbers/numbers.messages.ts';
+import {
+  WEBHOOK_ENDPOINTS_KIND,
+  type WebhookEndpointsReply,
+} from '../../actors/webhooks/webhook-endpoints.messages.ts';
+import type { WebhookEventType } from '../../actors/webhooks/webhook-events.ts';
 import type { OrganisationWebhooks } from '../http/routes/whatsapp-webhook.routes.ts';
 import { actorInboundSink } from './inbound-sink.ts';
 
@@ -14,6 +19,8 @@ interface OrgWebhookSettings {
   readonly wabaIds: ReadonlySet<string>;
   readonly phoneNumberIds: ReadonlySet<string>;
   readonly displayNumbers: Readonly<Record<string, string>>;
+  /** The customer-webhook event types some enabled endpoint of the organisation wants. */
+  readonly webhookTypes: readonly WebhookEventType[];
 }
 
 interface Cached {
@@ -23,7 +30,9 @@ interface Cached {
 
 /**
  * The per-organisation side of Meta's webhook: each organisation's verify token and opened app secrets, read from
- * its `org-numbers` actor and cached for a few seconds (a webhook POST must not cost an actor round trip each).
+ * its `org-numbers` actor, and the event types its customer-webhook endpoints subscribe to (events of other types
+ * are not emitted at all: no turn of the endpoints actor per status update of an organisation without endpoints),
+ * cached for a few seconds (a webhook POST must not cost an actor round trip each).
  * Changes made through this node invalidate the cache at once; other nodes see them within the TTL.
  */
 export function organisationWebhooks(deps: {
@@ -36,10 +45,16 @@ export function organisationWebhooks(deps: {
   const cache = new Map<string, Cached>();
 
   async function read(orgId: string): Promise<OrgWebhookSettings> {
-    const reply = await deps.system.ask<OrgNumbersReply<'getWebhookSecrets'>>(
-      { kind: ORG_NUMBERS_KIND, id: orgId },
-      { type: 'getWebhookSecrets' },
-    );
+    const [reply, subscribed] = await Promise.all([
+      deps.system.ask<OrgNumbersReply<'getWebhookSecrets'>>(
+        { kind: ORG_NUMBERS_KIND, id: orgId },
+        { type: 'getWebhookSecrets' },
+      ),
+      deps.system.ask<WebhookEndpointsReply<'getSubscribedEventTypes'>>(
+        { kind: WEBHOOK_ENDPOINTS_KIND, id: orgId },
+        { type: 'getSubscribedEventTypes' },
+      ),
+    ]);
     const appSecrets: string[] = [];
     for (const { wabaId, sealed } of reply.appSecrets) {
       try {
@@ -54,6 +69,7 @@ export function organisationWebhooks(deps: {
       wabaIds: new Set(reply.appSecrets.map((s) => s.wabaId)),
       phoneNumberIds: new Set(reply.phoneNumberIds),
       displayNumbers: reply.displayNumbers,
+      webhookTypes: subscribed.eventTypes,
     };
   }
 
@@ -71,12 +87,12 @@ export function organisationWebhooks(deps: {
   return {
     settings,
     sink(orgId) {
-      const inner = actorInboundSink(deps.system, orgId);
       return {
         async record(events) {
           // Only events of this organisation's own accounts: a payload signed with one organisation's app secret
           // must not write into the feed of a number another organisation connected.
           const own = await settings(orgId);
+          const inner = actorInboundSink(deps.system, orgId, own.webhookTypes);
           const accepted = events
             .map((keyed) => withAccountOfDisplayNumber(keyed, own.displayNumbers))
             .filter(({ event }) =>

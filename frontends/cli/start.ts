@@ -19,6 +19,8 @@ import {
 } from '../../core/index.ts';
 import type { ParloConfig } from '../../config/index.ts';
 import { ACTOR_DEFINITIONS } from '../../actors/registry.ts';
+import { createWalletActor } from '../../actors/billing/wallet.actor.ts';
+import { WALLET_KIND } from '../../actors/billing/wallet.messages.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { createAuthenticate } from '../http/auth/authenticate.ts';
 import { RateLimiter, publicRateLimit, withRateLimit } from '../http/auth/rate-limit.ts';
@@ -105,7 +107,10 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
   // Outbound webhooks: the HTTP sender port and the delivery actor on the configured retry window.
   const signingClock = overrides.clock;
   const webhooks = outboundWebhooks(config, secretBox, signingClock ? () => signingClock.now() : Date.now);
-  const definitions = overrides.definitions ?? webhooks.definitions(ACTOR_DEFINITIONS);
+  // The wallet with the configured starting credit of a new organisation (billing.startingCreditMicros).
+  const wallet = createWalletActor({ startingCreditMicros: config.billing.startingCreditMicros });
+  const definitions =
+    overrides.definitions ?? webhooks.definitions(ACTOR_DEFINITIONS).map((d) => (d.kind === WALLET_KIND ? wallet : d));
   const system = new ActorSystem({
     nodeId: config.nodeId,
     definitions,
@@ -163,7 +168,12 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
         tokens.invalidateAll();
       },
     }),
-    ...webhookRoutes({ system, secretBox, targetPolicy: webhooks.targetPolicy }),
+    ...webhookRoutes({
+      system,
+      secretBox,
+      targetPolicy: webhooks.targetPolicy,
+      onEndpointsChanged: (orgId) => orgWebhooks.invalidate(orgId),
+    }),
     ...contactRoutes({ system, ...(clock ? { now: () => clock.now() } : {}) }),
     ...billingRoutes({ system, ...(clock ? { now: () => clock.now() } : {}) }),
   ];

@@ -46,6 +46,11 @@ export interface WebhookRoutesDeps {
   readonly secretBox: { seal(plaintext: string, context: string): string };
   /** The SSRF policy from config (`webhooks.allow*`): URLs with literal addresses are checked at once. */
   readonly targetPolicy: TargetPolicy;
+  /**
+   * Called after an endpoint was created, changed or deleted: the webhook ingestion path caches which event types
+   * the organisation's endpoints want, and drops that cache at once (other nodes refresh it within seconds).
+   */
+  readonly onEndpointsChanged?: (orgId: string) => void;
 }
 
 // ---------------------------------------------------------------- ids and schemas
@@ -231,10 +236,22 @@ function webhookCallerOf(request: FastifyRequest): { orgId: string; by: WebhookC
     : { orgId: caller.orgId, by: { kind: 'apiKey', keyId: caller.keyId, scopes: caller.scopes } };
 }
 
-function routesActors(system: ActorSystem) {
+const ENDPOINT_CHANGES: ReadonlySet<WebhookEndpointsMsg['type']> = new Set([
+  'createEndpoint',
+  'updateEndpoint',
+  'deleteEndpoint',
+]);
+
+function routesActors(system: ActorSystem, onEndpointsChanged: ((orgId: string) => void) | undefined) {
   return {
-    endpoints: <T extends WebhookEndpointsMsg['type']>(orgId: string, msg: Extract<WebhookEndpointsMsg, { type: T }>) =>
-      system.ask<WebhookEndpointsReply<T>>(webhookEndpointsAddress(orgId), msg),
+    endpoints: async <T extends WebhookEndpointsMsg['type']>(
+      orgId: string,
+      msg: Extract<WebhookEndpointsMsg, { type: T }>,
+    ) => {
+      const reply = await system.ask<WebhookEndpointsReply<T>>(webhookEndpointsAddress(orgId), msg);
+      if (ENDPOINT_CHANGES.has(msg.type)) onEndpointsChanged?.(orgId);
+      return reply;
+    },
     delivery: <T extends WebhookDeliveryMsg['type']>(
       orgId: string,
       deliveryId: string,
@@ -251,7 +268,7 @@ function routesActors(system: ActorSystem) {
 // ---------------------------------------------------------------- routes
 
 export function webhookRoutes(deps: WebhookRoutesDeps): ApiRoute[] {
-  const actors = routesActors(deps.system);
+  const actors = routesActors(deps.system, deps.onEndpointsChanged);
 
   /** The URL as the customer gave it, checked (format, credentials, SSRF on literal addresses) and normalised. */
   function checkedUrl(text: string): string {
