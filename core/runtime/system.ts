@@ -557,15 +557,25 @@ export class ActorSystem {
     this.store.putState(kind, id, { v: activation.definition.stateVersion, s: split.head(state) });
     const items = split.items(state);
     if (items === activation.writtenItemsArray) return;
-    const previous = activation.writtenItems;
-    const written = new Map<number | string, unknown>();
+    // Updated in place: one lookup per item, no allocation unless items left the state.
+    const written = activation.writtenItems;
     for (const item of items) {
       const key = split.itemKey(item);
-      written.set(key, item);
-      if (previous.get(key) !== item) this.store.putItem(kind, id, key, item);
+      if (written.get(key) !== item || !written.has(key)) {
+        this.store.putItem(kind, id, key, item);
+        written.set(key, item);
+      }
     }
-    for (const key of previous.keys()) if (!written.has(key)) this.store.deleteItem(kind, id, key);
-    activation.writtenItems = written;
+    if (written.size !== items.length) {
+      const current = new Set<number | string>();
+      for (const item of items) current.add(split.itemKey(item));
+      for (const key of written.keys()) {
+        if (!current.has(key)) {
+          this.store.deleteItem(kind, id, key);
+          written.delete(key);
+        }
+      }
+    }
     activation.writtenItemsArray = items;
   }
 
