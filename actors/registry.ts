@@ -4,8 +4,10 @@ import { usageArchiveActor } from './billing/usage-archive.actor.ts';
 import { walletActor } from './billing/wallet.actor.ts';
 import { loginActor } from './identity/login.actor.ts';
 import { sessionActor } from './identity/session.actor.ts';
+import { consentKeywordsActor } from './contacts/consent-keywords.actor.ts';
 import { contactActor } from './contacts/contact.actor.ts';
 import { conversationActor } from './conversation/conversation.actor.ts';
+import { conversationIndexActor } from './conversation-index/conversation-index.actor.ts';
 import { idempotencyActor } from './idempotency/idempotency.actor.ts';
 import { inboundFeedActor } from './inbound-feed/inbound-feed.actor.ts';
 import { numberActor } from './number/number.actor.ts';
@@ -37,10 +39,13 @@ export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [
   // The composition root swaps in one built on the configured retry window (webhooks.retryWindowHours).
   webhookDeliveryActor,
   webhookLogActor,
+  // The composition root swaps in one built on the configured pair rate and feedback thresholds (sending.*).
   numberActor,
   conversationActor,
+  conversationIndexActor,
   portfolioActor,
   contactActor,
+  consentKeywordsActor,
   walletActor,
   ledgerSegmentActor,
   usageArchiveActor,

@@ -89,6 +89,19 @@ describe('environment overrides', () => {
     ['empty value counts as unset', { PARLO_HTTP__PORT: '' }, (c) => c.http.port, 8080],
     ['webhooks: loopback allowed', { PARLO_WEBHOOKS__ALLOW_LOOPBACK: '1' }, (c) => c.webhooks.allowLoopback, true],
     ['webhooks: retry window', { PARLO_WEBHOOKS__RETRY_WINDOW_HOURS: '48' }, (c) => c.webhooks.retryWindowHours, 48],
+    ['sending: pair burst', { PARLO_SENDING__PAIR_BURST: '30' }, (c) => c.sending.pairBurst, 30],
+    [
+      'sending: fractional percent',
+      { PARLO_SENDING__OPT_OUT_PAUSE_PERCENT: '0.5' },
+      (c) => c.sending.optOutPausePercent,
+      0.5,
+    ],
+    [
+      'billing: starting credit',
+      { PARLO_BILLING__STARTING_CREDIT_MICROS: '0' },
+      (c) => c.billing.startingCreditMicros,
+      0,
+    ],
   ])('%s', (_, env, pick, expected) => {
     expect(pick(load({ env }))).toEqual(expected);
   });
@@ -472,6 +485,14 @@ describe('describeConfigSources', () => {
       'webhooks.allowLinkLocal',
       'webhooks.requestTimeoutMs',
       'webhooks.retryWindowHours',
+      'billing.startingCreditMicros',
+      'sending.pairBurst',
+      'sending.pairIntervalMs',
+      'sending.feedbackWindowHours',
+      'sending.feedbackMinMarketingSends',
+      'sending.optOutPausePercent',
+      'sending.blockedPausePercent',
+      'sending.spamLimitedPausePercent',
     ]);
     expect(sources.find((s) => s.path === 'runtime.mailboxCapacity')).toMatchObject({
       env: 'PARLO_RUNTIME__MAILBOX_CAPACITY',

@@ -55,6 +55,22 @@ export const DEFAULT_WEBHOOKS_ALLOW_PRIVATE_NETWORKS = false;
 export const DEFAULT_WEBHOOKS_ALLOW_LINK_LOCAL = false;
 export const DEFAULT_WEBHOOKS_REQUEST_TIMEOUT_MS = 10_000;
 export const DEFAULT_WEBHOOKS_RETRY_WINDOW_HOURS = 24;
+/** Meta's pair rate (WHATSAPP.md 4.2): bursts of up to 45 to one customer, then one per 6 s; 40 leaves a margin. */
+export const DEFAULT_SENDING_PAIR_BURST = 40;
+export const DEFAULT_SENDING_PAIR_INTERVAL_MS = 6_000;
+/** A number's own negative-feedback rate over marketing (actors/number/feedback.ts). */
+export const DEFAULT_SENDING_FEEDBACK_WINDOW_HOURS = 24;
+export const DEFAULT_SENDING_FEEDBACK_MIN_MARKETING_SENDS = 200;
+export const DEFAULT_SENDING_OPT_OUT_PAUSE_PERCENT = 2;
+export const DEFAULT_SENDING_BLOCKED_PAUSE_PERCENT = 5;
+export const DEFAULT_SENDING_SPAM_LIMITED_PAUSE_PERCENT = 5;
+/**
+ * A new organisation's wallet starts with €10 (integer micro-euros), so that a trial (`npm start`, a simulator
+ * number, a few templates) works before anyone tops up; hosted installations set 0. See docs/pricing.md.
+ */
+export const DEFAULT_BILLING_STARTING_CREDIT_MICROS = 10_000_000;
+/** The wallet's largest single credit, €1,000,000 (actors/billing MAX_TOP_UP_MICROS; config imports no actor). */
+export const MAX_BILLING_STARTING_CREDIT_MICROS = 1_000_000_000_000;
 
 /** Letters, digits, `_` and `-`: safe as a NATS subject token, a JetStream name and a file name. */
 const TOKEN_PATTERN = /^[A-Za-z0-9_-]+$/;
@@ -97,6 +113,8 @@ const int = (min: number, max?: number) => {
   const base = z.number().int().min(min);
   return max === undefined ? base : base.max(max);
 };
+
+const percent = () => z.number().min(0).max(100);
 
 export const ConfigSchema = z.strictObject({
   nodeId: z
@@ -219,6 +237,40 @@ export const ConfigSchema = z.strictObject({
     retryWindowHours: int(1, 7 * 24).meta({
       description:
         'How long failed outbound webhook deliveries are retried (exponential backoff, at most 1 h apart) before they go to the dead-letter list.',
+    }),
+  }),
+  billing: z.strictObject({
+    startingCreditMicros: int(0, MAX_BILLING_STARTING_CREDIT_MICROS).meta({
+      description:
+        "Credit a new organisation's wallet starts with, in micro-euros (1 EUR = 1,000,000), booked once as a top-up; 0: organisations must be topped up before they send billable messages.",
+    }),
+  }),
+  sending: z.strictObject({
+    pairBurst: int(1, 45).meta({
+      description:
+        'Messages a number sends back to back to one customer before the pair rate (one per pairIntervalMs) applies; Meta allows bursts of 45.',
+    }),
+    pairIntervalMs: int(1_000, 60_000).meta({
+      description:
+        'The pair rate: a number writes to one customer at most once per this many ms on average (Meta: 6 s).',
+    }),
+    feedbackWindowHours: int(1, 7 * 24).meta({
+      description: "The rolling window a number's negative-feedback rate over its marketing sends is measured over.",
+    }),
+    feedbackMinMarketingSends: int(1).meta({
+      description: 'Marketing sends the window must hold before a number pauses marketing for negative feedback.',
+    }),
+    optOutPausePercent: percent().meta({
+      description:
+        "Marketing pauses when opt-outs (STOP keywords, WhatsApp's stop button) exceed this share of the window's marketing sends; 0: never.",
+    }),
+    blockedPausePercent: percent().meta({
+      description:
+        "Marketing pauses when sends refused as undeliverable (131026: blocked, reported, not on WhatsApp) exceed this share of the window's marketing sends; 0: never.",
+    }),
+    spamLimitedPausePercent: percent().meta({
+      description:
+        "Marketing pauses when sends Meta held back for spam or engagement (131048, 131049) exceed this share of the window's marketing sends; 0: never.",
     }),
   }),
 });

@@ -48,6 +48,8 @@ describe('names derived from the schema', () => {
       'secrets',
       'whatsapp',
       'webhooks',
+      'billing',
+      'sending',
     ]);
   });
 

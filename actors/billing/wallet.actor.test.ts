@@ -106,6 +106,7 @@ describe('wallet: reserve', () => {
       reservedMicros: 113_100,
       availableMicros: EUR - 113_100,
       status: 'reserved',
+      conversation: null,
     });
     expect(w.wallet.reservedMicros).toBe(113_100);
     expect(w.wallet.balanceMicros).toBe(EUR);
@@ -134,9 +135,11 @@ describe('wallet: reserve', () => {
     expect(w.wallet.reservedMicros).toBe(100_000);
   });
 
-  it('a zero reservation always succeeds, even on an empty wallet', () => {
+  it('a zero reservation always succeeds, even on an empty wallet, and holds nothing', () => {
     const w = world();
     expect(reserve(w, 'msg-free', 0)).toMatchObject({ ok: true, reservedMicros: 0 });
+    expect(w.wallet.reservations).toEqual([]);
+    expect(w.timers.size).toBe(0);
   });
 });
 

@@ -19,6 +19,7 @@ import {
   MAX_TOP_UP_MICROS,
   RESERVATION_TTL_MS,
   SETTLED_IDS_KEPT,
+  STARTING_CREDIT_REFERENCE,
   TOP_UP_IDS_KEPT,
   USAGE_ARCHIVE_KIND,
   USAGE_DAYS_IN_STATE,
@@ -30,6 +31,8 @@ import {
   usageArchiveId,
   type BillingCaller,
   type BillingEvent,
+  type ConversationCounted,
+  type ConversationOpening,
   type LedgerEntry,
   type LedgerSegmentMsg,
   type QuotaView,
@@ -56,24 +59,66 @@ type Msg<T extends WalletMsg['type']> = Extract<WalletMsg, { type: T }>;
 /** The name of the one durable timer that releases expired reservations (armed for the earliest expiry). */
 export const EXPIRY_TIMER = 'reservationsExpired';
 
+export interface WalletPolicy {
+  /**
+   * Credited once to a new wallet (`billing.startingCreditMicros`), in the first turn of a wallet whose ledger is
+   * empty, as a `topUp` entry (reference STARTING_CREDIT_REFERENCE). 0: a new wallet starts empty.
+   */
+  readonly startingCreditMicros: number;
+}
+
 /**
  * One organisation's wallet (id = org id): balance, reservations, ledger, usage aggregates and plan quota; the
  * protocol and its rules are described in wallet.messages.ts. Every turn that changes the state then seals what
  * has grown out of it: full ledger segments into `ledger-segment` actors, old usage days into `usage-archive`
  * actors (each kept in the state until its actor acknowledged it, so a reader never finds a gap).
  */
-export const walletActor = defineActor<WalletState, WalletMsg>({
-  kind: WALLET_KIND,
-  stateVersion: 1,
-  initialState: () => initialWalletState(),
-  handle(state, msg, ctx) {
-    const result = dispatch(state, msg, ctx);
-    // Acknowledgements only take things out; sealing waits for the next turn that changes the wallet, which is
-    // also when a store that failed is tried again (so a broken segment actor cannot spin the wallet).
-    if (result.state === state || msg.type === 'ledgerSegmentStored' || msg.type === 'usageDayStored') return result;
-    return sealOverflow(result, ctx);
-  },
-});
+export function createWalletActor(policy: WalletPolicy) {
+  if (!isMicros(policy.startingCreditMicros) || policy.startingCreditMicros > MAX_TOP_UP_MICROS)
+    throw new Error(`startingCreditMicros must be an integer from 0 to ${MAX_TOP_UP_MICROS}`);
+  return defineActor<WalletState, WalletMsg>({
+    kind: WALLET_KIND,
+    stateVersion: 1,
+    initialState: () => initialWalletState(),
+    handle(stored, msg, ctx) {
+      const state = withStartingCredit(stored, policy.startingCreditMicros, ctx);
+      const result = dispatch(state, msg, ctx);
+      // Acknowledgements only take things out; sealing waits for the next turn that changes the wallet, which is
+      // also when a store that failed is tried again (so a broken segment actor cannot spin the wallet).
+      if (result.state === stored || msg.type === 'ledgerSegmentStored' || msg.type === 'usageDayStored') return result;
+      return sealOverflow(result, ctx);
+    },
+  });
+}
+
+/** A wallet without starting credit (tests, and the registry's default until the composition root swaps it). */
+export const walletActor = createWalletActor({ startingCreditMicros: 0 });
+
+/**
+ * The starting credit, once: only a wallet whose ledger never had an entry receives it (so an existing
+ * organisation never does, and a wallet that received it never again: the entry makes the ledger non-empty).
+ */
+function withStartingCredit(state: WalletState, amountMicros: number, ctx: TurnContext): WalletState {
+  if (amountMicros === 0 || state.nextLedgerSeq !== 1) return state;
+  const credited = appendEntry({ ...state, balanceMicros: state.balanceMicros + amountMicros }, ctx, {
+    kind: 'topUp',
+    occurredAtMs: ctx.nowMs,
+    amountMicros,
+    shortfallMicros: 0,
+    reference: STARTING_CREDIT_REFERENCE,
+    by: `system:${STARTING_CREDIT_REFERENCE}`,
+    note: 'starting credit of a new organisation (billing.startingCreditMicros)',
+  });
+  return {
+    ...credited.state,
+    // Remembered like a top-up, so a top-up under the same id is recognised (duplicate or conflict).
+    recentTopUps: keepNewest(
+      credited.state.recentTopUps,
+      { id: STARTING_CREDIT_REFERENCE, amountMicros, seq: credited.entry.seq, recoveredMicros: 0 },
+      TOP_UP_IDS_KEPT,
+    ),
+  };
+}
 
 function dispatch(state: WalletState, msg: WalletMsg, ctx: TurnContext): Turn {
   switch (msg.type) {
@@ -259,31 +304,54 @@ function armExpiry(state: WalletState, dueAtMs: number, effects: Effect[]): Wall
 
 // ---------------------------------------------------------------- reserve / settle / release
 
+/**
+ * Holds `amountMicros` under the reservation id (idempotent), after counting the message's plan conversation when
+ * it carries one. All or nothing: a refused count holds nothing; a refused hold undoes the count (the turn returns
+ * the state before it, and the count's events are not published).
+ */
 function onReserve(state: WalletState, msg: Msg<'reserve'>, ctx: TurnContext): Turn {
   assertMicros(msg.amountMicros, 'reserve.amountMicros');
-  const held = reservationOf(state, msg.reservationId);
-  if (held) {
-    return reply<'reserve'>(state, {
-      ok: true,
-      reservationId: msg.reservationId,
-      reservedMicros: held.amountMicros,
-      availableMicros: availableMicros(state),
-      status: 'reserved',
-    });
+  let counted: Counted | null = null;
+  if (msg.conversation !== undefined) {
+    counted = countOpening(state, msg.conversation, ctx);
+    if (!counted.reply.ok) return reply<'reserve'>(counted.state, counted.reply, counted.effects);
   }
-  if (state.recentSettled.some((mark) => mark.id === msg.reservationId)) {
-    return reply<'reserve'>(state, {
-      ok: true,
-      reservationId: msg.reservationId,
-      reservedMicros: 0,
-      availableMicros: availableMicros(state),
-      status: 'settled',
-    });
+  const base = counted?.state ?? state;
+  const conversation = counted?.reply.ok ? counted.reply : null;
+  const countEffects = counted?.effects ?? [];
+  const held = reservationOf(base, msg.reservationId);
+  if (held || msg.amountMicros === 0) {
+    return reply<'reserve'>(
+      base,
+      {
+        ok: true,
+        reservationId: msg.reservationId,
+        reservedMicros: held?.amountMicros ?? 0,
+        availableMicros: availableMicros(base),
+        status: 'reserved',
+        conversation,
+      },
+      countEffects,
+    );
+  }
+  if (base.recentSettled.some((mark) => mark.id === msg.reservationId)) {
+    return reply<'reserve'>(
+      base,
+      {
+        ok: true,
+        reservationId: msg.reservationId,
+        reservedMicros: 0,
+        availableMicros: availableMicros(base),
+        status: 'settled',
+        conversation,
+      },
+      countEffects,
+    );
   }
   const effects: Effect[] = [];
-  const available = availableMicros(state);
+  const available = availableMicros(base);
   if (available < msg.amountMicros) {
-    // Refused, and nothing held; a low credit may still record an auto-recharge request.
+    // Refused, and nothing held (nor counted); a low credit may still record an auto-recharge request.
     const next = withAutoRecharge(state, ctx, effects);
     const inFlight =
       state.reservedMicros > 0 ? `, ${formatMicros(state.reservedMicros)} of it held for sends in flight` : '';
@@ -296,10 +364,11 @@ function onReserve(state: WalletState, msg: Msg<'reserve'>, ctx: TurnContext): T
       effects,
     );
   }
+  effects.unshift(...countEffects);
   let next: WalletState = {
-    ...state,
-    reservedMicros: state.reservedMicros + msg.amountMicros,
-    reservations: [...state.reservations, { id: msg.reservationId, amountMicros: msg.amountMicros, atMs: msg.atMs }],
+    ...base,
+    reservedMicros: base.reservedMicros + msg.amountMicros,
+    reservations: [...base.reservations, { id: msg.reservationId, amountMicros: msg.amountMicros, atMs: msg.atMs }],
   };
   next = armExpiry(next, msg.atMs + RESERVATION_TTL_MS, effects);
   next = withAutoRecharge(next, ctx, effects);
@@ -311,6 +380,7 @@ function onReserve(state: WalletState, msg: Msg<'reserve'>, ctx: TurnContext): T
       reservedMicros: msg.amountMicros,
       availableMicros: availableMicros(next),
       status: 'reserved',
+      conversation,
     },
     effects,
   );
@@ -484,15 +554,28 @@ function quotaOf(state: WalletState, atMs: number): QuotaMonth {
 }
 
 function onCountConversation(state: WalletState, msg: Msg<'countConversation'>, ctx: TurnContext): Turn {
+  const counted = countOpening(state, msg, ctx);
+  return reply<'countConversation'>(counted.state, counted.reply, counted.effects);
+}
+
+interface Counted {
+  readonly state: WalletState;
+  readonly effects: Effect[];
+  readonly reply: WalletReplies['countConversation'];
+}
+
+/** Counts one plan conversation (once per key): included, overage (charged), or refused. */
+function countOpening(state: WalletState, msg: ConversationOpening, ctx: TurnContext): Counted {
   const counted = state.recentConversations.find((c) => c.key === msg.conversationKey);
   if (counted) {
-    return reply<'countConversation'>(state, {
+    const duplicate: ConversationCounted = {
       ok: true,
       reason: counted.reason,
       chargedMicros: counted.chargedMicros,
       used: counted.used,
       isDuplicate: true,
-    });
+    };
+    return { state, effects: [], reply: duplicate };
   }
   // A conversation reported after its month ended counts towards the current month (a closed month stays closed).
   const quota = quotaOf(state, Math.max(msg.atMs, ctx.nowMs));
@@ -514,7 +597,7 @@ function onCountConversation(state: WalletState, msg: Msg<'countConversation'>, 
   if (plan === null) {
     const used = quota.used + 1;
     const next = remember({ ...state, quota: { ...quota, used } }, 'noPlan', 0, used);
-    return reply<'countConversation'>(next, { ok: true, reason: 'noPlan', chargedMicros: 0, used, isDuplicate: false });
+    return { state: next, effects, reply: { ok: true, reason: 'noPlan', chargedMicros: 0, used, isDuplicate: false } };
   }
   const decision = quotaDecision(plan, quota.used, msg.openedBy);
   if (!decision.allowed) {
@@ -528,14 +611,14 @@ function onCountConversation(state: WalletState, msg: Msg<'countConversation'>, 
         effects,
       );
     }
-    return reply<'countConversation'>(
-      next,
-      refusal(
+    return {
+      state: next,
+      effects,
+      reply: refusal(
         'PARLO_PLAN_QUOTA_EXCEEDED',
         `the plan's conversations for ${quota.month} are used up: ${quota.used} of at most ${max} (${plan.includedConversations} included, overage up to ${plan.maxUsagePercent} %); business-initiated conversations resume when the plan changes or the month ends`,
       ) as WalletReplies['countConversation'],
-      effects,
-    );
+    };
   }
   let next: WalletState = state;
   let chargedMicros = 0;
@@ -543,14 +626,14 @@ function onCountConversation(state: WalletState, msg: Msg<'countConversation'>, 
     const available = availableMicros(state);
     if (msg.openedBy === 'business' && available < decision.chargeMicros) {
       next = withAutoRecharge(state, ctx, effects);
-      return reply<'countConversation'>(
-        next,
-        refusal(
+      return {
+        state: next,
+        effects,
+        reply: refusal(
           'PARLO_INSUFFICIENT_CREDIT',
           `an overage conversation costs ${formatMicros(decision.chargeMicros)} and the wallet's available credit is ${formatMicros(available)}; top up the wallet`,
         ) as WalletReplies['countConversation'],
-        effects,
-      );
+      };
     }
     // A customer's conversation is never refused: what the credit cannot cover is owed.
     const debited = debit(next, decision.chargeMicros, 0);
@@ -594,11 +677,11 @@ function onCountConversation(state: WalletState, msg: Msg<'countConversation'>, 
   const reason = isOverage ? 'overage' : 'included';
   next = remember(next, reason, chargedMicros, decision.usedAfter);
   next = withAutoRecharge(next, ctx, effects);
-  return reply<'countConversation'>(
-    next,
-    { ok: true, reason, chargedMicros, used: decision.usedAfter, isDuplicate: false },
+  return {
+    state: next,
     effects,
-  );
+    reply: { ok: true, reason, chargedMicros, used: decision.usedAfter, isDuplicate: false },
+  };
 }
 
 // ---------------------------------------------------------------- the API

@@ -7,15 +7,23 @@ import type { DayUsage, UsageDays } from './usage.ts';
  * The protocol of the `wallet` actor: one per organisation (id = org id), the money side of the send path.
  *
  * **Reserve → settle / release.** Before the Graph API call of a billable message the sender reserves the most the
- * message can cost (its rate-card price) under the message id; a wallet whose available credit (balance − open
- * reservations) does not cover it refuses with `PARLO_INSUFFICIENT_CREDIT`, so a send that cannot be paid never
- * leaves. When the message is delivered (Meta bills on delivery) the sender settles: exactly one ledger entry with
+ * message can cost (its rate-card price) under the message's key (`<conversationId>/<messageId>`, unique within
+ * the organisation); a wallet whose available credit (balance − open reservations) does not cover it refuses with
+ * `PARLO_INSUFFICIENT_CREDIT`, so a send that cannot be paid never leaves. A business-initiated message carries
+ * its plan conversation in the same `reserve` (`conversation`): counted (or refused with
+ * `PARLO_PLAN_QUOTA_EXCEEDED`) in the same turn, all or nothing, so a refused quota holds no credit and a refused
+ * credit counts no conversation. A reserve of 0 holds nothing (a free business-initiated message that only counts
+ * its conversation). When the message is delivered (Meta bills on delivery) the sender settles: exactly one ledger entry with
  * the actual amount (≤ the reservation; 0 when Meta says it was free) and the rest of the reservation is freed.
  * A send that failed is released (nothing charged). Reservations older than RESERVATION_TTL_MS are released by a
  * durable timer; a delivery reported after that is still charged (from the available credit).
  *
  * **Plan quota.** `countConversation` when a 24 h conversation opens: included, overage (charged), or, for a
  * business-initiated conversation beyond the plan's cap, refused with `PARLO_PLAN_QUOTA_EXCEEDED`.
+ *
+ * **Starting credit.** A wallet built with a starting credit (`billing.startingCreditMicros`, wired by the
+ * composition root) credits it once, as a `topUp` entry with reference STARTING_CREDIT_REFERENCE, in the first turn
+ * of a wallet whose ledger is still empty: a new organisation can send templates before anyone tops it up.
  *
  * **Ledger and usage.** Every balance change is one append-only ledger entry; the newest entries live in the wallet
  * state, full segments move to `ledger-segment` actors. Usage aggregates (day × category × country × number ×
@@ -67,6 +75,8 @@ export const COUNTED_CONVERSATIONS_KEPT = 500;
 export const TOP_UP_IDS_KEPT = 1_000;
 /** Billing events kept in the wallet state for the API (newest). */
 export const BILLING_EVENTS_KEPT = 50;
+/** The ledger reference (and top-up id) of a new wallet's starting credit. */
+export const STARTING_CREDIT_REFERENCE = 'starting-credit';
 /** The largest single top-up: €1,000,000. */
 export const MAX_TOP_UP_MICROS = 1_000_000_000_000;
 /** The largest balance a wallet may hold: €1,000,000,000 (far inside exact integer arithmetic). */
@@ -170,9 +180,29 @@ export type BillingEvent =
       readonly includedConversations: number;
     };
 
+/** A 24 h plan conversation being opened (quota unit): counted once per key. */
+export interface ConversationOpening {
+  /** Identifies the 24 h window, e.g. `<conversationId>@<window start ms>` (`conversationKeyOf`): counted once. */
+  readonly conversationKey: string;
+  readonly openedBy: ConversationInitiator;
+  /** When the window opened (its month is the quota month). */
+  readonly atMs: number;
+  readonly phoneNumberId?: string;
+  readonly conversationId?: string;
+}
+
 export type WalletMsg =
   // ---- the send path (from the conversation actor) ----
-  | { readonly type: 'reserve'; readonly reservationId: string; readonly amountMicros: number; readonly atMs: number }
+  | {
+      readonly type: 'reserve';
+      /** The message key `<conversationId>/<messageId>`; a re-sent reserve under it holds nothing more. */
+      readonly reservationId: string;
+      /** The rate-card price; 0 holds nothing (the reserve then only counts `conversation`). */
+      readonly amountMicros: number;
+      readonly atMs: number;
+      /** A business-initiated message's plan conversation, counted in the same turn (all or nothing). */
+      readonly conversation?: ConversationOpening;
+    }
   | {
       readonly type: 'settle';
       readonly reservationId: string;
@@ -181,15 +211,7 @@ export type WalletMsg =
       readonly atMs: number;
     }
   | { readonly type: 'release'; readonly reservationId: string }
-  | {
-      readonly type: 'countConversation';
-      /** Identifies the 24 h window, e.g. `<conversationId>@<window start ms>`: counted once. */
-      readonly conversationKey: string;
-      readonly openedBy: ConversationInitiator;
-      readonly atMs: number;
-      readonly phoneNumberId?: string;
-      readonly conversationId?: string;
-    }
+  | ({ readonly type: 'countConversation' } & ConversationOpening)
   // ---- the API ----
   | {
       readonly type: 'topUp';
@@ -246,16 +268,28 @@ export interface QuotaView {
 
 export type Refused<C extends string> = { ok: false; code: C; message: string };
 
+/** What counting a plan conversation did (`countConversation`, or the `conversation` of a `reserve`). */
+export interface ConversationCounted {
+  ok: true;
+  reason: 'included' | 'overage' | 'noPlan';
+  chargedMicros: number;
+  used: number;
+  isDuplicate: boolean;
+}
+
 export interface WalletReplies {
   reserve:
     | {
         ok: true;
         reservationId: string;
+        /** Held for this reservation (0 for a reserve of 0). */
         reservedMicros: number;
         availableMicros: number;
         status: 'reserved' | 'settled';
+        /** The plan conversation the reserve carried, or null. */
+        conversation: ConversationCounted | null;
       }
-    | Refused<'PARLO_INSUFFICIENT_CREDIT'>;
+    | Refused<'PARLO_INSUFFICIENT_CREDIT' | 'PARLO_PLAN_QUOTA_EXCEEDED'>;
   settle: {
     ok: true;
     reservationId: string;
@@ -267,15 +301,7 @@ export interface WalletReplies {
     isDuplicate: boolean;
   };
   release: { ok: true; reservationId: string; releasedMicros: number };
-  countConversation:
-    | {
-        ok: true;
-        reason: 'included' | 'overage' | 'noPlan';
-        chargedMicros: number;
-        used: number;
-        isDuplicate: boolean;
-      }
-    | Refused<'PARLO_PLAN_QUOTA_EXCEEDED' | 'PARLO_INSUFFICIENT_CREDIT'>;
+  countConversation: ConversationCounted | Refused<'PARLO_PLAN_QUOTA_EXCEEDED' | 'PARLO_INSUFFICIENT_CREDIT'>;
   topUp:
     | {
         ok: true;

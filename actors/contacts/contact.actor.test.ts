@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Effect, TurnContext, TurnResult } from '../../core/index.ts';
+import { CONVERSATION_KIND, type ConversationMsg } from '../conversation/conversation.messages.ts';
 import { webhookEndpointsAddress, type AnyWebhookEvent } from '../webhooks/webhook-events.ts';
 import { MAX_EVIDENCE_PER_SCOPE } from './consent.ts';
+import { consentKeywordsActor } from './consent-keywords.actor.ts';
+import { consentKeywordsAddress, type ConsentKeywordsMsg } from './consent-keywords.messages.ts';
+import type { ConsentKeywordsState } from './consent-keywords.state.ts';
 import { contactActor } from './contact.actor.ts';
 import { contactAddress, type ContactMsg, type ContactReplies } from './contact.messages.ts';
-import type { ContactState } from './contact.state.ts';
+import { MAX_PENDING_KEYWORDS, type ContactState } from './contact.state.ts';
+import { EMPTY_KEYWORD_SETTINGS, type KeywordSettings } from './keyword-settings.ts';
 import { OPT_CONFIRMATION_TEXTS } from './opt-out-keywords.ts';
 
 const ORG = '0123456789abcdef';
@@ -31,6 +36,70 @@ function run(state: ContactState, msg: ContactMsg, nowMs = T0, key = KEY): TurnR
 
 function replyOf<T extends keyof ContactReplies>(result: TurnResult<ContactState>): ContactReplies[T] {
   return result.reply as ContactReplies[T];
+}
+
+/** The organisation's `consent-keywords` actor with these settings (the real one: its handler answers). */
+function orgKeywords(settings: KeywordSettings = EMPTY_KEYWORD_SETTINGS): ConsentKeywordsState {
+  const result = consentKeywordsActor.handle(
+    consentKeywordsActor.initialState(ORG),
+    { type: 'updateKeywordSettings', settings, by: ADMIN },
+    { self: consentKeywordsAddress(ORG), nowMs: T0, msgId: 'settings', newId: () => 'settings' },
+  );
+  expect(result.reply).toMatchObject({ ok: true });
+  return result.state;
+}
+const DEFAULTS_ONLY = orgKeywords();
+
+type Ask = Extract<Effect, { type: 'ask' }>;
+
+function classifyAsk(effects: readonly Effect[] | undefined): Ask | undefined {
+  return (effects ?? []).find((e): e is Ask => e.type === 'ask' && e.replyType === 'keywordClassified');
+}
+
+/** The organisation's answer to a classification ask, as the runtime delivers it to the contact. */
+function answer(ask: Ask, keywords: ConsentKeywordsState): Extract<ContactMsg, { type: 'keywordClassified' }> {
+  const value = consentKeywordsActor.handle(keywords, ask.msg as ConsentKeywordsMsg, {
+    self: consentKeywordsAddress(ORG),
+    nowMs: T0,
+    msgId: `${ask.callId}:ask`,
+    newId: () => 'unused',
+  }).reply;
+  return { type: 'keywordClassified', callId: ask.callId, reply: { ok: true, value } };
+}
+
+function toConversation(effects: readonly Effect[] | undefined): ConversationMsg[] {
+  return (effects ?? []).flatMap((e) =>
+    e.type === 'tell' && e.to.kind === CONVERSATION_KIND ? [e.msg as ConversationMsg] : [],
+  );
+}
+
+/**
+ * A customer message end to end: the contact's turn; if it asked, the organisation's classification and the
+ * contact's turn that applies it. `reply` is what the conversation learns: the confirmation told to it when a
+ * keyword was applied, else the contact's reply to the ask. `effects` are both turns' (the ask and the tell to
+ * the conversation left out: the tests below look at those on their own).
+ */
+function observe(
+  state: ContactState,
+  msg: ContactMsg,
+  nowMs = T0,
+  key = KEY,
+  keywords = DEFAULTS_ONLY,
+): TurnResult<ContactState> {
+  const first = run(state, msg, nowMs, key);
+  const ask = classifyAsk(first.effects);
+  if (ask === undefined) return first;
+  const second = run(first.state, answer(ask, keywords), nowMs, key);
+  const [told] = toConversation(second.effects);
+  const observed = told?.type === 'inboundObserved' ? (told.reply as { value: unknown }).value : undefined;
+  return {
+    state: second.state,
+    effects: [
+      ...(first.effects ?? []).filter((e) => e !== ask),
+      ...(second.effects ?? []).filter((e) => e.type !== 'tell' || e.to.kind !== CONVERSATION_KIND),
+    ],
+    reply: observed ?? { ...(first.reply as object), isKeywordPending: false },
+  };
 }
 
 let wamids = 0;
@@ -104,11 +173,12 @@ describe('contact actor: opt-out keywords', () => {
   it.each(cases)('%j opts out of marketing in the same turn, confirmed in %s', (text, keyword, language) => {
     const before = optIn(fresh());
     expect(check(before, 'marketing').allowed).toBe(true);
-    const result = run(before, inbound(text), T0 + 1_000);
+    const result = observe(before, inbound(text), T0 + 1_000);
     expect(result.reply).toEqual({
       ok: true,
       keyword: { kind: 'optOut', keyword, language },
       confirmation: OPT_CONFIRMATION_TEXTS[language as 'en'].optOut,
+      isKeywordPending: false,
     });
     expect(check(result.state, 'marketing')).toMatchObject({ allowed: false, status: 'optedOut', sinceMs: T0 });
     // Utility is not what STOP withdraws.
@@ -119,8 +189,8 @@ describe('contact actor: opt-out keywords', () => {
     'treats %j as an ordinary message',
     (text) => {
       const before = optIn(fresh());
-      const result = run(before, inbound(text), T0 + 1_000);
-      expect(result.reply).toEqual({ ok: true, keyword: null, confirmation: null });
+      const result = observe(before, inbound(text), T0 + 1_000);
+      expect(result.reply).toEqual({ ok: true, keyword: null, confirmation: null, isKeywordPending: false });
       expect(check(result.state, 'marketing').allowed).toBe(true);
       expect(result.state.consent).toBe(before.consent);
       expect(optOutEvents(result.effects)).toEqual([]);
@@ -128,7 +198,7 @@ describe('contact actor: opt-out keywords', () => {
   );
 
   it('records the evidence of a keyword: time, method, source, wording, who, keyword, language, message', () => {
-    const result = run(fresh(), inbound('BAJA', { messageId: 'wamid.BAJA', atMs: T0 - 2_000 }), T0);
+    const result = observe(fresh(), inbound('BAJA', { messageId: 'wamid.BAJA', atMs: T0 - 2_000 }), T0);
     const view = replyOf<'getContact'>(run(result.state, { type: 'getContact' }));
     expect(view.ok).toBe(true);
     if (!view.ok) return;
@@ -160,7 +230,7 @@ describe('contact actor: opt-out keywords', () => {
 
   it('emits contact.opted_out once per opt-out, with an id derived from the message', () => {
     let state = optIn(fresh());
-    const first = run(state, inbound('STOP', { messageId: 'wamid.STOP1' }), T0 + 1);
+    const first = observe(state, inbound('STOP', { messageId: 'wamid.STOP1' }), T0 + 1);
     expect(optOutEvents(first.effects)).toEqual([
       {
         id: 'optout.wamid.STOP1',
@@ -181,50 +251,46 @@ describe('contact actor: opt-out keywords', () => {
     state = first.state;
 
     // The same message observed again: the same answer, nothing changes, nothing is emitted.
-    const again = run(state, inbound('STOP', { messageId: 'wamid.STOP1' }), T0 + 2);
+    const again = observe(state, inbound('STOP', { messageId: 'wamid.STOP1' }), T0 + 2);
     expect(again.state).toBe(state);
     expect(again.effects ?? []).toEqual([]);
     expect(again.reply).toEqual(first.reply);
 
     // Another STOP while opted out: recorded and confirmed again, but no new opt-out event.
-    const second = run(state, inbound('stop', { messageId: 'wamid.STOP2', atMs: T0 + 5 }), T0 + 5);
+    const second = observe(state, inbound('stop', { messageId: 'wamid.STOP2', atMs: T0 + 5 }), T0 + 5);
     expect(replyOf<'observeInbound'>(second).confirmation).toBe(OPT_CONFIRMATION_TEXTS.en.optOut);
     expect(second.state.consent.marketing.history).toHaveLength(3);
     expect(optOutEvents(second.effects)).toEqual([]);
     state = second.state;
 
     // START, then STOP again: a new opt-out, a new event.
-    state = run(state, inbound('START', { atMs: T0 + 10 }), T0 + 10).state;
-    const third = run(state, inbound('STOP', { messageId: 'wamid.STOP3', atMs: T0 + 20 }), T0 + 20);
+    state = observe(state, inbound('START', { atMs: T0 + 10 }), T0 + 10).state;
+    const third = observe(state, inbound('STOP', { messageId: 'wamid.STOP3', atMs: T0 + 20 }), T0 + 20);
     expect(optOutEvents(third.effects).map((e) => e.id)).toEqual(['optout.wamid.STOP3']);
   });
 
   it('START re-subscribes a customer who opted out, in the language of the keyword', () => {
-    const out = run(optIn(fresh()), inbound('STOPP'), T0 + 1).state;
-    const result = run(out, inbound('Starten', { atMs: T0 + 60_000 }), T0 + 60_000);
+    const out = observe(optIn(fresh()), inbound('STOPP'), T0 + 1).state;
+    const result = observe(out, inbound('Starten', { atMs: T0 + 60_000 }), T0 + 60_000);
     expect(result.reply).toEqual({
       ok: true,
       keyword: { kind: 'optIn', keyword: 'starten', language: 'de' },
       confirmation: OPT_CONFIRMATION_TEXTS.de.optIn,
+      isKeywordPending: false,
     });
     expect(check(result.state, 'marketing')).toMatchObject({ allowed: true, status: 'optedIn', sinceMs: T0 + 60_000 });
     expect(optOutEvents(result.effects)).toEqual([]);
   });
 
   it('does not take START from a customer who never opted out as a marketing opt-in', () => {
-    const result = run(fresh(), inbound('START'), T0);
-    expect(result.reply).toEqual({ ok: true, keyword: null, confirmation: null });
+    const result = observe(fresh(), inbound('START'), T0);
+    expect(result.reply).toEqual({ ok: true, keyword: null, confirmation: null, isKeywordPending: false });
     expect(check(result.state, 'marketing')).toMatchObject({ allowed: false, status: 'unknown', sinceMs: null });
   });
 
-  it("honours the organisation's keyword configuration and the language hint", () => {
-    const keywordConfig = { add: [{ keyword: 'halt', kind: 'optOut' as const, language: 'en' }], remove: ['stop'] };
-    const halted = run(fresh(), inbound('HALT', { keywordConfig }), T0);
-    expect(replyOf<'observeInbound'>(halted).keyword).toEqual({ kind: 'optOut', keyword: 'halt', language: 'en' });
-    const notStop = run(fresh(), inbound('STOP', { keywordConfig }), T0);
-    expect(replyOf<'observeInbound'>(notStop).keyword).toBeNull();
+  it('prefers the language hint for a word of several languages', () => {
     // "stop" is Dutch too: the contact's language decides the confirmation.
-    const dutch = run(fresh(), inbound('stop', { languageHint: 'nl' }), T0);
+    const dutch = observe(fresh(), inbound('stop', { languageHint: 'nl' }), T0);
     expect(replyOf<'observeInbound'>(dutch).confirmation).toBe(OPT_CONFIRMATION_TEXTS.nl.optOut);
   });
 
@@ -232,7 +298,7 @@ describe('contact actor: opt-out keywords', () => {
     let state = fresh();
     const total = MAX_EVIDENCE_PER_SCOPE + 5;
     for (let i = 0; i < total; i++) {
-      state = run(state, inbound(i % 2 === 0 ? 'STOP' : 'START', { atMs: T0 + i * 1_000 }), T0 + i * 1_000).state;
+      state = observe(state, inbound(i % 2 === 0 ? 'STOP' : 'START', { atMs: T0 + i * 1_000 }), T0 + i * 1_000).state;
     }
     expect(state.consent.marketing.history).toHaveLength(MAX_EVIDENCE_PER_SCOPE);
     expect(state.consent.marketing.droppedCount).toBe(5);
@@ -245,9 +311,9 @@ describe('contact actor: opt-out keywords', () => {
   });
 
   it('updates identifiers and first/last seen from every message, in message time', () => {
-    let state = run(fresh(), inbound('hi', { atMs: T0 + 10, profileName: 'Ana' }), T0 + 10).state;
-    state = run(state, inbound('late', { atMs: T0 + 5, profileName: 'Old', phoneNumberId: '2' }), T0 + 11).state;
-    state = run(state, inbound('new', { atMs: T0 + 20, userId: BSUID }), T0 + 20).state;
+    let state = observe(fresh(), inbound('hi', { atMs: T0 + 10, profileName: 'Ana' }), T0 + 10).state;
+    state = observe(state, inbound('late', { atMs: T0 + 5, profileName: 'Old', phoneNumberId: '2' }), T0 + 11).state;
+    state = observe(state, inbound('new', { atMs: T0 + 20, userId: BSUID }), T0 + 20).state;
     expect(state).toMatchObject({
       phone: PHONE,
       userId: BSUID,
@@ -260,6 +326,172 @@ describe('contact actor: opt-out keywords', () => {
   });
 });
 
+describe("contact actor: the organisation's keyword settings", () => {
+  const SETTINGS: KeywordSettings = {
+    optOut: [
+      { keyword: 'Silencio', language: 'es' },
+      { keyword: 'Chega', language: 'pt' },
+    ],
+    optIn: [{ keyword: 'Volver', language: 'es' }],
+    disabledDefaults: ['stop'],
+    confirmations: [{ language: 'es', optOut: 'Vale, no más ofertas.', optIn: null }],
+  };
+  const org = orgKeywords(SETTINGS);
+
+  it('asks the organisation about a short message and holds marketing until the answer is applied', () => {
+    const before = optIn(fresh());
+    const first = run(before, inbound('¡SILENCIO!', { messageId: 'wamid.S1', languageHint: 'es' }), T0 + 1);
+    expect(first.reply).toEqual({ ok: true, keyword: null, confirmation: null, isKeywordPending: true });
+    expect(first.effects).toContainEqual({
+      type: 'ask',
+      to: consentKeywordsAddress(ORG),
+      msg: { type: 'classifyKeyword', normalisedText: 'silencio', languageHint: 'es' },
+      replyType: 'keywordClassified',
+      callId: 'wamid.S1',
+    });
+    // A marketing send checked now does not pass, whatever the status; utility is not what keywords withdraw.
+    expect(check(first.state, 'marketing')).toMatchObject({
+      allowed: false,
+      status: 'optedIn',
+      isKeywordPending: true,
+    });
+    expect(check(first.state, 'utility')).toMatchObject({ allowed: true, isKeywordPending: false });
+    const view = replyOf<'getContact'>(run(first.state, { type: 'getContact' }));
+    expect(view.ok && view.contact.consent.marketing.allowed).toBe(false);
+    // The same message observed again meanwhile asks nothing more.
+    const again = run(first.state, inbound('¡SILENCIO!', { messageId: 'wamid.S1' }), T0 + 2);
+    expect(again.state).toBe(first.state);
+    expect(again.effects ?? []).toEqual([]);
+    expect(again.reply).toMatchObject({ isKeywordPending: true });
+
+    const applied = run(first.state, answer(classifyAsk(first.effects)!, org), T0 + 3);
+    expect(applied.reply).toEqual({ ok: true });
+    expect(check(applied.state, 'marketing')).toMatchObject({ allowed: false, status: 'optedOut', sinceMs: T0 });
+    expect(applied.state.pendingKeywords).toEqual([]);
+    expect(applied.state.consent.marketing.history.at(-1)).toMatchObject({
+      action: 'optOut',
+      method: 'keyword',
+      keyword: 'silencio',
+      language: 'es',
+      wording: 'Vale, no más ofertas.',
+      messageId: 'wamid.S1',
+      recordedAtMs: T0 + 3,
+    });
+    expect(optOutEvents(applied.effects).map((e) => e.id)).toEqual(['optout.wamid.S1']);
+    // The conversation the message came from learns it as the answer to its observeInbound, and confirms.
+    expect(applied.effects).toContainEqual({
+      type: 'tell',
+      to: { kind: CONVERSATION_KIND, id: `${NUMBER}.${KEY}` },
+      msg: {
+        type: 'inboundObserved',
+        callId: 'wamid.S1',
+        reply: {
+          ok: true,
+          value: {
+            ok: true,
+            keyword: { kind: 'optOut', keyword: 'silencio', language: 'es' },
+            confirmation: 'Vale, no más ofertas.',
+            isKeywordPending: false,
+          },
+        },
+      },
+    });
+    // Observed once more after it was applied: the same answer at once, nothing asked.
+    const late = run(applied.state, inbound('¡SILENCIO!', { messageId: 'wamid.S1' }), T0 + 4);
+    expect(late.reply).toMatchObject({ keyword: { keyword: 'silencio' }, isKeywordPending: false });
+    expect(late.effects ?? []).toEqual([]);
+  });
+
+  it('makes a disabled default an ordinary message, and re-subscribes with an own opt-in word', () => {
+    const before = optIn(fresh());
+    const stop = observe(before, inbound('STOP'), T0 + 1, KEY, org);
+    expect(stop.reply).toEqual({ ok: true, keyword: null, confirmation: null, isKeywordPending: false });
+    expect(check(stop.state, 'marketing')).toMatchObject({ allowed: true, status: 'optedIn' });
+    expect(stop.state.consent).toBe(before.consent);
+
+    const chega = observe(stop.state, inbound('Chega!', { atMs: T0 + 10 }), T0 + 10, KEY, org);
+    expect(chega.reply).toMatchObject({
+      keyword: { kind: 'optOut', keyword: 'chega', language: 'pt' },
+      confirmation: OPT_CONFIRMATION_TEXTS.pt.optOut,
+    });
+    const volver = observe(chega.state, inbound('volver', { atMs: T0 + 20 }), T0 + 20, KEY, org);
+    expect(volver.reply).toMatchObject({ keyword: { kind: 'optIn', keyword: 'volver' } });
+    expect(check(volver.state, 'marketing')).toMatchObject({ allowed: true, status: 'optedIn', sinceMs: T0 + 20 });
+  });
+
+  it('asks nothing about a message longer than any keyword', () => {
+    const result = run(optIn(fresh()), inbound('Hola, quería saber si mi pedido ya salió del almacén'), T0 + 1);
+    expect(classifyAsk(result.effects)).toBeUndefined();
+    expect(result.reply).toEqual({ ok: true, keyword: null, confirmation: null, isKeywordPending: false });
+    expect(result.state.pendingKeywords).toEqual([]);
+    expect(check(result.state, 'marketing').allowed).toBe(true);
+    // Media and other messages without text neither.
+    expect(classifyAsk(run(fresh(), inbound(undefined), T0).effects)).toBeUndefined();
+  });
+
+  it('falls back to the defaults when the organisation does not answer', () => {
+    const first = run(optIn(fresh()), inbound('BAJA', { messageId: 'wamid.B1' }), T0 + 1);
+    const failed = run(
+      first.state,
+      {
+        type: 'keywordClassified',
+        callId: 'wamid.B1',
+        reply: { ok: false, code: 'PARLO_UNKNOWN_ACTOR_KIND', message: 'no actor kind "consent-keywords"' },
+      },
+      T0 + 2,
+    );
+    expect(check(failed.state, 'marketing')).toMatchObject({ allowed: false, status: 'optedOut' });
+    expect(toConversation(failed.effects)).toHaveLength(1);
+    // A malformed answer likewise.
+    const odd = run(
+      first.state,
+      { type: 'keywordClassified', callId: 'wamid.B1', reply: { ok: true, value: { ok: true, match: 'stop' } } },
+      T0 + 2,
+    );
+    expect(check(odd.state, 'marketing')).toMatchObject({ status: 'optedOut' });
+  });
+
+  it('applies the answers in message order, whatever order they arrive in', () => {
+    let state = optIn(fresh());
+    const stop = run(state, inbound('BAJA', { messageId: 'wamid.1', atMs: T0 + 1 }), T0 + 1);
+    const start = run(stop.state, inbound('ALTA', { messageId: 'wamid.2', atMs: T0 + 2 }), T0 + 2);
+    state = start.state;
+    expect(state.pendingKeywords.map((p) => p.messageId)).toEqual(['wamid.1', 'wamid.2']);
+    // The answer about ALTA first: kept until BAJA's comes (START only re-subscribes someone who stopped).
+    const held = run(state, answer(classifyAsk(start.effects)!, DEFAULTS_ONLY), T0 + 3);
+    expect(held.effects ?? []).toEqual([]);
+    expect(check(held.state, 'marketing')).toMatchObject({ allowed: false, status: 'optedIn', isKeywordPending: true });
+    const both = run(held.state, answer(classifyAsk(stop.effects)!, DEFAULTS_ONLY), T0 + 4);
+    expect(both.state.consent.marketing.history.map((e) => e.action)).toEqual(['optIn', 'optOut', 'optIn']);
+    expect(check(both.state, 'marketing')).toMatchObject({ allowed: true, status: 'optedIn' });
+    expect(toConversation(both.effects).map((m) => (m as { callId: string }).callId)).toEqual(['wamid.1', 'wamid.2']);
+    // A late answer for a message no longer waiting changes nothing.
+    const late = run(both.state, answer(classifyAsk(stop.effects)!, DEFAULTS_ONLY), T0 + 5);
+    expect(late.state).toBe(both.state);
+  });
+
+  it('waits for at most MAX_PENDING_KEYWORDS answers: beyond, the oldest is classified with the defaults', () => {
+    let state = optIn(fresh());
+    for (let i = 0; i < MAX_PENDING_KEYWORDS; i++) {
+      state = run(state, inbound(i === 0 ? 'STOP' : `hi ${i}`, { messageId: `wamid.${i}` }), T0 + i).state;
+    }
+    expect(state.pendingKeywords).toHaveLength(MAX_PENDING_KEYWORDS);
+    const over = run(state, inbound('hi again', { messageId: 'wamid.over' }), T0 + 100);
+    expect(over.state.pendingKeywords).toHaveLength(MAX_PENDING_KEYWORDS);
+    expect(over.state.pendingKeywords[0]!.messageId).toBe('wamid.1');
+    expect(check(over.state, 'marketing')).toMatchObject({ status: 'optedOut' });
+    expect(toConversation(over.effects)).toHaveLength(1);
+    expect(classifyAsk(over.effects)?.callId).toBe('wamid.over');
+  });
+
+  it('upgrades a stored version-1 contact (no pending keywords)', () => {
+    const { pendingKeywords: _, ...v1 } = optIn(fresh());
+    const upgraded = contactActor.upgrade!(v1, 1);
+    expect(upgraded.pendingKeywords).toEqual([]);
+    expect(check(upgraded, 'marketing').allowed).toBe(true);
+  });
+});
+
 describe('contact actor: consent through the API', () => {
   it('needs an explicit opt-in for marketing; utility is allowed unless opted out', () => {
     let state = fresh();
@@ -269,10 +501,18 @@ describe('contact actor: consent through the API', () => {
       status: 'unknown',
       sinceMs: null,
       known: false,
+      isKeywordPending: false,
     });
     expect(check(state, 'utility')).toMatchObject({ allowed: true, status: 'unknown', known: false });
     state = optIn(state, 'marketing', T0);
-    expect(check(state, 'marketing')).toEqual({ ok: true, allowed: true, status: 'optedIn', sinceMs: T0, known: true });
+    expect(check(state, 'marketing')).toEqual({
+      ok: true,
+      allowed: true,
+      status: 'optedIn',
+      sinceMs: T0,
+      known: true,
+      isKeywordPending: false,
+    });
     const out = run(
       state,
       { type: 'recordConsent', scope: 'utility', action: 'optOut', method: 'api', source: 'call centre', by: ADMIN },
@@ -337,7 +577,7 @@ describe('contact actor: consent through the API', () => {
   });
 
   it('does not let a back-dated opt-in undo a later STOP', () => {
-    const stopped = run(fresh(), inbound('STOP', { atMs: T0 }), T0).state;
+    const stopped = observe(fresh(), inbound('STOP', { atMs: T0 }), T0).state;
     const imported = run(
       stopped,
       {
@@ -454,18 +694,18 @@ describe("contact actor: WhatsApp's marketing stop and resume (user_preferences)
 
 describe('contact actor: the phone record and the BSUID record of one customer', () => {
   it('shares the evidence when the phone record learns the BSUID, and asks for the other one', () => {
-    const stopped = run(fresh(), inbound('STOP', { atMs: T0 }), T0).state;
-    const linked = run(stopped, inbound('hello', { atMs: T0 + 10, userId: BSUID }), T0 + 10);
+    const stopped = observe(fresh(), inbound('STOP', { atMs: T0 }), T0).state;
+    const linked = observe(stopped, inbound('hello', { atMs: T0 + 10, userId: BSUID }), T0 + 10);
     const [shared, ...more] = tellsTo(linked.effects, U_KEY);
     expect(more).toEqual([]);
     expect(shared).toMatchObject({ type: 'evidenceShared', phone: PHONE, userId: BSUID, wantsOwn: true });
     expect(shared!.marketing).toEqual(stopped.consent.marketing.history);
     // Learned once: the next message with the same BSUID sends nothing.
-    const next = run(linked.state, inbound('again', { atMs: T0 + 20, userId: BSUID }), T0 + 20);
+    const next = observe(linked.state, inbound('again', { atMs: T0 + 20, userId: BSUID }), T0 + 20);
     expect(tellsTo(next.effects, U_KEY)).toEqual([]);
 
     // The BSUID record merges it without emitting, and answers with its own entries.
-    let u = run(fresh(U_KEY), inbound('hi', { phone: undefined, atMs: T0 - 100 }), T0 - 100, U_KEY).state;
+    let u = observe(fresh(U_KEY), inbound('hi', { phone: undefined, atMs: T0 - 100 }), T0 - 100, U_KEY).state;
     u = run(
       u,
       { type: 'recordConsent', scope: 'utility', action: 'optOut', method: 'api', source: 'desk', by: ADMIN },
@@ -507,7 +747,7 @@ describe('contact actor: the phone record and the BSUID record of one customer',
     });
 
     // The customer writes STOP without their phone: recorded here, sent on to the phone record.
-    const stop = run(linkOnly.state, inbound('STOP', { phone: undefined }), T0 + 1, U_KEY);
+    const stop = observe(linkOnly.state, inbound('STOP', { phone: undefined }), T0 + 1, U_KEY);
     expect(replyOf<'observeInbound'>(stop).keyword).toMatchObject({ kind: 'optOut' });
     const [forwarded] = tellsTo(stop.effects, KEY);
     expect(forwarded).toMatchObject({ wantsOwn: false, utility: [] });

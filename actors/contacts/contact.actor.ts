@@ -1,4 +1,5 @@
 import { defineActor, refusal, unreachable, type Effect, type TurnContext, type TurnResult } from '../../core/index.ts';
+import { CONVERSATION_KIND, conversationId, type ConversationMsg } from '../conversation/conversation.messages.ts';
 import { WEBHOOK_EVENT_ID_PATTERN, emitWebhookEvent } from '../webhooks/webhook-events.ts';
 import {
   CONSENT_CLOCK_SKEW_MS,
@@ -26,8 +27,23 @@ import {
   type KeywordMatchView,
   type ScopeConsentView,
 } from './contact.messages.ts';
-import { contactExists, initialContactState, type ContactState } from './contact.state.ts';
-import { confirmationText, detectOptKeyword, type OptKeywordConfig } from './opt-out-keywords.ts';
+import { consentKeywordsAddress, type ConsentKeywordsMsg } from './consent-keywords.messages.ts';
+import {
+  MAX_PENDING_KEYWORDS,
+  contactExists,
+  initialContactState,
+  type ContactState,
+  type KeywordClassification,
+  type PendingKeyword,
+} from './contact.state.ts';
+import {
+  DEFAULT_COMPILED_KEYWORDS,
+  OPT_KINDS,
+  confirmationText,
+  keywordCandidate,
+  matchOptKeyword,
+  type OptKeywordMatch,
+} from './opt-out-keywords.ts';
 import { normaliseE164 } from './phone-country.ts';
 
 type Turn = TurnResult<ContactState>;
@@ -41,13 +57,25 @@ interface Self {
 
 /**
  * One customer of one organisation (id `<orgId>.<customerKey>`, see contact.messages.ts): identifiers, first and
- * last seen, and consent per scope with its evidence (rules in consent.ts). Opt-out keywords are honoured in the
- * turn of the message that carries them, so a marketing send checked after that turn is refused.
+ * last seen, and consent per scope with its evidence (rules in consent.ts).
+ *
+ * **Keywords.** A customer message short enough to be a keyword is asked about to the organisation's
+ * `consent-keywords` actor, which holds its settings (the contact holds none: a change of settings touches no
+ * contact). From the turn that observes the message until the turn that applies the answer, marketing is not
+ * allowed (`checkConsent`), so a marketing send checked after the customer's message never passes before an
+ * opt-out in it is recorded. Answers are applied in message order, and one that fails (no settings actor, a bug)
+ * falls back to the default keywords: a STOP is never ignored for want of settings. The confirmation goes to the
+ * conversation as the fact `inboundObserved`, which the conversation sends back to the customer.
  */
 export const contactActor = defineActor<ContactState, ContactMsg>({
   kind: CONTACT_KIND,
-  stateVersion: 1,
+  // 2: pendingKeywords (messages being classified against the organisation's keyword settings).
+  stateVersion: 2,
   initialState: initialContactState,
+  upgrade(stored, storedVersion) {
+    const state = stored as ContactState;
+    return storedVersion < 2 ? { ...state, pendingKeywords: [] } : state;
+  },
   // A contact that never existed is not stored; a BSUID record that only knows its phone (a link) is.
   isEmpty: (state) => state.createdAtMs === null && (state.phone === null || state.userId === null),
   handle(state, msg, ctx) {
@@ -59,14 +87,17 @@ export const contactActor = defineActor<ContactState, ContactMsg>({
         return onObserveInbound(state, msg, ctx, parts);
       case 'recordConsent':
         return onRecordConsent(state, msg, ctx, parts);
-      case 'checkConsent':
+      case 'checkConsent': {
+        const isKeywordPending = msg.scope === 'marketing' && state.pendingKeywords.length > 0;
         return reply<'checkConsent'>(state, {
           ok: true,
-          allowed: isAllowed(msg.scope, state.consent),
+          allowed: !isKeywordPending && isAllowed(msg.scope, state.consent),
           status: statusOf(state.consent[msg.scope]),
           sinceMs: sinceOf(state.consent[msg.scope]),
           known: contactExists(state),
+          isKeywordPending,
         });
+      }
       case 'getContact':
         if (!contactExists(state)) return notFound(state, parts);
         return reply<'getContact'>(state, { ok: true, contact: contactView(state, parts) });
@@ -74,6 +105,8 @@ export const contactActor = defineActor<ContactState, ContactMsg>({
         return onMarketingPreference(state, msg, ctx, parts);
       case 'evidenceShared':
         return onEvidenceShared(state, msg, ctx, parts);
+      case 'keywordClassified':
+        return onKeywordClassified(state, msg, ctx, parts);
       default:
         return unreachable(msg);
     }
@@ -90,7 +123,11 @@ function onObserveInbound(state: ContactState, msg: Msg<'observeInbound'>, ctx: 
       ok: true,
       keyword: { kind: seen.action, keyword: seen.keyword ?? '', language: seen.language ?? 'en' },
       confirmation: seen.wording,
+      isKeywordPending: false,
     });
+  }
+  if (state.pendingKeywords.some((p) => p.messageId === msg.messageId)) {
+    return reply<'observeInbound'>(state, { ok: true, keyword: null, confirmation: null, isKeywordPending: true });
   }
 
   const learned = withIdentifiers(state, self, { phone: msg.phone, userId: msg.userId });
@@ -103,40 +140,172 @@ function onObserveInbound(state: ContactState, msg: Msg<'observeInbound'>, ctx: 
     lastPhoneNumberId: isLatest ? msg.phoneNumberId : state.lastPhoneNumberId,
   };
 
-  const match = msg.text === undefined ? null : detectKeyword(msg.text, msg.keywordConfig, msg.languageHint);
-  // START and friends only re-subscribe someone who opted out: writing "start" to a bot is not a marketing opt-in.
-  const applies = match !== null && (match.kind === 'optOut' || statusOf(next.consent.marketing) === 'optedOut');
-  if (!applies) {
+  // Most messages are longer than any keyword can be: they are ordinary at once, without asking anyone.
+  const candidate = msg.text === undefined ? null : keywordCandidate(msg.text);
+  if (candidate === null) {
     return { state: next, effects: linkEffects(next, self, learned.peerChanged, []), reply: noKeyword() };
   }
 
-  const confirmation = confirmationText(match.kind, match.language);
+  const entry: PendingKeyword = {
+    messageId: msg.messageId,
+    atMs: msg.atMs,
+    phoneNumberId: msg.phoneNumberId,
+    normalisedText: candidate,
+    languageHint: msg.languageHint ?? null,
+    result: null,
+  };
+  next = { ...next, pendingKeywords: [...next.pendingKeywords, entry] };
+  const effects: Effect[] = linkEffects(next, self, learned.peerChanged, []);
+  if (next.pendingKeywords.length > MAX_PENDING_KEYWORDS) {
+    // The settings are slow to answer and the customer keeps writing: the oldest waits no longer (defaults).
+    const [oldest, ...rest] = next.pendingKeywords;
+    const resolved = { ...oldest!, result: oldest!.result ?? defaultClassification(oldest!) };
+    const drained = applyResolved({ ...next, pendingKeywords: [resolved, ...rest] }, self, ctx);
+    next = drained.state;
+    effects.push(...drained.effects);
+  }
+  const classify: ConsentKeywordsMsg = {
+    type: 'classifyKeyword',
+    normalisedText: candidate,
+    ...(msg.languageHint === undefined ? {} : { languageHint: msg.languageHint }),
+  };
+  effects.push({
+    type: 'ask',
+    to: consentKeywordsAddress(self.orgId),
+    msg: classify,
+    replyType: 'keywordClassified',
+    callId: msg.messageId,
+  });
+  return {
+    state: next,
+    effects,
+    reply: {
+      ok: true,
+      keyword: null,
+      confirmation: null,
+      isKeywordPending: true,
+    } satisfies ContactReplies['observeInbound'],
+  };
+}
+
+/** The organisation's answer about a message: recorded (in message order) if it is a keyword that applies. */
+function onKeywordClassified(state: ContactState, msg: Msg<'keywordClassified'>, ctx: TurnContext, self: Self): Turn {
+  const index = state.pendingKeywords.findIndex((p) => p.messageId === msg.callId);
+  const entry = state.pendingKeywords[index];
+  // A late answer for a message already classified with the defaults (the list overflowed): nothing to do.
+  if (entry === undefined || entry.result !== null) return reply<'keywordClassified'>(state, { ok: true });
+  const result = classificationOf(msg.reply) ?? defaultClassification(entry);
+  const pending = state.pendingKeywords.map((p, i) => (i === index ? { ...p, result } : p));
+  const drained = applyResolved({ ...state, pendingKeywords: pending }, self, ctx);
+  return {
+    state: drained.state,
+    effects: drained.effects,
+    reply: { ok: true } satisfies ContactReplies['keywordClassified'],
+  };
+}
+
+/** Applies the classified messages at the head of the pending list, oldest first, up to the first still waiting. */
+function applyResolved(state: ContactState, self: Self, ctx: TurnContext): { state: ContactState; effects: Effect[] } {
+  let next = state;
+  const effects: Effect[] = [];
+  for (;;) {
+    const [head, ...rest] = next.pendingKeywords;
+    if (head === undefined || head.result === null) return { state: next, effects };
+    const applied = applyKeyword({ ...next, pendingKeywords: rest }, head, head.result, self, ctx);
+    next = applied.state;
+    effects.push(...applied.effects);
+  }
+}
+
+/**
+ * Records the keyword of one customer message, if it applies: an opt-out always, an opt-in only for a customer who
+ * opted out (START and friends restore a subscription, they never create one). Confirmed to the conversation.
+ */
+function applyKeyword(
+  state: ContactState,
+  entry: PendingKeyword,
+  result: KeywordClassification,
+  self: Self,
+  ctx: TurnContext,
+): { state: ContactState; effects: Effect[] } {
+  const match = result.match;
+  const applies = match !== null && (match.kind === 'optOut' || statusOf(state.consent.marketing) === 'optedOut');
+  if (!applies) return { state, effects: [] };
+  const confirmation = result.confirmation ?? confirmationText(match.kind, match.language);
   const evidence: ConsentEvidence = {
     id: ctx.newId(),
-    atMs: msg.atMs,
+    atMs: entry.atMs,
     recordedAtMs: ctx.nowMs,
     action: match.kind,
     method: 'keyword',
-    source: `whatsapp:${msg.phoneNumberId}`,
+    source: `whatsapp:${entry.phoneNumberId}`,
     wording: confirmation,
     by: 'customer',
     keyword: match.keyword,
     language: match.language,
-    messageId: msg.messageId,
-    phoneNumberId: msg.phoneNumberId,
+    messageId: entry.messageId,
+    phoneNumberId: entry.phoneNumberId,
   };
-  const before = next.consent;
-  next = { ...next, consent: withScope(next.consent, 'marketing', addEvidence(next.consent.marketing, evidence)) };
-  const effects = [
-    ...linkEffects(next, self, learned.peerChanged, [['marketing', evidence]]),
-    ...optOutEvents(before, next, self, [['marketing', evidence]], `optout.${msg.messageId}`),
-  ];
+  const recorded: [ConsentScope, ConsentEvidence][] = [['marketing', evidence]];
+  const next: ContactState = {
+    ...touched(state, ctx.nowMs),
+    consent: withScope(state.consent, 'marketing', addEvidence(state.consent.marketing, evidence)),
+  };
   const keyword: KeywordMatchView = { kind: match.kind, keyword: match.keyword, language: match.language };
+  const observed: ConversationMsg = {
+    type: 'inboundObserved',
+    callId: entry.messageId,
+    // The shape of the runtime's answer to the conversation's `observeInbound` ask, whose reply said "pending".
+    reply: {
+      ok: true,
+      value: { ok: true, keyword, confirmation, isKeywordPending: false } satisfies ContactReplies['observeInbound'],
+    },
+  };
   return {
     state: next,
-    effects,
-    reply: { ok: true, keyword, confirmation } satisfies ContactReplies['observeInbound'],
+    effects: [
+      ...linkEffects(next, self, false, recorded),
+      ...optOutEvents(state.consent, next, self, recorded, `optout.${entry.messageId}`),
+      // The conversation that asked: it addresses its contact by the same customer key (customer-key.ts).
+      {
+        type: 'tell',
+        to: { kind: CONVERSATION_KIND, id: conversationId(entry.phoneNumberId, self.key) },
+        msg: observed,
+      },
+    ],
   };
+}
+
+/** The classification by the defaults alone (when the organisation's settings did not answer). */
+function defaultClassification(entry: PendingKeyword): KeywordClassification {
+  const hint = entry.languageHint === null ? {} : { languageHint: entry.languageHint };
+  const match = matchOptKeyword(entry.normalisedText, DEFAULT_COMPILED_KEYWORDS, hint);
+  return { match, confirmation: match === null ? null : confirmationText(match.kind, match.language) };
+}
+
+/** The `consent-keywords` actor's answer as the runtime delivers it, or null if it is not a good one. */
+function classificationOf(answer: unknown): KeywordClassification | null {
+  if (!isRecord(answer) || answer['ok'] !== true || !isRecord(answer['value'])) return null;
+  const value = answer['value'];
+  const match = value['match'];
+  const confirmation = value['confirmation'];
+  if (value['ok'] !== true || (confirmation !== null && typeof confirmation !== 'string')) return null;
+  if (match === null) return { match: null, confirmation: null };
+  if (!isKeywordMatch(match)) return null;
+  return { match, confirmation };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function isKeywordMatch(value: unknown): value is OptKeywordMatch {
+  return (
+    isRecord(value) &&
+    (OPT_KINDS as readonly unknown[]).includes(value['kind']) &&
+    typeof value['keyword'] === 'string' &&
+    typeof value['language'] === 'string'
+  );
 }
 
 function onRecordConsent(state: ContactState, msg: Msg<'recordConsent'>, ctx: TurnContext, self: Self): Turn {
@@ -282,7 +451,7 @@ function notFound(state: ContactState, self: Self): Turn {
 }
 
 function noKeyword(): ContactReplies['observeInbound'] {
-  return { ok: true, keyword: null, confirmation: null };
+  return { ok: true, keyword: null, confirmation: null, isKeywordPending: false };
 }
 
 function touched(state: ContactState, nowMs: number): ContactState {
@@ -291,10 +460,6 @@ function touched(state: ContactState, nowMs: number): ContactState {
 
 function withScope(consent: ContactConsent, scope: ConsentScope, value: ScopeConsent): ContactConsent {
   return { ...consent, [scope]: value };
-}
-
-function detectKeyword(text: string, config: OptKeywordConfig | undefined, languageHint: string | undefined) {
-  return detectOptKeyword(text, config, languageHint === undefined ? {} : { languageHint });
 }
 
 /**
@@ -402,12 +567,15 @@ function optOutEvents(
   return effects;
 }
 
-function scopeView(scope: ConsentScope, consent: ContactConsent): ScopeConsentView {
+function scopeView(scope: ConsentScope, state: ContactState): ScopeConsentView {
+  const consent = state.consent;
   const value = consent[scope];
+  // As checkConsent answers: no marketing while a message that could be an opt-out waits for its classification.
+  const isKeywordPending = scope === 'marketing' && state.pendingKeywords.length > 0;
   return {
     status: statusOf(value),
     sinceMs: sinceOf(value),
-    allowed: isAllowed(scope, consent),
+    allowed: !isKeywordPending && isAllowed(scope, consent),
     history: [...value.history].reverse(),
     droppedCount: value.droppedCount,
   };
@@ -426,6 +594,6 @@ function contactView(state: ContactState, self: Self): ContactView {
     linkedKey: peerKey(state, self),
     createdAtMs: state.createdAtMs ?? 0,
     updatedAtMs: state.updatedAtMs ?? state.createdAtMs ?? 0,
-    consent: { marketing: scopeView('marketing', state.consent), utility: scopeView('utility', state.consent) },
+    consent: { marketing: scopeView('marketing', state), utility: scopeView('utility', state) },
   };
 }

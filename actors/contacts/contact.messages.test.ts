@@ -80,6 +80,11 @@ describe('ContactMsg (the protocol schema)', () => {
       { type: 'checkConsent', scope: 'marketing' },
       { type: 'getContact' },
       { type: 'marketingPreferenceChanged', value: 'stop', atMs: 1 },
+      {
+        type: 'keywordClassified',
+        callId: 'wamid.1',
+        reply: { ok: true, value: { ok: true, match: null, confirmation: null } },
+      },
     ];
     for (const msg of messages) expect(ContactMsg.safeParse(msg).success, JSON.stringify(msg)).toBe(true);
   });

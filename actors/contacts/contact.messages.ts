@@ -13,7 +13,7 @@ import {
   type ConsentScope,
   type ConsentStatus,
 } from './consent.ts';
-import { MAX_CONFIG_ENTRIES, MAX_KEYWORD_MESSAGE_LENGTH, OPT_KINDS, type OptKind } from './opt-out-keywords.ts';
+import { MAX_KEYWORD_MESSAGE_LENGTH, type OptKind } from './opt-out-keywords.ts';
 import { customerKeyOf, isCustomerKey } from './customer-key.ts';
 
 /**
@@ -90,19 +90,6 @@ export function contactIdParts(id: string): { readonly orgId: string; readonly k
 const Id = z.string().min(1).max(256);
 const EpochMs = z.number().int().min(0);
 
-const OptKeywordConfigSchema = z.object({
-  add: z
-    .array(
-      z.object({
-        keyword: z.string().min(1).max(MAX_KEYWORD_MESSAGE_LENGTH),
-        kind: z.enum(OPT_KINDS),
-        language: z.string().regex(/^[a-z]{2,3}$/),
-      }),
-    )
-    .max(MAX_CONFIG_ENTRIES),
-  remove: z.array(z.string().max(MAX_KEYWORD_MESSAGE_LENGTH)).max(MAX_CONFIG_ENTRIES),
-});
-
 export const ConsentScopeSchema = z.enum(CONSENT_SCOPES);
 /** `all` records one entry per scope in one turn (an opt-out of everything). */
 export const ConsentScopeOrAllSchema = z.enum([...CONSENT_SCOPES, 'all']);
@@ -127,11 +114,16 @@ const EvidenceSchema = z.object({
 
 export const ContactMsg = z.discriminatedUnion('type', [
   /**
-   * From the conversation actor, for every customer message (ask it: the reply carries the confirmation to send).
-   * Updates identifiers and last seen; a message that is, as a whole, an opt-out keyword (STOP, BAJA, ARRÊT, …)
-   * records an opt-out of marketing in this very turn and emits `contact.opted_out`; an opt-in keyword (START, …)
-   * re-subscribes a customer whose marketing status is `optedOut` (anything else is an ordinary message: a
-   * customer who never opted in does not opt in by writing "start" to a bot).
+   * From the conversation actor, for every customer message (asked). Updates identifiers and last seen. A message
+   * that could be a keyword (short: `keywordCandidate`) is classified by the organisation's `consent-keywords`
+   * actor (asked by this one, answer `keywordClassified`); until the answer is applied, marketing is not allowed
+   * (`checkConsent`), so no marketing send checked after this message passes before its keyword is recorded. An
+   * opt-out keyword (STOP, BAJA, ARRÊT, or the organisation's own) then records an opt-out of marketing and emits
+   * `contact.opted_out`; an opt-in keyword (START, …) re-subscribes a customer whose marketing status is
+   * `optedOut` (anything else is an ordinary message: a customer who never opted in does not opt in by writing
+   * "start" to a bot). The confirmation reaches the conversation as the fact `inboundObserved` (the shape of this
+   * ask's own reply), told when the keyword is applied; the reply to this ask says `isKeywordPending`. A message
+   * observed again whose keyword was applied is answered with that keyword and confirmation.
    */
   z.object({
     type: z.literal('observeInbound'),
@@ -144,8 +136,6 @@ export const ContactMsg = z.discriminatedUnion('type', [
     profileName: z.string().max(256).optional(),
     /** The message text, or a quick-reply button's text; absent for media and other types. */
     text: z.string().max(4096).optional(),
-    /** The organisation's keyword additions and removals (opt-out-keywords.ts). */
-    keywordConfig: OptKeywordConfigSchema.optional(),
     /** The customer's language if known: preferred when a keyword exists in several languages. */
     languageHint: z.string().max(8).optional(),
   }),
@@ -172,6 +162,8 @@ export const ContactMsg = z.discriminatedUnion('type', [
     phoneNumberId: Id.optional(),
     userId: z.string().max(MAX_USER_ID_LENGTH).optional(),
   }),
+  /** The `consent-keywords` actor's answer to `classifyKeyword` (callId = the WhatsApp message id). */
+  z.object({ type: z.literal('keywordClassified'), callId: Id, reply: z.unknown() }),
   /** Internal, between the phone-keyed and the BSUID-keyed record of one customer (see the module header). */
   z.object({
     type: z.literal('evidenceShared'),
@@ -235,6 +227,11 @@ export interface ContactReplies {
     keyword: KeywordMatchView | null;
     /** The text to send back to the customer, in the keyword's language (a service message: the window is open). */
     confirmation: string | null;
+    /**
+     * True while the message is being classified against the organisation's keywords: a keyword found then is
+     * told to the conversation as `inboundObserved` when it is applied.
+     */
+    isKeywordPending: boolean;
   };
   /** `recorded: false` when the same consent was already the newest entry (a repeated PUT changes nothing). */
   recordConsent: { ok: true; recorded: boolean; contact: ContactView } | Refused;
@@ -245,10 +242,16 @@ export interface ContactReplies {
     sinceMs: number | null;
     /** False when no such contact exists (never wrote, no consent recorded): status is then `unknown`. */
     known: boolean;
+    /**
+     * Marketing only: a recent customer message is still being classified as a possible opt-out keyword, so
+     * marketing is not allowed whatever the status (for the moment it takes the organisation's settings to answer).
+     */
+    isKeywordPending: boolean;
   };
   getContact: { ok: true; contact: ContactView } | Refused;
   marketingPreferenceChanged: { ok: true; status: ConsentStatus };
   evidenceShared: { ok: true; added: number };
+  keywordClassified: { ok: true };
 }
 
 export type ContactReply<T extends ContactMsg['type']> = ContactReplies[T];

@@ -1,5 +1,27 @@
 import { EMPTY_CONSENT, type ContactConsent } from './consent.ts';
 import { contactIdParts } from './contact.messages.ts';
+import type { OptKeywordMatch } from './opt-out-keywords.ts';
+
+/** Messages waiting for their classification at once; beyond, the oldest is classified with the defaults. */
+export const MAX_PENDING_KEYWORDS = 20;
+
+/** A customer message that could be a consent keyword, waiting for the organisation's classification. */
+export interface PendingKeyword {
+  /** WhatsApp's message id (the ask's callId). */
+  readonly messageId: string;
+  readonly atMs: number;
+  readonly phoneNumberId: string;
+  /** The message in matching form (`keywordCandidate`), for the default classification if the settings fail. */
+  readonly normalisedText: string;
+  readonly languageHint: string | null;
+  /** The classification, once it arrived while an older message still waits: applied in message order. */
+  readonly result: KeywordClassification | null;
+}
+
+export interface KeywordClassification {
+  readonly match: OptKeywordMatch | null;
+  readonly confirmation: string | null;
+}
 
 /**
  * One customer of one organisation (plain data, msgpack in LMDB). `createdAtMs === null` means the contact does not
@@ -24,6 +46,11 @@ export interface ContactState {
   /** The business number the customer last wrote to. */
   readonly lastPhoneNumberId: string | null;
   readonly consent: ContactConsent;
+  /**
+   * Customer messages short enough to be keywords, asked about to the organisation's `consent-keywords` actor and
+   * not applied yet, oldest first (at most `MAX_PENDING_KEYWORDS`). While any waits, marketing is not allowed.
+   */
+  readonly pendingKeywords: readonly PendingKeyword[];
 }
 
 export function initialContactState(id: string): ContactState {
@@ -40,6 +67,7 @@ export function initialContactState(id: string): ContactState {
     lastSeenAtMs: null,
     lastPhoneNumberId: null,
     consent: EMPTY_CONSENT,
+    pendingKeywords: [],
   };
 }
 

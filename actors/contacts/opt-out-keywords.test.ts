@@ -1,17 +1,21 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  DEFAULT_COMPILED_KEYWORDS,
   DEFAULT_OPT_KEYWORDS,
-  EMPTY_OPT_KEYWORD_CONFIG,
   KEYWORD_LANGUAGES,
+  MAX_KEYWORD_LENGTH,
   MAX_KEYWORD_MESSAGE_LENGTH,
   OPT_CONFIRMATION_TEXTS,
   OPT_KINDS,
+  compileOptKeywords,
   confirmationText,
+  defaultKeywordEntries,
   detectOptKeyword,
   isKeywordLanguage,
+  keywordCandidate,
+  matchOptKeyword,
   normaliseKeywordText,
-  validateOptKeywordConfig,
   type OptKeywordConfig,
 } from './opt-out-keywords.ts';
 
@@ -103,11 +107,20 @@ describe('detectOptKeyword: defaults', () => {
     expect(detectOptKeyword(`${' '.repeat(MAX_KEYWORD_MESSAGE_LENGTH - 4)}stop`)?.kind).toBe('optOut');
   });
 
+  it('keeps every default within MAX_KEYWORD_LENGTH, the bound of the hot-path filter', () => {
+    for (const language of KEYWORD_LANGUAGES)
+      for (const kind of OPT_KINDS)
+        for (const word of DEFAULT_OPT_KEYWORDS[language][kind])
+          expect(normaliseKeywordText(word).length, word).toBeLessThanOrEqual(MAX_KEYWORD_LENGTH);
+    // The longest default is what the defaults alone match up to.
+    expect(DEFAULT_COMPILED_KEYWORDS.maxLength).toBe('cancelar suscripcion'.length);
+  });
+
   it('prefers the contact language when a keyword is shared', () => {
-    expect(detectOptKeyword('stop', EMPTY_OPT_KEYWORD_CONFIG, { languageHint: 'de' })?.language).toBe('de');
-    expect(detectOptKeyword('stop', EMPTY_OPT_KEYWORD_CONFIG, { languageHint: 'fr' })?.language).toBe('fr');
-    expect(detectOptKeyword('parar', EMPTY_OPT_KEYWORD_CONFIG, { languageHint: 'pt' })?.language).toBe('pt');
-    expect(detectOptKeyword('parar', EMPTY_OPT_KEYWORD_CONFIG, { languageHint: 'ja' })?.language).toBe('es');
+    expect(detectOptKeyword('stop', DEFAULT_COMPILED_KEYWORDS, { languageHint: 'de' })?.language).toBe('de');
+    expect(detectOptKeyword('stop', DEFAULT_COMPILED_KEYWORDS, { languageHint: 'fr' })?.language).toBe('fr');
+    expect(detectOptKeyword('parar', DEFAULT_COMPILED_KEYWORDS, { languageHint: 'pt' })?.language).toBe('pt');
+    expect(detectOptKeyword('parar', DEFAULT_COMPILED_KEYWORDS, { languageHint: 'ja' })?.language).toBe('es');
     expect(detectOptKeyword('stop')?.language).toBe('en');
   });
 
@@ -129,54 +142,88 @@ describe('detectOptKeyword: defaults', () => {
   });
 });
 
+describe('keywordCandidate: the filter before asking the organisation', () => {
+  it.each([
+    ['STOP', 'stop'],
+    ['  ¡¡Basta YA!! 🙏', 'basta ya'],
+    ['Hola, ¿a qué hora abren?', 'hola a que hora abren'],
+    ['x'.repeat(MAX_KEYWORD_LENGTH), 'x'.repeat(MAX_KEYWORD_LENGTH)],
+  ])('%j could be a keyword (%j)', (text, normalised) => {
+    expect(keywordCandidate(text)).toBe(normalised);
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['🙂👍', 'no letters or digits'],
+    ['x'.repeat(MAX_KEYWORD_LENGTH + 1), 'longer than any keyword once normalised'],
+    [`stop ${'!'.repeat(MAX_KEYWORD_MESSAGE_LENGTH)}`, 'longer than a keyword message as written'],
+    ['Hello, I would like to know where my order is', 'an ordinary sentence'],
+  ])('%j is none (%s)', (text) => {
+    expect(keywordCandidate(text)).toBeNull();
+  });
+});
+
 describe('detectOptKeyword: per-organisation configuration', () => {
   const config: OptKeywordConfig = {
     add: [
       { keyword: 'Basta ya', kind: 'optOut', language: 'es' },
       { keyword: 'SÍ QUIERO', kind: 'optIn', language: 'es' },
-      { keyword: 'cancel', kind: 'optIn', language: 'en' }, // re-classifies a default
+      { keyword: 'cancel', kind: 'optIn', language: 'en' }, // re-classifies a default (validation asks to disable it)
       { keyword: 'hou op', kind: 'optOut', language: 'nl' },
       { keyword: 'hou op', kind: 'optOut', language: 'af' },
+      { keyword: 'Chega', kind: 'optOut', language: 'pt' },
+      { keyword: 'Ça suffit', kind: 'optOut', language: 'fr' },
+      { keyword: 'Schluss jetzt', kind: 'optOut', language: 'de' },
+      { keyword: 'Non più', kind: 'optOut', language: 'it' },
+      { keyword: 'Volver a empezar', kind: 'optIn', language: 'es' },
     ],
     remove: ['CANCELAR', 'Stop'],
   };
+  const keywords = compileOptKeywords(config);
 
-  it('adds keywords, accent- and case-insensitive', () => {
-    expect(detectOptKeyword('basta YA!', config)).toEqual({ kind: 'optOut', keyword: 'basta ya', language: 'es' });
-    expect(detectOptKeyword('si quiero', config)).toEqual({ kind: 'optIn', keyword: 'si quiero', language: 'es' });
-    expect(detectOptKeyword('hou op', config, { languageHint: 'af' })?.language).toBe('af');
-    expect(detectOptKeyword('hou op', config)?.language).toBe('nl');
+  it('adds keywords in any language, accent- and case-insensitive', () => {
+    expect(detectOptKeyword('basta YA!', keywords)).toEqual({ kind: 'optOut', keyword: 'basta ya', language: 'es' });
+    expect(detectOptKeyword('si quiero', keywords)).toEqual({ kind: 'optIn', keyword: 'si quiero', language: 'es' });
+    expect(detectOptKeyword('CHEGA!!', keywords)).toEqual({ kind: 'optOut', keyword: 'chega', language: 'pt' });
+    expect(detectOptKeyword('ca suffit', keywords)).toEqual({ kind: 'optOut', keyword: 'ca suffit', language: 'fr' });
+    expect(detectOptKeyword('SCHLUSS JETZT.', keywords)?.language).toBe('de');
+    expect(detectOptKeyword('non piu', keywords)).toEqual({ kind: 'optOut', keyword: 'non piu', language: 'it' });
+    expect(detectOptKeyword('¡Volver a EMPEZAR!', keywords)?.kind).toBe('optIn');
+    expect(detectOptKeyword('hou op', keywords, { languageHint: 'af' })?.language).toBe('af');
+    expect(detectOptKeyword('hou op', keywords)?.language).toBe('nl');
+    // Not an organisation's word anywhere else: the defaults of another organisation know nothing of them.
+    expect(detectOptKeyword('chega')).toBeNull();
   });
 
   it('additions win over defaults', () => {
-    expect(detectOptKeyword('Cancel', config)?.kind).toBe('optIn');
+    expect(detectOptKeyword('Cancel', keywords)?.kind).toBe('optIn');
   });
 
-  it('removes defaults in every language', () => {
-    expect(detectOptKeyword('cancelar', config)).toBeNull();
-    expect(detectOptKeyword('STOP', config)).toBeNull();
-    expect(detectOptKeyword('stop', config, { languageHint: 'de' })).toBeNull();
-    expect(detectOptKeyword('stopp', config)?.kind).toBe('optOut');
+  it('removes defaults in every language, whatever their case or accents', () => {
+    expect(detectOptKeyword('cancelar', keywords)).toBeNull();
+    expect(detectOptKeyword('STOP', keywords)).toBeNull();
+    expect(detectOptKeyword('stop', keywords, { languageHint: 'de' })).toBeNull();
+    expect(detectOptKeyword('stopp', keywords)?.kind).toBe('optOut');
+    const arret = compileOptKeywords({ add: [], remove: ['arret'] });
+    expect(detectOptKeyword('ARRÊT', arret)).toBeNull();
   });
 
-  it('validates the configuration', () => {
-    expect(validateOptKeywordConfig(config)).toEqual([]);
-    expect(
-      validateOptKeywordConfig({
-        add: [
-          { keyword: '🙂', kind: 'optOut', language: 'en' },
-          { keyword: 'x', kind: 'maybe' as never, language: 'english' },
-          { keyword: 'y'.repeat(MAX_KEYWORD_MESSAGE_LENGTH + 1), kind: 'optIn', language: 'en' },
-        ],
-        remove: Array<string>(201).fill('stop'),
-      }),
-    ).toEqual([
-      'remove: at most 200 keywords',
-      'add[0]: keyword has no letters or digits',
-      'add[1]: kind must be optOut or optIn',
-      'add[1]: language must be an ISO 639 code',
-      'add[2]: keyword longer than 64 characters',
-    ]);
+  it('bounds the match by the longest keyword of the configuration', () => {
+    const long = 'no quiero recibir mas mensajes';
+    expect(long.length).toBeGreaterThan(DEFAULT_COMPILED_KEYWORDS.maxLength);
+    const withLong = compileOptKeywords({ add: [{ keyword: long, kind: 'optOut', language: 'es' }], remove: [] });
+    expect(withLong.maxLength).toBe(long.length);
+    expect(matchOptKeyword(long, withLong)?.kind).toBe('optOut');
+    expect(matchOptKeyword(long, DEFAULT_COMPILED_KEYWORDS)).toBeNull();
+    // Removing the longest defaults lowers the bound.
+    const shorter = compileOptKeywords({ add: [], remove: ['cancelar suscripcion', 'cancella iscrizione'] });
+    expect(shorter.maxLength).toBeLessThan(DEFAULT_COMPILED_KEYWORDS.maxLength);
+  });
+
+  it('tells which words are defaults', () => {
+    expect(defaultKeywordEntries('ARRÊT')).toEqual([{ kind: 'optOut', keyword: 'arret', language: 'fr' }]);
+    expect(defaultKeywordEntries('Start').map((e) => e.language)).toEqual(['en', 'de', 'nl']);
+    expect(defaultKeywordEntries('chega')).toEqual([]);
   });
 });
 
@@ -188,10 +235,10 @@ describe('confirmation texts', () => {
       // The word in capitals inside the opt-out text is an opt-in keyword of that language, and vice versa.
       const optInWord = /\b([A-ZÀ-Ü]{4,})\b/u.exec(texts.optOut)?.[1] ?? '';
       const optOutWord = /\b([A-ZÀ-Ü]{4,})\b/u.exec(texts.optIn)?.[1] ?? '';
-      expect(detectOptKeyword(optInWord, EMPTY_OPT_KEYWORD_CONFIG, { languageHint: language })?.kind, language).toBe(
+      expect(detectOptKeyword(optInWord, DEFAULT_COMPILED_KEYWORDS, { languageHint: language })?.kind, language).toBe(
         'optIn',
       );
-      expect(detectOptKeyword(optOutWord, EMPTY_OPT_KEYWORD_CONFIG, { languageHint: language })?.kind, language).toBe(
+      expect(detectOptKeyword(optOutWord, DEFAULT_COMPILED_KEYWORDS, { languageHint: language })?.kind, language).toBe(
         'optOut',
       );
     }
@@ -200,8 +247,10 @@ describe('confirmation texts', () => {
   it('falls back to English and honours overrides', () => {
     expect(confirmationText('optOut', 'ja')).toBe(OPT_CONFIRMATION_TEXTS.en.optOut);
     expect(confirmationText('optIn', 'es')).toBe(OPT_CONFIRMATION_TEXTS.es.optIn);
-    expect(confirmationText('optOut', 'es', { es: { optOut: 'Listo, no más.' } })).toBe('Listo, no más.');
-    expect(confirmationText('optIn', 'es', { es: { optOut: 'Listo, no más.' } })).toBe(OPT_CONFIRMATION_TEXTS.es.optIn);
+    const own = [{ language: 'es', optOut: 'Listo, no más.', optIn: null }];
+    expect(confirmationText('optOut', 'es', own)).toBe('Listo, no más.');
+    expect(confirmationText('optIn', 'es', own)).toBe(OPT_CONFIRMATION_TEXTS.es.optIn);
+    expect(confirmationText('optOut', 'af', [{ language: 'af', optOut: 'Klaar.', optIn: null }])).toBe('Klaar.');
     expect(confirmationText('optOut', 'constructor')).toBe(OPT_CONFIRMATION_TEXTS.en.optOut);
     expect(isKeywordLanguage('pt')).toBe(true);
     expect(isKeywordLanguage('xx')).toBe(false);

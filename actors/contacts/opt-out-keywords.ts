@@ -21,12 +21,15 @@
  *
  * A keyword may belong to several languages ("stop"); the match reports the first language in table order,
  * unless the caller's `languageHint` (the contact's language) is one of them. Per-organisation configuration
- * (`OptKeywordConfig`, plain data) adds keywords (checked first, so an addition can also re-classify a default)
- * and removes defaults (by their normalised text, all kinds and languages).
+ * (`OptKeywordConfig`, plain data, from the organisation's `consent-keywords` actor) adds keywords (checked first)
+ * and removes defaults (by their normalised text, all kinds and languages); `compileOptKeywords` turns it into
+ * matching form once, when the settings change.
  *
- * Bounds and cost: messages longer than `MAX_KEYWORD_MESSAGE_LENGTH` characters are rejected before any work (a
- * keyword is short), so a call is O(1): normalising ≤ 64 characters, scanning the organisation's additions and
- * removals (≤ `MAX_CONFIG_ENTRIES` each) and one lookup in a map built once at module load.
+ * Bounds and cost: a message of more than `MAX_KEYWORD_MESSAGE_LENGTH` characters is no keyword, decided before
+ * any work; else it is normalised (≤ 64 characters) and is no keyword if longer than `MAX_KEYWORD_LENGTH`, the
+ * longest keyword any configuration may hold (`keywordCandidate`: the contact's filter, which spares most messages
+ * the question to the organisation). Matching is then a scan of the organisation's additions and removals
+ * (bounded by keyword-settings.ts) and one lookup in a map built once at module load.
  */
 
 export const KEYWORD_LANGUAGES = ['en', 'es', 'pt', 'it', 'fr', 'de', 'nl'] as const;
@@ -49,7 +52,7 @@ export interface OptKeywordMatch {
   readonly language: string;
 }
 
-/** Per-organisation changes to the default lists (plain data, stored with the organisation's settings). */
+/** Per-organisation changes to the default lists (plain data; `keyword-settings.ts` builds it from the settings). */
 export interface OptKeywordConfig {
   /** Extra keywords, checked before the defaults. */
   readonly add: readonly OptKeyword[];
@@ -61,8 +64,12 @@ export const EMPTY_OPT_KEYWORD_CONFIG: OptKeywordConfig = { add: [], remove: [] 
 
 /** A message longer than this is never a keyword (checked before normalising). */
 export const MAX_KEYWORD_MESSAGE_LENGTH = 64;
-/** Upper bound for each list of an organisation's configuration (validated by `validateOptKeywordConfig`). */
-export const MAX_CONFIG_ENTRIES = 200;
+/**
+ * The longest keyword, once normalised, that any configuration may hold: the defaults are shorter (a test checks
+ * it) and an organisation's words are validated against it (keyword-settings.ts). So a message that normalises to
+ * more is no keyword of any organisation, and the contact does not ask the organisation's settings about it.
+ */
+export const MAX_KEYWORD_LENGTH = 32;
 
 type Lists = Readonly<
   Record<KeywordLanguage, { readonly optOut: readonly string[]; readonly optIn: readonly string[] }>
@@ -237,66 +244,109 @@ function buildIndex(): Map<string, OptKeywordMatch[]> {
   return index;
 }
 
+/** The default entries of a word (any case or accents): empty when it is no default keyword. */
+export function defaultKeywordEntries(word: string): readonly OptKeywordMatch[] {
+  return DEFAULT_INDEX.get(normaliseKeywordText(word)) ?? [];
+}
+
+/**
+ * An organisation's keywords in matching form (plain data, kept in the `consent-keywords` actor's state and
+ * rebuilt only when the settings change), so that classifying a message normalises the message and nothing else.
+ */
+export interface CompiledOptKeywords {
+  /** The additions, keywords normalised, in the order given (checked before the defaults). */
+  readonly add: readonly OptKeywordMatch[];
+  /** The default keywords switched off, normalised. */
+  readonly remove: readonly string[];
+  /** The longest keyword this configuration matches: a message that normalises to more is none. */
+  readonly maxLength: number;
+}
+
+export function compileOptKeywords(config: OptKeywordConfig): CompiledOptKeywords {
+  const add = config.add.map((e) => ({ kind: e.kind, keyword: normaliseKeywordText(e.keyword), language: e.language }));
+  const remove = [...new Set(config.remove.map(normaliseKeywordText))];
+  let maxLength = 0;
+  for (const entry of add) maxLength = Math.max(maxLength, entry.keyword.length);
+  for (const keyword of DEFAULT_INDEX.keys()) {
+    if (!remove.includes(keyword)) maxLength = Math.max(maxLength, keyword.length);
+  }
+  return { add, remove, maxLength };
+}
+
+/** The defaults alone (an organisation that configured nothing). */
+export const DEFAULT_COMPILED_KEYWORDS: CompiledOptKeywords = compileOptKeywords(EMPTY_OPT_KEYWORD_CONFIG);
+
+/**
+ * The matching form of a message if it could be a keyword of some organisation, else null: at most
+ * `MAX_KEYWORD_MESSAGE_LENGTH` characters as written (checked first, without work) and 1 to `MAX_KEYWORD_LENGTH`
+ * once normalised. The contact's filter on the hot path: only such messages are classified.
+ */
+export function keywordCandidate(text: string): string | null {
+  if (text.length === 0 || text.length > MAX_KEYWORD_MESSAGE_LENGTH) return null;
+  const normalised = normaliseKeywordText(text);
+  return normalised.length === 0 || normalised.length > MAX_KEYWORD_LENGTH ? null : normalised;
+}
+
 export interface DetectOptions {
   /** The contact's language, if known: preferred when a keyword exists in several languages. */
   readonly languageHint?: string | null;
 }
 
-/** Whether the whole message is an opt-out or opt-in keyword; null otherwise. */
-export function detectOptKeyword(
-  text: string,
-  config: OptKeywordConfig = EMPTY_OPT_KEYWORD_CONFIG,
+/**
+ * Whether a message already in matching form (`normaliseKeywordText`) is, as a whole, an opt-out or opt-in keyword
+ * of `keywords`; null otherwise. Additions win over defaults; removed defaults match nothing.
+ */
+export function matchOptKeyword(
+  normalised: string,
+  keywords: CompiledOptKeywords = DEFAULT_COMPILED_KEYWORDS,
   options: DetectOptions = {},
 ): OptKeywordMatch | null {
-  if (text.length === 0 || text.length > MAX_KEYWORD_MESSAGE_LENGTH) return null;
-  const normalised = normaliseKeywordText(text);
-  if (normalised.length === 0) return null;
+  if (normalised.length === 0 || normalised.length > keywords.maxLength) return null;
   const hint = options.languageHint ?? null;
 
   let added: OptKeywordMatch | null = null;
-  for (const entry of config.add) {
-    if (normaliseKeywordText(entry.keyword) !== normalised) continue;
-    const match = { kind: entry.kind, keyword: normalised, language: entry.language };
-    if (hint === null || entry.language === hint) return match;
-    added ??= match;
+  for (const entry of keywords.add) {
+    if (entry.keyword !== normalised) continue;
+    if (hint === null || entry.language === hint) return entry;
+    added ??= entry;
   }
   if (added !== null) return added;
 
   const entries = DEFAULT_INDEX.get(normalised);
-  if (entries === undefined) return null;
-  for (const removed of config.remove) if (normaliseKeywordText(removed) === normalised) return null;
+  if (entries === undefined || keywords.remove.includes(normalised)) return null;
   return (hint !== null ? entries.find((e) => e.language === hint) : undefined) ?? entries[0] ?? null;
 }
 
-/** The confirmation to send back; unknown languages fall back to English, `overrides` (per org) win. */
+/** Whether the whole message (as written) is an opt-out or opt-in keyword of `keywords`; null otherwise. */
+export function detectOptKeyword(
+  text: string,
+  keywords: CompiledOptKeywords = DEFAULT_COMPILED_KEYWORDS,
+  options: DetectOptions = {},
+): OptKeywordMatch | null {
+  const normalised = keywordCandidate(text);
+  return normalised === null ? null : matchOptKeyword(normalised, keywords, options);
+}
+
+/** An organisation's own confirmation texts for one language (null: the default text). */
+export interface ConfirmationOverride {
+  readonly language: string;
+  readonly optOut: string | null;
+  readonly optIn: string | null;
+}
+
+/** The confirmation to send back: the organisation's text for the language if it has one, else the default of the
+ * language, else English. */
 export function confirmationText(
   kind: OptKind,
   language: string,
-  overrides: Readonly<Record<string, Partial<Record<OptKind, string>>>> = {},
+  overrides: readonly ConfirmationOverride[] = [],
 ): string {
-  const own = Object.hasOwn(overrides, language) ? overrides[language]?.[kind] : undefined;
-  if (own !== undefined) return own;
+  const own = overrides.find((o) => o.language === language)?.[kind] ?? null;
+  if (own !== null) return own;
   const texts = isKeywordLanguage(language) ? OPT_CONFIRMATION_TEXTS[language] : OPT_CONFIRMATION_TEXTS.en;
   return texts[kind];
 }
 
 export function isKeywordLanguage(value: string): value is KeywordLanguage {
   return (KEYWORD_LANGUAGES as readonly string[]).includes(value);
-}
-
-/** Problems with an organisation's configuration (empty when valid), for the settings API to report. */
-export function validateOptKeywordConfig(config: OptKeywordConfig): string[] {
-  const problems: string[] = [];
-  if (config.add.length > MAX_CONFIG_ENTRIES) problems.push(`add: at most ${MAX_CONFIG_ENTRIES} keywords`);
-  if (config.remove.length > MAX_CONFIG_ENTRIES) problems.push(`remove: at most ${MAX_CONFIG_ENTRIES} keywords`);
-  config.add.forEach((entry, i) => {
-    const normalised = normaliseKeywordText(entry.keyword);
-    if (normalised.length === 0) problems.push(`add[${i}]: keyword has no letters or digits`);
-    if (entry.keyword.length > MAX_KEYWORD_MESSAGE_LENGTH)
-      problems.push(`add[${i}]: keyword longer than ${MAX_KEYWORD_MESSAGE_LENGTH} characters`);
-    if (!(OPT_KINDS as readonly string[]).includes(entry.kind))
-      problems.push(`add[${i}]: kind must be optOut or optIn`);
-    if (!/^[a-z]{2,3}$/.test(entry.language)) problems.push(`add[${i}]: language must be an ISO 639 code`);
-  });
-  return problems;
 }

@@ -75,6 +75,23 @@ const status = (wamid: string, s: StatusUpdated['status'], atMs: number, message
   },
 });
 
+/** The wallet's answer to a `reserve`: the price is held. */
+const walletHeld = (messageId: string, reservedMicros: number): ConversationMsg => ({
+  type: 'creditReserved',
+  callId: messageId,
+  reply: {
+    ok: true,
+    value: {
+      ok: true,
+      reservationId: `${ID}/${messageId}`,
+      reservedMicros,
+      availableMicros: 1_000_000,
+      status: 'reserved',
+      conversation: null,
+    },
+  },
+});
+
 const ofType = <T extends Effect['type']>(effects: readonly Effect[] | undefined, type: T) =>
   (effects ?? []).filter((e): e is Extract<Effect, { type: T }> => e.type === type);
 
@@ -98,8 +115,15 @@ describe('conversation actor', () => {
   });
 
   it('checks a template outside the window against the portfolio limit, then asks the number at its priority', () => {
-    const result = run(initialConversationState(), sendTemplate('t1'));
-    expect(result.reply).toEqual({ ok: true, messageId: 't1', conversationId: ID, sendState: 'checkingTier' });
+    // A utility template outside the window is billable (US rate, €0.0033) and opens a plan conversation: the
+    // wallet holds its price first (conversation.metering.test.ts), then the portfolio counts the customer.
+    const reserving = run(initialConversationState(), sendTemplate('t1'));
+    expect(reserving.reply).toEqual({ ok: true, messageId: 't1', conversationId: ID, sendState: 'reserving' });
+    expect(ofType(reserving.effects, 'ask')).toEqual([
+      expect.objectContaining({ to: { kind: 'wallet', id: 'org1' }, replyType: 'creditReserved', callId: 't1' }),
+    ]);
+    const result = run(reserving.state, walletHeld('t1', 3_300));
+    expect(result.state.log.find((m) => m.id === 't1')?.sendState).toBe('checkingTier');
     expect(ofType(result.effects, 'ask')).toEqual([
       {
         type: 'ask',
@@ -122,7 +146,13 @@ describe('conversation actor', () => {
       {
         type: 'ask',
         to: { kind: 'number', id: '1001' },
-        msg: { type: 'requestSlot', requester: { kind: 'conversation', id: ID }, messageId: 't1', priority: 'utility' },
+        msg: {
+          type: 'requestSlot',
+          requester: { kind: 'conversation', id: ID },
+          messageId: 't1',
+          priority: 'utility',
+          recipient: 'p15551234567',
+        },
         replyType: 'slotRequested',
         callId: 't1',
       },
@@ -130,7 +160,7 @@ describe('conversation actor', () => {
   });
 
   it('defers a template past the portfolio limit with PARLO_TIER_LIMIT and asks again when a customer drops out', () => {
-    const checking = run(initialConversationState(), sendTemplate('t1')).state;
+    const checking = run(run(initialConversationState(), sendTemplate('t1')).state, walletHeld('t1', 3_300)).state;
     const deferred = run(checking, {
       type: 'tierChecked',
       callId: 't1',
@@ -244,8 +274,55 @@ describe('conversation actor', () => {
       callId: 'm1',
       result: { outcome: 'slowDown', code: 131056, detail: 'x', afterMs: 6000 },
     });
-    expect(ofType(pair.effects, 'tell')).toEqual([]);
-    expect(ofType(pair.effects, 'setTimer')[0]).toMatchObject({ name: 'retry:m1', dueAtMs: T0 + 6000 });
+    // The pair rate: the number backs this recipient off and grants the message again later.
+    expect(pair.state.log.find((m) => m.id === 'm1')?.sendState).toBe('queued');
+    expect(ofType(pair.effects, 'tell')).toEqual([
+      {
+        type: 'tell',
+        to: { kind: 'number', id: '1001' },
+        msg: {
+          type: 'pairThrottled',
+          code: 131056,
+          requester: { kind: 'conversation', id: ID },
+          messageId: 'm1',
+          priority: 'reply',
+          recipient: 'p15551234567',
+        },
+      },
+    ]);
+    expect(ofType(pair.effects, 'setTimer')).toEqual([]);
+  });
+
+  it('reports a marketing message refused as blocked or spam to the number once, as negative feedback', () => {
+    const marketing = (code: number) =>
+      run(sending(), {
+        type: 'sendResult',
+        callId: 'm1',
+        result: { outcome: 'rejected', code, detail: 'x' },
+      });
+    // m1 of sending() is a free-form reply: not marketing, so nothing is reported.
+    expect(ofType(marketing(131026).effects, 'tell').filter((e) => e.to.kind === 'number')).toEqual([]);
+    // The same message as marketing: blocked (131026) and spam-limited (131048) are reported, others are not.
+    const base = sending();
+    const asMarketing: ConversationState = {
+      ...base,
+      log: base.log.map((m) => (m.id === 'm1' ? { ...m, category: 'marketing' as const } : m)),
+    };
+    const refusedWith = (code: number) =>
+      ofType(
+        run(asMarketing, { type: 'sendResult', callId: 'm1', result: { outcome: 'rejected', code, detail: 'x' } })
+          .effects,
+        'tell',
+      ).filter((e) => e.to.kind === 'number');
+    expect(refusedWith(131026)).toEqual([
+      {
+        type: 'tell',
+        to: { kind: 'number', id: '1001' },
+        msg: { type: 'negativeFeedbackObserved', signal: 'blocked', code: 131026 },
+      },
+    ]);
+    expect(refusedWith(131048)[0]?.msg).toMatchObject({ signal: 'spamLimited' });
+    expect(refusedWith(100)).toEqual([]);
   });
 
   it('records a refusal with Meta’s code', () => {
@@ -286,6 +363,13 @@ describe('conversation actor', () => {
     const first = run(initialConversationState(), inbound('wamid.IN1', T0));
     expect(ofType(first.effects, 'tell')).toEqual([
       { type: 'tell', to: { kind: 'number', id: '1001' }, msg: { type: 'inboundCounted', count: 1 } },
+      // The customer opened a plan conversation: the wallet counts it (conversation.metering.test.ts).
+      expect.objectContaining({
+        to: { kind: 'wallet', id: 'org1' },
+        msg: expect.objectContaining({ openedBy: 'customer' }),
+      }),
+      // The number's conversation list learns of it (summary.ts).
+      expect.objectContaining({ to: { kind: 'conversation-index', id: '1001' } }),
     ]);
     expect(first.state).toMatchObject({
       orgId: 'org1',
@@ -338,8 +422,12 @@ describe('conversation actor', () => {
       callId: 'mk1',
       reply: { ok: true, value: { ok: true, allowed: true, status: 'optedIn', sinceMs: T0, known: true } },
     });
-    expect(allowed.state.log.find((m) => m.id === 'mk1')?.sendState).toBe('checkingTier');
-    expect(ofType(allowed.effects, 'ask')[0]).toMatchObject({ msg: { type: 'admit' } });
+    // With consent, the wallet holds the price (US marketing, €0.0207), then the portfolio counts the customer.
+    expect(allowed.state.log.find((m) => m.id === 'mk1')?.sendState).toBe('reserving');
+    expect(ofType(allowed.effects, 'ask')[0]).toMatchObject({ msg: { type: 'reserve', amountMicros: 20_700 } });
+    const held = run(allowed.state, walletHeld('mk1', 20_700));
+    expect(held.state.log.find((m) => m.id === 'mk1')?.sendState).toBe('checkingTier');
+    expect(ofType(held.effects, 'ask')[0]).toMatchObject({ msg: { type: 'admit' } });
     const denied = run(queued.state, {
       type: 'consentChecked',
       callId: 'mk1',
@@ -349,7 +437,36 @@ describe('conversation actor', () => {
       sendState: 'failed',
       error: { code: 'PARLO_NO_CONSENT' },
     });
-    expect(denied.effects).toBeUndefined();
+    // Nothing more is sent; only the conversation list learns that the newest message failed (summary.ts).
+    expect(denied.effects?.map((e) => (e.type === 'tell' ? e.to.kind : e.type))).toEqual(['conversation-index']);
+  });
+
+  it('asks the contact again while a short customer message is still being matched against keywords', () => {
+    const queued = run(initialConversationState(), sendMarketing('mk1'));
+    const pending = run(
+      queued.state,
+      {
+        type: 'consentChecked',
+        callId: 'mk1',
+        reply: {
+          ok: true,
+          value: { ok: true, allowed: false, status: 'optedIn', sinceMs: T0, known: true, isKeywordPending: true },
+        },
+      },
+      T0 + 10,
+    );
+    expect(pending.state.log.find((m) => m.id === 'mk1')?.sendState).toBe('checkingConsent');
+    expect(ofType(pending.effects, 'setTimer')).toEqual([
+      { type: 'setTimer', name: 'consent:mk1', dueAtMs: T0 + 260, msg: { type: 'retrySend', messageId: 'mk1' } },
+    ]);
+    const again = run(pending.state, { type: 'retrySend', messageId: 'mk1' }, T0 + 260);
+    expect(ofType(again.effects, 'ask')[0]).toMatchObject({ msg: { type: 'checkConsent', scope: 'marketing' } });
+    const allowed = run(again.state, {
+      type: 'consentChecked',
+      callId: 'mk1',
+      reply: { ok: true, value: { ok: true, allowed: true, status: 'optedIn', sinceMs: T0, known: true } },
+    });
+    expect(allowed.state.log.find((m) => m.id === 'mk1')?.sendState).toBe('reserving');
   });
 
   it('has the contact observe each customer message, and on an opt-out fails waiting marketing and confirms', () => {

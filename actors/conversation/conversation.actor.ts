@@ -9,9 +9,24 @@ import {
   type TurnContext,
   type TurnResult,
 } from '../../core/index.ts';
+import {
+  cardAt,
+  chargeOfSend,
+  conversationOpening,
+  countConversationMessage,
+  deliveryCharge,
+  isFreeServiceSend,
+  releaseMessage,
+  reserveMessage,
+  settleMessage,
+  type SendCharge,
+} from '../billing/metering.ts';
+import { DEFAULT_RATE_CARD, type RateCard } from '../billing/rate-card.ts';
+import { walletAddress, type WalletMsg, type WalletReplies } from '../billing/wallet.messages.ts';
 import { customerKeyOf } from '../contacts/customer-key.ts';
+import { recipientCountry } from '../contacts/phone-country.ts';
 import { contactAddress, type ContactMsg, type ContactReply } from '../contacts/contact.messages.ts';
-import { NUMBER_KIND, type NumberMsg, type SendPriority } from '../number/number.messages.ts';
+import { NUMBER_KIND, feedbackSignalOfCode, type NumberMsg, type SendPriority } from '../number/number.messages.ts';
 import { PORTFOLIO_KIND, type PortfolioMsg, type PortfolioReplies } from '../portfolio/portfolio.actor.ts';
 import {
   CONVERSATION_KIND,
@@ -22,6 +37,7 @@ import {
   type ConversationMsg,
   type ConversationReplies,
   type LoggedMessage,
+  type MessageBilling,
   type MessageCategory,
   type PortFailure,
   type SendError,
@@ -32,11 +48,19 @@ import {
   initialConversationState,
   type ConversationState,
 } from './conversation.state.ts';
-import { EMPTY_MESSAGE_STATUS, mergeStatus } from './status-merge.ts';
+import { EMPTY_MESSAGE_STATUS, billingFacts, failure, isDelivered, mergeStatus, pricing } from './status-merge.ts';
 import { CONVERSATION_STATE_VERSION, conversationSplit, upgradeConversation } from './conversation.storage.ts';
 import { applyMediaResult, mediaFetchEffect, mediaRetryTimer, pendingMedia } from './media.ts';
 import { endOfMetaSecond } from './meta-time.ts';
-import { isServiceWindowOpen, recordInbound, recordOutbound, windowState } from './window.ts';
+import { withSummaryUpdates } from './summary.ts';
+import {
+  isFreeEntryPointOpen,
+  isServiceWindowOpen,
+  opensPlanConversation,
+  recordInbound,
+  recordOutbound,
+  windowState,
+} from './window.ts';
 
 type Turn = TurnResult<ConversationState>;
 type Msg<T extends ConversationMsg['type']> = Extract<ConversationMsg, { type: T }>;
@@ -45,8 +69,15 @@ type Msg<T extends ConversationMsg['type']> = Extract<ConversationMsg, { type: T
 export const WHATSAPP_PORT = 'whatsapp-cloud';
 /** Meta's throughput refusal: the number slows down for everyone. Other slow-downs (pair rate) wait here. */
 const THROUGHPUT_CODE = 130429;
+/** How soon a marketing send asks its contact again while a customer's message is still being classified. */
+const KEYWORD_PENDING_RETRY_MS = 250;
 const DEFAULT_PAGE = 50;
 const MAX_PAGE = 200;
+/**
+ * The rate cards messages are priced with. There is no card setting yet (docs/pricing.md, "Where a card is
+ * loaded"): the default, illustrative card.
+ */
+const RATE_CARDS: readonly [RateCard, ...RateCard[]] = [DEFAULT_RATE_CARD];
 
 const PRIORITY_OF: Readonly<Record<MessageCategory, SendPriority>> = {
   service: 'reply',
@@ -57,13 +88,30 @@ const PRIORITY_OF: Readonly<Record<MessageCategory, SendPriority>> = {
 
 /**
  * One customer on one business number. A send is checked (free-form only inside the customer-service window),
- * logged as `queued`, and waits for a slot from the number actor; when the slot comes the window is checked again
- * and the Graph API call is made through the channel port. Outcomes: accepted (WhatsApp's id kept), transient
+ * logged, has its price held by the organisation's wallet when it is billable or business-initiated (`reserving`,
+ * see "Metering" below), and waits for a slot from the number actor; when the slot comes the window is checked
+ * again and the Graph API call is made through the channel port. Outcomes: accepted (WhatsApp's id kept), transient
  * (retried with backoff, then failed), throughput (handed back to the number), refused (failed with Meta's code).
  * Statuses from webhooks merge into the message whatever their order or repetition; a status that carries our
  * message key also reconciles a send whose response was lost.
+ *
+ * **Metering** (issue #5, 4; docs/pricing.md). The wallet knows a message by its key `<conversationId>/<messageId>`.
+ * - Before the slot (and again at the slot, when the window changed meanwhile) a message priced above 0
+ *   (`chargeOfSend`: category × recipient country × window facts) is reserved; a business-initiated one (a
+ *   template while the customer-service window is closed) carries its plan conversation in the same `reserve`,
+ *   so the quota is checked with the credit, all or nothing. Refused → failed with the wallet's code, before any
+ *   slot or tier count is used. The wallet not answering → asked again with backoff; nothing leaves unpaid.
+ * - The first delivery proof (delivered, read, played: `isDelivered` turns true once, whatever the order or
+ *   repetition of statuses) settles it, in that turn, once: `deliveryCharge` (Meta's pricing block wins). A
+ *   message the wallet holds nothing for is settled only when that charge is above 0 (Meta billed what we priced
+ *   free, or the delivery came after a release); a free reply is not even priced unless Meta says it billed it.
+ * - A failure for good (refused by Meta or by us, retries exhausted, opt-out, a failed status) releases it.
+ * - Free messages (service replies, utility inside the window) never reach the wallet; a business-initiated one
+ *   inside a free entry point reserves 0, only to have its plan conversation counted.
+ * - A customer message opening a plan conversation tells the wallet (`countConversation`, never refused); so does
+ *   a business message accepted inside the customer-service window when it opens one (it answers the customer).
  */
-export const conversationActor = defineActor<ConversationState, ConversationMsg, LoggedMessage>({
+const conversationHandler = defineActor<ConversationState, ConversationMsg, LoggedMessage>({
   kind: CONVERSATION_KIND,
   stateVersion: CONVERSATION_STATE_VERSION,
   initialState: () => initialConversationState(),
@@ -87,10 +135,12 @@ export const conversationActor = defineActor<ConversationState, ConversationMsg,
         return onInboundObserved(state, msg, ctx);
       case 'tierChecked':
         return onTierChecked(state, msg, ctx);
+      case 'creditReserved':
+        return onCreditReserved(state, msg, ctx);
       case 'inbound':
-        return onInbound(state, msg);
+        return onInbound(state, msg, ctx);
       case 'status':
-        return onStatus(state, msg);
+        return onStatus(state, msg, ctx);
       case 'mediaFetched':
         return onMediaFetched(state, msg, ctx);
       case 'retryMediaFetch':
@@ -102,6 +152,9 @@ export const conversationActor = defineActor<ConversationState, ConversationMsg,
     }
   },
 });
+
+/** As registered: a turn that changed the conversation's listing summary also tells its number's index (summary.ts). */
+export const conversationActor = withSummaryUpdates(conversationHandler);
 
 // ---------------------------------------------------------------- helpers
 
@@ -123,8 +176,45 @@ function isFreeForm(message: { readonly type: string }): boolean {
   return message.type !== 'template';
 }
 
-function failed(state: ConversationState, index: number, message: LoggedMessage, error: SendError): Turn {
-  return { state: updated(state, index, { ...message, sendState: 'failed', error }) };
+/** Fails a message for good; what the wallet holds for it is released (nothing is charged). */
+function failed(
+  state: ConversationState,
+  index: number,
+  message: LoggedMessage,
+  error: SendError,
+  ctx: TurnContext,
+): Turn {
+  const release = releaseOf(state, message, ctx);
+  const failedMessage: LoggedMessage = {
+    ...message,
+    sendState: 'failed',
+    error,
+    ...(release ? { billing: release.billing } : {}),
+  };
+  const next = updated(state, index, failedMessage);
+  const effects: Effect[] = [];
+  if (release) effects.push(release.effect);
+  const feedback = feedbackEffect(state, message, typeof error.code === 'number' ? error.code : undefined);
+  if (feedback) effects.push(feedback);
+  return effects.length > 0 ? { state: next, effects } : { state: next };
+}
+
+/**
+ * A marketing message refused for a reason that reads as the customer's negative feedback (blocked: 131026; spam
+ * limits: 131048, 131049) is reported to the number once, on its transition to failed, so that marketing pauses when
+ * the number's own block/report rate is too high.
+ */
+function feedbackEffect(state: ConversationState, message: LoggedMessage, code: number | undefined): Effect | null {
+  if (message.category !== 'marketing' || code === undefined || state.phoneNumberId === null) return null;
+  const signal = feedbackSignalOfCode(code);
+  if (signal === null) return null;
+  const msg: NumberMsg = { type: 'negativeFeedbackObserved', signal, code };
+  return { type: 'tell', to: { kind: NUMBER_KIND, id: state.phoneNumberId }, msg };
+}
+
+/** The customer as the number knows recipients: the conversation's customer key. */
+function recipientOf(state: ConversationState): string {
+  return customerKeyOf({ phone: state.customer.phone, userId: state.customer.userId });
 }
 
 function windowClosedError(state: ConversationState, nowMs: number): SendError {
@@ -143,6 +233,7 @@ function slotRequest(state: ConversationState, message: LoggedMessage, ctx: Turn
     requester: ctx.self,
     messageId: message.id,
     priority: PRIORITY_OF[message.category ?? 'service'],
+    recipient: recipientOf(state),
   };
   return {
     type: 'ask',
@@ -165,6 +256,236 @@ function retryLater(message: LoggedMessage, delayMs: number, ctx: TurnContext): 
 /** 1 s, 2 s, 4 s, … (at most 60 s) after the n-th failed attempt. */
 function backoffMs(attempts: number): number {
   return Math.min(60_000, 1_000 * 2 ** Math.max(0, attempts - 1));
+}
+
+// ---------------------------------------------------------------- metering (see the header)
+
+/** The id the wallet knows a message by: its message key, unique within the organisation. */
+function reservationIdOf(message: LoggedMessage, ctx: TurnContext): string {
+  return messageKeyOf(ctx.self.id, message.id);
+}
+
+function walletTell(state: ConversationState, msg: WalletMsg): Effect {
+  return { type: 'tell', to: walletAddress(state.orgId!), msg };
+}
+
+/** `countConversation` for a plan conversation that started at `startMs` (a tell: counted once per key). */
+function countOpened(
+  state: ConversationState,
+  startMs: number,
+  openedBy: 'customer' | 'business',
+  ctx: TurnContext,
+): Effect {
+  return walletTell(state, countConversationMessage(ctx.self.id, state.phoneNumberId ?? '', startMs, openedBy));
+}
+
+/**
+ * What the wallet must hear of before `message` leaves now, or null: a price above 0 not held yet, or a
+ * business-initiated plan conversation the message was not admitted in. A free-form message under a card whose
+ * service is free returns at the second check, unpriced: free replies cost nothing here.
+ */
+function walletStep(state: ConversationState, message: LoggedMessage, ctx: TurnContext): SendCharge | null {
+  if (state.orgId === null) return null;
+  const isTemplate = !isFreeForm(message);
+  if (isFreeServiceSend(isTemplate, RATE_CARDS, ctx.nowMs)) return null;
+  const charge = chargeOfSend({
+    category: message.category ?? 'service',
+    isTemplate,
+    customer: state.customer,
+    window: state.window,
+    nowMs: ctx.nowMs,
+    rateCards: RATE_CARDS,
+  });
+  const billing = message.billing;
+  const needsHold =
+    charge.price.amountMicros > 0 &&
+    (billing === undefined || billing.charge === 'none' || billing.charge === 'released');
+  const needsCount =
+    charge.planConversationStartMs !== null && billing?.planConversationStartMs !== charge.planConversationStartMs;
+  return needsHold || needsCount ? charge : null;
+}
+
+/**
+ * Asks the wallet to hold the message's price (and count its business-initiated plan conversation). A plan
+ * conversation that starts with this message is recorded in the window facts at once, so a second template sent
+ * before the wallet answers joins it (same key: the wallet counts it once) instead of opening another. Should the
+ * wallet refuse, the start stays: a customer message in the next 24 h is then not counted (window.ts prefers
+ * under-counting to counting twice), and the next business message asks for the same conversation again.
+ */
+function reserving(
+  state: ConversationState,
+  index: number,
+  message: LoggedMessage,
+  charge: SendCharge,
+  ctx: TurnContext,
+): Turn {
+  const held = message.billing?.charge === 'reserved' ? message.billing : null;
+  const billing: MessageBilling = {
+    charge: held ? 'reserved' : 'pending',
+    reservedMicros: held ? held.reservedMicros : charge.price.amountMicros,
+    chargedMicros: null,
+    country: charge.country,
+    rateCardVersion: held ? held.rateCardVersion : charge.price.rateCardVersion,
+    insideServiceWindow: charge.insideServiceWindow,
+    insideFreeEntryPoint: charge.insideFreeEntryPoint,
+    planConversationStartMs: charge.planConversationStartMs,
+  };
+  const start = charge.planConversationStartMs;
+  const window =
+    start !== null && opensPlanConversation(state.window, start)
+      ? { ...state.window, planConversationStartedAtMs: start }
+      : state.window;
+  const next = updated({ ...state, window }, index, { ...message, sendState: 'reserving', attempts: 0, billing });
+  return { state: next, effects: [reserveAsk(next, message, billing, ctx)] };
+}
+
+function reserveAsk(state: ConversationState, message: LoggedMessage, billing: MessageBilling, ctx: TurnContext) {
+  const start = billing.planConversationStartMs;
+  const opening =
+    start === null ? undefined : conversationOpening(ctx.self.id, state.phoneNumberId!, start, 'business');
+  return {
+    type: 'ask',
+    to: walletAddress(state.orgId!),
+    msg: reserveMessage(reservationIdOf(message, ctx), billing.reservedMicros, ctx.nowMs, opening),
+    replyType: 'creditReserved',
+    callId: message.id,
+  } satisfies Effect;
+}
+
+function onCreditReserved(state: ConversationState, msg: Msg<'creditReserved'>, ctx: TurnContext): Turn {
+  const found = findMessage(state, msg.callId);
+  if (!found) return { state };
+  const { index, message } = found;
+  const reply = msg.reply as
+    { ok: true; value: WalletReplies['reserve'] } | { ok: false; code: string; message: string };
+  const billing = message.billing;
+  if (message.sendState !== 'reserving' || billing === undefined) {
+    // The message failed while the wallet answered (an opt-out released it before this hold): give it back.
+    const isHeld = reply.ok && reply.value.ok && reply.value.reservedMicros > 0;
+    return message.sendState === 'failed' && isHeld && state.orgId !== null
+      ? { state, effects: [walletTell(state, releaseMessage(reservationIdOf(message, ctx)))] }
+      : { state };
+  }
+  if (!reply.ok) {
+    // The wallet did not answer (the runtime retries timeouts itself; this is a failure): ask again with backoff,
+    // and never send unpaid.
+    if (message.attempts >= MAX_SEND_ATTEMPTS) {
+      return failed(
+        state,
+        index,
+        message,
+        { code: reply.code, detail: `the wallet could not hold the price: ${reply.message}` },
+        ctx,
+      );
+    }
+    const waiting = updated(state, index, { ...message, attempts: message.attempts + 1 });
+    return {
+      state: waiting,
+      effects: [
+        {
+          type: 'setTimer',
+          name: `wallet:${message.id}`,
+          dueAtMs: ctx.nowMs + backoffMs(message.attempts + 1),
+          msg: { type: 'retrySend', messageId: message.id },
+        },
+      ],
+    };
+  }
+  const answer = reply.value;
+  if (!answer.ok) {
+    // Refused (credit or plan quota): a reserve is all or nothing, so a pending one holds nothing to release.
+    const unheld: LoggedMessage =
+      billing.charge === 'pending'
+        ? { ...message, billing: { ...billing, charge: 'none', reservedMicros: 0 } }
+        : message;
+    return failed(state, index, unheld, { code: answer.code, detail: answer.message }, ctx);
+  }
+  const admitted: MessageBilling = {
+    ...billing,
+    // `settled`: the wallet already charged this message (never asked again for its price).
+    charge: answer.reservedMicros > 0 ? 'reserved' : answer.status === 'settled' ? 'settled' : 'none',
+    reservedMicros: answer.reservedMicros,
+  };
+  return admit(state, index, { ...message, attempts: 0, error: null, billing: admitted }, ctx);
+}
+
+/** The release of what the wallet holds (or may hold) for a message that failed for good; null if nothing. */
+function releaseOf(
+  state: ConversationState,
+  message: LoggedMessage,
+  ctx: TurnContext,
+): { billing: MessageBilling; effect: Effect } | null {
+  const billing = message.billing;
+  if (state.orgId === null || billing === undefined || (billing.charge !== 'reserved' && billing.charge !== 'pending'))
+    return null;
+  return {
+    billing: { ...billing, charge: 'released' },
+    effect: walletTell(state, releaseMessage(reservationIdOf(message, ctx))),
+  };
+}
+
+/** The window facts at the Graph API call: what Meta prices the message by. */
+function withSendFacts(billing: MessageBilling, state: ConversationState, nowMs: number): MessageBilling {
+  const insideServiceWindow = isServiceWindowOpen(state.window, nowMs);
+  const insideFreeEntryPoint = isFreeEntryPointOpen(state.window, nowMs);
+  return insideServiceWindow === billing.insideServiceWindow && insideFreeEntryPoint === billing.insideFreeEntryPoint
+    ? billing
+    : { ...billing, insideServiceWindow, insideFreeEntryPoint };
+}
+
+/**
+ * What a merged status changes for the wallet: the first delivery proof settles (once: `isDelivered` turns true in
+ * exactly one turn, whatever the order or repetition of statuses); a failure that stands releases. A message the
+ * wallet holds nothing for is settled only when the charge is above 0 (Meta billed what we thought free); a free
+ * reply Meta did not bill is never priced at all.
+ */
+function meterStatus(
+  state: ConversationState,
+  before: LoggedMessage,
+  after: LoggedMessage,
+  ctx: TurnContext,
+): { message: LoggedMessage; effect: Effect } | null {
+  const status = after.status ?? EMPTY_MESSAGE_STATUS;
+  const billing = after.billing;
+  if (isDelivered(status)) {
+    const wasDelivered = before.status !== null && isDelivered(before.status);
+    if (wasDelivered || billing?.charge === 'settled') return null;
+    if (billing === undefined && pricing(status)?.billable !== true) return null;
+    const facts = billingFacts(status);
+    const country = billing?.country ?? recipientCountry(state.customer);
+    const charge = deliveryCharge({
+      facts,
+      category: after.category ?? 'service',
+      recipientCountry: country,
+      insideServiceWindow: billing?.insideServiceWindow ?? false,
+      insideFreeEntryPoint: billing?.insideFreeEntryPoint ?? false,
+      rateCard: RATE_CARDS.find((card) => card.version === billing?.rateCardVersion) ?? cardAt(RATE_CARDS, after.atMs),
+    });
+    if (billing?.charge !== 'reserved' && charge.amountMicros === 0) return null;
+    const settle = settleMessage(
+      reservationIdOf(after, ctx),
+      charge,
+      { phoneNumberId: state.phoneNumberId ?? '', conversationId: ctx.self.id, country },
+      facts.deliveredAtMs ?? ctx.nowMs,
+    );
+    const settled: MessageBilling = {
+      charge: 'settled',
+      reservedMicros: billing?.reservedMicros ?? 0,
+      chargedMicros: charge.amountMicros,
+      country,
+      rateCardVersion: charge.rateCardVersion,
+      insideServiceWindow: billing?.insideServiceWindow ?? false,
+      insideFreeEntryPoint: billing?.insideFreeEntryPoint ?? false,
+      planConversationStartMs: billing?.planConversationStartMs ?? null,
+    };
+    return { message: { ...after, billing: settled }, effect: walletTell(state, settle) };
+  }
+  if (billing?.charge === 'reserved' && failure(status) !== null) {
+    // Meta accepted the message, then could not deliver it (131026, 131047, 131049, 131050, …): nothing is billed.
+    const release = releaseOf(state, after, ctx);
+    return release ? { message: { ...after, billing: release.billing }, effect: release.effect } : null;
+  }
+  return null;
 }
 
 // ---------------------------------------------------------------- handlers
@@ -229,10 +550,20 @@ function onSend(state: ConversationState, msg: Msg<'send'>, ctx: TurnContext): T
 }
 
 /**
- * The step after consent: a business-initiated message outside the customer-service window first needs the
- * portfolio's messaging limit (`checkingTier`); everything else asks the number for a slot.
+ * The step after consent: a message the wallet must hear of (billable, or business-initiated) first has its price
+ * held (`reserving`); then `admit`.
  */
 function proceed(state: ConversationState, index: number, message: LoggedMessage, ctx: TurnContext): Turn {
+  const charge = walletStep(state, message, ctx);
+  if (charge) return reserving(state, index, message, charge, ctx);
+  return admit(state, index, message, ctx);
+}
+
+/**
+ * The step after the wallet: a business-initiated message outside the customer-service window first needs the
+ * portfolio's messaging limit (`checkingTier`); everything else asks the number for a slot.
+ */
+function admit(state: ConversationState, index: number, message: LoggedMessage, ctx: TurnContext): Turn {
   if (needsTier(state, message, ctx.nowMs)) {
     const checking = updated(state, index, { ...message, sendState: 'checkingTier' });
     return { state: checking, effects: [tierCheck(checking, message.id)] };
@@ -314,10 +645,13 @@ function onConsentChecked(state: ConversationState, msg: Msg<'consentChecked'>, 
   if (!reply.ok) {
     // The contact did not answer (timeout, failure): ask again later rather than send without consent.
     if (message.attempts >= MAX_SEND_ATTEMPTS) {
-      return failed(state, index, message, {
-        code: reply.code,
-        detail: `consent could not be checked: ${reply.message}`,
-      });
+      return failed(
+        state,
+        index,
+        message,
+        { code: reply.code, detail: `consent could not be checked: ${reply.message}` },
+        ctx,
+      );
     }
     const waiting = updated(state, index, { ...message, attempts: message.attempts + 1 });
     return {
@@ -332,11 +666,26 @@ function onConsentChecked(state: ConversationState, msg: Msg<'consentChecked'>, 
       ],
     };
   }
+  if (!reply.value.allowed && reply.value.isKeywordPending && message.attempts < MAX_SEND_ATTEMPTS) {
+    // The customer's latest short message is still being matched against the organisation's keywords (one round
+    // trip to its settings): it may be a STOP, so ask again in a moment rather than send or refuse now.
+    const waiting = updated(state, index, { ...message, attempts: message.attempts + 1 });
+    const retry: Effect = {
+      type: 'setTimer',
+      name: `consent:${message.id}`,
+      dueAtMs: ctx.nowMs + KEYWORD_PENDING_RETRY_MS,
+      msg: { type: 'retrySend', messageId: message.id },
+    };
+    return { state: waiting, effects: [retry] };
+  }
   if (!reply.value.allowed) {
-    return failed(state, index, message, {
-      code: 'PARLO_NO_CONSENT',
-      detail: `the contact has no marketing opt-in (status ${reply.value.status})`,
-    });
+    return failed(
+      state,
+      index,
+      message,
+      { code: 'PARLO_NO_CONSENT', detail: `the contact has no marketing opt-in (status ${reply.value.status})` },
+      ctx,
+    );
   }
   return proceed(state, index, { ...message, attempts: 0 }, ctx);
 }
@@ -350,28 +699,45 @@ function onInboundObserved(state: ConversationState, msg: Msg<'inboundObserved'>
   const reply = msg.reply as { ok: true; value: ContactReply<'observeInbound'> } | { ok: false };
   if (!reply.ok || reply.value.keyword === null) return { state };
   let next = state;
+  const releases: Effect[] = [];
   if (reply.value.keyword.kind === 'optOut') {
+    // An opt-out is negative feedback on the number's marketing (once per customer message: its confirmation is
+    // logged under the message's id, so a repeated observation finds it).
+    if (state.phoneNumberId !== null && !findMessage(state, `confirm_${msg.callId}`)) {
+      const feedback: NumberMsg = { type: 'negativeFeedbackObserved', signal: 'optOut' };
+      releases.push({ type: 'tell', to: { kind: NUMBER_KIND, id: state.phoneNumberId }, msg: feedback });
+    }
     next = {
       ...next,
-      log: next.log.map((m) =>
-        m.category === 'marketing' &&
-        (m.sendState === 'queued' ||
-          m.sendState === 'checkingConsent' ||
-          m.sendState === 'checkingTier' ||
-          m.sendState === 'deferred')
-          ? {
-              ...m,
-              sendState: 'failed' as const,
-              error: { code: 'PARLO_NO_CONSENT', detail: 'the customer opted out' },
-            }
-          : m,
-      ),
+      log: next.log.map((m) => {
+        if (
+          m.category !== 'marketing' ||
+          !(
+            m.sendState === 'queued' ||
+            m.sendState === 'checkingConsent' ||
+            m.sendState === 'reserving' ||
+            m.sendState === 'checkingTier' ||
+            m.sendState === 'deferred'
+          )
+        )
+          return m;
+        const release = releaseOf(state, m, ctx);
+        if (release) releases.push(release.effect);
+        return {
+          ...m,
+          sendState: 'failed' as const,
+          error: { code: 'PARLO_NO_CONSENT', detail: 'the customer opted out' },
+          ...(release ? { billing: release.billing } : {}),
+        };
+      }),
     };
   }
   const confirmation = reply.value.confirmation;
-  if (confirmation === null || next.orgId === null || next.phoneNumberId === null) return { state: next };
+  if (confirmation === null || next.orgId === null || next.phoneNumberId === null)
+    return releases.length > 0 ? { state: next, effects: releases } : { state: next };
   const confirmationId = `confirm_${msg.callId}`;
-  if (findMessage(next, confirmationId)) return { state: next };
+  if (findMessage(next, confirmationId))
+    return releases.length > 0 ? { state: next, effects: releases } : { state: next };
   const queued = appended(next, {
     id: confirmationId,
     direction: 'out',
@@ -386,12 +752,14 @@ function onInboundObserved(state: ConversationState, msg: Msg<'inboundObserved'>
     attempts: 0,
     by: { kind: 'system', id: 'consent' },
   });
-  return { state: queued, effects: [slotRequest(queued, queued.log[queued.log.length - 1]!, ctx)] };
+  return { state: queued, effects: [...releases, slotRequest(queued, queued.log[queued.log.length - 1]!, ctx)] };
 }
 
 function requestSlotFor(state: ConversationState, messageId: string, ctx: TurnContext): Turn {
   const found = findMessage(state, messageId);
   if (found?.message.sendState === 'checkingConsent') return { state, effects: [consentCheck(state, messageId)] };
+  if (found?.message.sendState === 'reserving' && found.message.billing)
+    return { state, effects: [reserveAsk(state, found.message, found.message.billing, ctx)] };
   if (found?.message.sendState === 'deferred' || found?.message.sendState === 'checkingTier') {
     const checking = updated(state, found.index, { ...found.message, sendState: 'checkingTier' });
     return { state: checking, effects: [tierCheck(checking, messageId)] };
@@ -415,19 +783,29 @@ function onSlotGranted(state: ConversationState, messageId: string, ctx: TurnCon
   const { index, message } = found;
   // The window may have closed while the message waited: refuse it here rather than have Meta refuse it.
   if (isFreeForm(message) && !windowState(state.window, ctx.nowMs).canSendFreeForm) {
-    return failed(state, index, message, windowClosedError(state, ctx.nowMs));
+    return failed(state, index, message, windowClosedError(state, ctx.nowMs), ctx);
   }
   const to = state.customer.phone ?? state.customer.userId;
   if (to === null || state.phoneNumberId === null) {
-    return failed(state, index, message, { code: 'PARLO_VALIDATION_FAILED', detail: 'no recipient' });
+    return failed(state, index, message, { code: 'PARLO_VALIDATION_FAILED', detail: 'no recipient' }, ctx);
   }
+  // The window may also have changed the price (a utility template whose window closed while it waited, a plan
+  // conversation that ended): the wallet hears of it first; the message asks for a new slot afterwards.
+  const charge = walletStep(state, message, ctx);
+  if (charge) return reserving(state, index, message, charge, ctx);
   const input: OutboundMessage = {
     accountId: state.phoneNumberId,
     to,
     messageKey: messageKeyOf(ctx.self.id, message.id),
     content: message.content as OutboundMessage['content'],
   };
-  const sending = updated(state, index, { ...message, sendState: 'sending', attempts: message.attempts + 1 });
+  const sending = updated(state, index, {
+    ...message,
+    sendState: 'sending',
+    attempts: message.attempts + 1,
+    // What Meta prices by: the window facts when the call is made.
+    ...(message.billing ? { billing: withSendFacts(message.billing, state, ctx.nowMs) } : {}),
+  });
   return {
     state: sending,
     effects: [
@@ -450,8 +828,15 @@ function onSendResult(state: ConversationState, msg: Msg<'sendResult'>, ctx: Tur
         providerMessageId: result.providerMessageId,
       };
       const next = updated(state, index, accepted);
+      // A business message inside the customer-service window that opens a plan conversation answers the
+      // customer: counted as theirs, never refused (a business-initiated one was counted with its reservation).
+      const count =
+        state.orgId !== null && opensPlanConversation(state.window, ctx.nowMs)
+          ? [countOpened(state, ctx.nowMs, 'customer', ctx)]
+          : undefined;
       return {
         state: { ...next, window: recordOutbound(next.window, { atMs: ctx.nowMs }) },
+        ...(count ? { effects: count } : {}),
       };
     }
     case 'retry':
@@ -471,12 +856,24 @@ function onSendResult(state: ConversationState, msg: Msg<'sendResult'>, ctx: Tur
           effects: [{ type: 'tell', to: { kind: NUMBER_KIND, id: state.phoneNumberId! }, msg: throttled }],
         };
       }
-      // The pair rate (one customer written to too often) concerns this conversation only.
-      return { state: queued, effects: [retryLater(message, result.afterMs ?? 6_000, ctx)] };
+      // The pair rate (this customer written to too often): the number backs this recipient off and grants the
+      // message again when it may be written to.
+      const pairThrottled: NumberMsg = {
+        type: 'pairThrottled',
+        code: result.code,
+        requester: ctx.self,
+        messageId: message.id,
+        priority: PRIORITY_OF[message.category ?? 'service'],
+        recipient: recipientOf(state),
+      };
+      return {
+        state: queued,
+        effects: [{ type: 'tell', to: { kind: NUMBER_KIND, id: state.phoneNumberId! }, msg: pairThrottled }],
+      };
     }
     case 'windowClosed':
     case 'rejected':
-      return failed(state, index, message, { code: result.code, detail: result.detail });
+      return failed(state, index, message, { code: result.code, detail: result.detail }, ctx);
     default:
       return unreachable(result);
   }
@@ -491,16 +888,19 @@ function transient(
   afterMs?: number,
 ): Turn {
   if (message.attempts >= MAX_SEND_ATTEMPTS) {
-    return failed(state, index, message, {
-      code: error.code,
-      detail: `gave up after ${message.attempts} attempts: ${error.detail}`,
-    });
+    return failed(
+      state,
+      index,
+      message,
+      { code: error.code, detail: `gave up after ${message.attempts} attempts: ${error.detail}` },
+      ctx,
+    );
   }
   const queued = updated(state, index, { ...message, sendState: 'queued', error });
   return { state: queued, effects: [retryLater(message, afterMs ?? backoffMs(message.attempts), ctx)] };
 }
 
-function onInbound(state: ConversationState, msg: Msg<'inbound'>): Turn {
+function onInbound(state: ConversationState, msg: Msg<'inbound'>, ctx: TurnContext): Turn {
   const event = msg.event;
   if (findByProviderId(state, event.providerMessageId)) return { state };
   const customer = {
@@ -541,6 +941,9 @@ function onInbound(state: ConversationState, msg: Msg<'inbound'>): Turn {
   );
   const counted: NumberMsg = { type: 'inboundCounted', count: 1 };
   const effects: Effect[] = [{ type: 'tell', to: { kind: NUMBER_KIND, id: event.accountId }, msg: counted }];
+  // The customer opened a plan conversation (quota unit): the wallet counts it (never refused).
+  if (next.orgId !== null && opensPlanConversation(state.window, event.timestampMs))
+    effects.push(countOpened(next, event.timestampMs, 'customer', ctx));
   // Media is fetched from Meta and stored while Meta still keeps it (7 days).
   const fetchMedia = mediaFetchEffect(next.log[next.log.length - 1]!, event.accountId);
   if (fetchMedia) effects.push(fetchMedia);
@@ -580,7 +983,7 @@ function stringOr(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-function onStatus(state: ConversationState, msg: Msg<'status'>): Turn {
+function onStatus(state: ConversationState, msg: Msg<'status'>, ctx: TurnContext): Turn {
   const event = msg.event;
   const ours = event.messageKey === undefined ? undefined : parseMessageKey(event.messageKey)?.messageId;
   const found = ours === undefined ? findByProviderId(state, event.providerMessageId) : findMessage(state, ours);
@@ -595,13 +998,28 @@ function onStatus(state: ConversationState, msg: Msg<'status'>): Turn {
     providerMessageId: message.providerMessageId ?? event.providerMessageId,
     sendState: message.sendState === 'failed' || message.sendState === 'accepted' ? message.sendState : 'accepted',
   };
-  return { state: updated(state, index, reconciled) };
+  // A marketing message that Meta failed after accepting it (a `failed` status) may be negative feedback.
+  const becameFailed = status.current === 'failed' && (message.status ?? EMPTY_MESSAGE_STATUS).current !== 'failed';
+  const feedback = becameFailed ? feedbackEffect(state, message, event.errors?.[0]?.code) : null;
+  if (state.orgId === null || status === message.status) {
+    return { state: updated(state, index, reconciled), ...(feedback ? { effects: [feedback] } : {}) };
+  }
+  const metered = meterStatus(state, message, reconciled, ctx);
+  const effects: Effect[] = [];
+  if (metered) effects.push(metered.effect);
+  if (feedback) effects.push(feedback);
+  return { state: updated(state, index, metered ? metered.message : reconciled), effects };
 }
 
 function onGet(state: ConversationState, msg: Msg<'getConversation'>, ctx: TurnContext): Turn {
   const limit = Math.min(Math.max(msg.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
-  const before = msg.before;
-  const older = before === undefined ? state.log : state.log.filter((m) => m.seq < before);
+  const { before, direction } = msg;
+  const older =
+    before === undefined && direction === undefined
+      ? state.log
+      : state.log.filter(
+          (m) => (before === undefined || m.seq < before) && (direction === undefined || m.direction === direction),
+        );
   const page = older.slice(Math.max(0, older.length - limit)).reverse();
   const last = page[page.length - 1];
   const reply: ConversationReplies['getConversation'] = {

@@ -45,11 +45,45 @@ export interface Customer {
 
 /**
  * Parlo's own progress of an outbound message, before and around Meta's statuses. `checkingConsent`: a marketing
- * message waits for the contact's consent answer before it asks for a slot. `checkingTier`: a business-initiated
- * message outside the window waits for the portfolio's messaging limit; `deferred`: the limit is reached, the message
- * waits (error PARLO_TIER_LIMIT) until a customer drops out of the moving 24 h.
+ * message waits for the contact's consent answer before it asks for a slot. `reserving`: a billable message (or a
+ * business-initiated one, whose plan conversation is counted) waits for the organisation's wallet to hold its price;
+ * refused, it fails with the wallet's code (PARLO_INSUFFICIENT_CREDIT, PARLO_PLAN_QUOTA_EXCEEDED) and never leaves.
+ * `checkingTier`: a business-initiated message outside the window waits for the portfolio's messaging limit;
+ * `deferred`: the limit is reached, the message waits (error PARLO_TIER_LIMIT) until a customer drops out of the
+ * moving 24 h.
  */
-export type SendState = 'checkingConsent' | 'checkingTier' | 'deferred' | 'queued' | 'sending' | 'accepted' | 'failed';
+export type SendState =
+  'checkingConsent' | 'reserving' | 'checkingTier' | 'deferred' | 'queued' | 'sending' | 'accepted' | 'failed';
+
+/**
+ * Where an outbound message stands with the organisation's wallet (actors/billing): `pending` (the reserve is
+ * asked), `reserved` (its price is held), `none` (nothing held: a free business-initiated message, which only
+ * counted its plan conversation, or a message Meta may still bill), `settled` (charged on its first delivery
+ * proof, exactly once), `released` (the send failed for good; nothing charged).
+ */
+export const CHARGE_STATES = ['pending', 'reserved', 'none', 'settled', 'released'] as const;
+export type ChargeState = (typeof CHARGE_STATES)[number];
+
+/**
+ * The money side of one outbound message; absent on messages the wallet never heard of (free replies). Fixed keys,
+ * so every billed message encodes as one msgpack record. The wallet knows the message by its key,
+ * `messageKeyOf(conversationId, messageId)`.
+ */
+export interface MessageBilling {
+  readonly charge: ChargeState;
+  /** The rate-card price held (0 when nothing is). */
+  readonly reservedMicros: number;
+  /** What the settle charged; null until settled. */
+  readonly chargedMicros: number | null;
+  /** The recipient's ISO country (or `other`) the message is priced for. */
+  readonly country: string;
+  readonly rateCardVersion: number;
+  /** Window facts when the Graph API call was made (those at the reservation until then): what Meta prices by. */
+  readonly insideServiceWindow: boolean;
+  readonly insideFreeEntryPoint: boolean;
+  /** The business-initiated plan conversation the message was admitted in (its start), or null. */
+  readonly planConversationStartMs: number | null;
+}
 
 export interface SendError {
   /** Meta's code, or a negative local one (adapter), or a PARLO_ code's name. */
@@ -75,6 +109,8 @@ export interface LoggedMessage {
   readonly by: AuditActor | null;
   /** Inbound media (image, video, audio, document, sticker): fetch state and store ref (media.ts); null otherwise. */
   readonly media?: MessageMedia | null;
+  /** Outbound messages the wallet heard of: reservation, charge, the facts they were priced by. */
+  readonly billing?: MessageBilling;
 }
 
 export type ConversationMsg =
@@ -98,11 +134,19 @@ export type ConversationMsg =
   | { readonly type: 'inboundObserved'; readonly callId: string; readonly reply: unknown }
   /** The portfolio's answer to `admit` (callId = message id). */
   | { readonly type: 'tierChecked'; readonly callId: string; readonly reply: unknown }
+  /** The wallet's answer to `reserve` (callId = message id): held, or refused with the wallet's code. */
+  | { readonly type: 'creditReserved'; readonly callId: string; readonly reply: unknown }
   | { readonly type: 'inbound'; readonly event: MessageReceived; readonly orgId?: string }
   | { readonly type: 'status'; readonly event: StatusUpdated }
   | { readonly type: 'mediaFetched'; readonly callId: string; readonly result: MediaFetchOutcome }
   | { readonly type: 'retryMediaFetch'; readonly messageId: string }
-  | { readonly type: 'getConversation'; readonly limit?: number; readonly before?: number };
+  /** A page of the log, newest first: `before` a seq (exclusive), only one `direction` when given. */
+  | {
+      readonly type: 'getConversation';
+      readonly limit?: number;
+      readonly before?: number;
+      readonly direction?: 'in' | 'out';
+    };
 
 /** What a port call that threw comes back as (the runtime's refusal). */
 export interface PortFailure {

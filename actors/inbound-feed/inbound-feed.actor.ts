@@ -161,7 +161,13 @@ function conversationEffects(event: InboundEvent, orgId: string | undefined): Ef
       ...(event.userId === undefined ? {} : { userId: event.userId }),
     };
     const key = customerKeyOf({ phone: event.waId ?? null, userId: event.userId ?? null });
-    return [{ type: 'tell', to: contactAddress(orgId, key), msg }];
+    const effects: Effect[] = [{ type: 'tell', to: contactAddress(orgId, key), msg }];
+    if (event.value === 'stop' && event.accountId !== undefined) {
+      // Stopping promotions is negative feedback on the number's marketing (its pause thresholds).
+      const feedback: NumberMsg = { type: 'negativeFeedbackObserved', signal: 'optOut' };
+      effects.push({ type: 'tell', to: { kind: NUMBER_KIND, id: event.accountId }, msg: feedback });
+    }
+    return effects;
   }
   if (event.type === 'phoneNumberQualityChanged' || event.type === 'businessCapabilityChanged') {
     const effects: Effect[] = [];

@@ -1,17 +1,23 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  CATCH_UP_MS,
   COEXISTENCE_RATE_PER_SEC,
+  MAX_PAIR_STRIKES,
+  MAX_ROUND_MS,
   DEFAULT_PAIR_POLICY,
   DEFAULT_RATE_PER_SEC,
   DEFAULT_SLOW_DOWN,
   PAIR_SHARDS,
   UPGRADED_RATE_PER_SEC,
+  availableSlots,
   burstAllowance,
   createPacing,
   createPairState,
   effectiveRate,
+  eventsInLastSecond,
   nextSlot,
+  openPairBatch,
   normalise,
   pairBackOff,
   pairEntry,
@@ -22,7 +28,9 @@ import {
   countInbound,
   setRate,
   slowDown,
+  takeSlots,
   trySend,
+  windowLimit,
   type PacingState,
   type PairState,
 } from './pacing.ts';
@@ -337,7 +345,7 @@ describe('number pacing: no 1 s window above rate × 1.02 (property)', () => {
 describe('pair rate', () => {
   const policy = DEFAULT_PAIR_POLICY;
 
-  it('allows a burst of 6, then one message per 6 s to the same recipient', () => {
+  it('allows a burst (40 by default), then one message per 6 s to the same recipient', () => {
     let state = createPairState();
     for (let i = 0; i < policy.burst; i++) {
       const d = pairTrySend(state, '4915112345678', T0);
@@ -400,7 +408,7 @@ describe('pair rate', () => {
     }
     // Entries live 6 s after a single message: about 6,000, plus a few not yet pruned in untouched shards.
     expect(max).toBeLessThan(6_000 + PAIR_SHARDS * 5);
-    expect(state.size).toBe(state.shards.reduce((n, s) => n + s.length, 0));
+    expect(state.size).toBe(state.shards.reduce((n, s) => n + s.recipients.length, 0));
     const pruned = prunePairs(state, T0 + 40_000);
     expect(pruned.size).toBe(0);
     expect(prunePairs(pruned, T0 + 40_000)).toBe(pruned);
@@ -426,5 +434,160 @@ describe('pair rate', () => {
     pairBackOff(state, 'u', T0 + 2);
     prunePairs(state, T0 + 100_000);
     expect(state).toEqual(copy);
+  });
+});
+
+// ---- several slots per wake-up (catch-up) ----
+
+/** A deterministic PRNG (mulberry32), so that the simulated delays are the same on every run. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A backlogged sender woken late: at each wake-up it takes every available slot, then sleeps until the next slot
+ * plus a delay (a commit before the timer is armed). Returns the send events.
+ */
+function wakeUps(rate: number, spanMs: number, delayMs: () => number, inboundEveryMs = 0): Event[] {
+  let state = createPacing(rate);
+  const events: Event[] = [];
+  let now = T0;
+  let nextInbound = inboundEveryMs > 0 ? T0 + inboundEveryMs : Infinity;
+  while (now < T0 + spanMs) {
+    while (nextInbound <= now) {
+      state = countInbound(state, nextInbound, 1);
+      events.push({ atMs: nextInbound, kind: 'inbound' });
+      nextInbound += inboundEveryMs;
+    }
+    const n = availableSlots(state, now);
+    state = takeSlots(state, now, n, true);
+    for (let i = 0; i < n; i++) events.push({ atMs: now, kind: 'send' });
+    now = Math.max(now + 1, Math.min(nextSlot(state, now), nextInbound)) + Math.floor(delayMs());
+  }
+  return events.sort((a, b) => a.atMs - b.atMs);
+}
+
+describe('number pacing: several slots per late wake-up', () => {
+  it('grants every slot that fell due while it waited, at the rate, never above rate + k in a 1 s window', () => {
+    for (const rate of [20, 80, 1000]) {
+      const random = prng(rate);
+      const events = wakeUps(rate, 20_000, () => random() * 40);
+      const sends = events.filter((e) => e.kind === 'send');
+      expect(maxSendsPerWindow(events)).toBeLessThanOrEqual(rate + burstAllowance(rate));
+      // Within a few percent of the rate (a wake-up that finds the 1 s window full waits for it), never above.
+      expect(sends.length).toBeGreaterThanOrEqual(rate * 20 * 0.97);
+      expect(sends.length).toBeLessThanOrEqual(rate * 20 + burstAllowance(rate) + 1);
+    }
+  });
+
+  it('with plain GCRA (no backlog) the same late wake-ups lose slots: the catch-up is what keeps the rate', () => {
+    let state = createPacing(1000);
+    let now = T0;
+    let sent = 0;
+    while (now < T0 + 10_000) {
+      const n = availableSlots(state, now);
+      state = takeSlots(state, now, n, false);
+      sent += n;
+      now = nextSlot(state, now) + 40;
+    }
+    expect(sent).toBeLessThan(6_000); // 21 per 41 ms
+  });
+
+  it('keeps the window bound with inbound messages and random delays (property)', () => {
+    fc.assert(
+      fc.property(
+        rateArb,
+        fc.integer({ min: 1, max: 2 ** 31 }),
+        fc.integer({ min: 0, max: 200 }),
+        (rate, seed, every) => {
+          const random = prng(seed);
+          const events = wakeUps(rate, 4_000, () => random() * 120, every);
+          expect(maxEventsUpToASend(events)).toBeLessThanOrEqual(rate + burstAllowance(rate));
+        },
+      ),
+      { numRuns: 100 },
+    );
+  }, 30_000);
+
+  it('an idle number still starts with one send plus the burst allowance', () => {
+    const idle = createPacing(1000);
+    expect(availableSlots(idle, T0)).toBe(21);
+    const backlogged = takeSlots(idle, T0, 21, true);
+    // 100 ms later, backlogged: the 100 slots that fell due meanwhile.
+    expect(availableSlots(backlogged, T0 + 100)).toBe(100);
+    // The same state, not backlogged: plain GCRA (1 + k).
+    expect(availableSlots(takeSlots(backlogged, T0 + 100, 0, false), T0 + 100)).toBe(21);
+    // At most MAX_ROUND_MS worth per round; the rest (up to CATCH_UP_MS back) in the next rounds.
+    expect(availableSlots(backlogged, T0 + 10_000)).toBe(MAX_ROUND_MS);
+    const next = takeSlots(backlogged, T0 + 10_000, MAX_ROUND_MS, true);
+    expect(availableSlots(next, T0 + 10_001)).toBe(MAX_ROUND_MS);
+    let owed = next;
+    let total = MAX_ROUND_MS;
+    for (let t = T0 + 10_001; availableSlots(owed, t) > 1; t++) {
+      const n = availableSlots(owed, t);
+      owed = takeSlots(owed, t, n, true);
+      total += n;
+    }
+    expect(total).toBeLessThanOrEqual(CATCH_UP_MS + 21 + 10);
+  });
+
+  it('refuses to take more than is available, and keeps one log pair per ms of the last second', () => {
+    const state = createPacing(80);
+    expect(() => takeSlots(state, T0, 3)).toThrow(RangeError);
+    let s = createPacing(1000);
+    for (let t = T0; t < T0 + 5_000; t++) s = takeSlots(s, t, availableSlots(s, t), true);
+    expect(s.recent.length).toBeLessThanOrEqual(2 * 1000);
+    expect(eventsInLastSecond(s, T0 + 4_999)).toBeLessThanOrEqual(windowLimit(1000));
+    expect(eventsInLastSecond(s, T0 + 10_000)).toBe(0);
+  });
+});
+
+describe('pair rate: batches and strikes', () => {
+  it('a batch of takes decides like the same takes one by one, and leaves its input alone (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('p1', 'p2', 'p3', 'u4', 'p5'), { maxLength: 120 }),
+        fc.array(fc.constantFrom('p1', 'p2', 'u4'), { maxLength: 30 }),
+        (before, round) => {
+          let state = createPairState();
+          before.forEach((r, i) => (state = pairTrySend(state, r, T0 + i * 500).state));
+          const at = T0 + before.length * 500;
+          const frozen = structuredClone(state);
+          const batch = openPairBatch(state, at);
+          const batched = round.map((r) => batch.tryTake(r));
+          const fromBatch = batch.finish();
+          let single = state;
+          const oneByOne = round.map((r) => {
+            const d = pairTrySend(single, r, at);
+            single = d.state;
+            return d.ok ? true : d.retryAtMs;
+          });
+          expect(batched).toEqual(oneByOne);
+          for (const r of ['p1', 'p2', 'p3', 'u4', 'p5']) expect(pairEntry(fromBatch, r)).toEqual(pairEntry(single, r));
+          expect(fromBatch.size).toBe(fromBatch.shards.reduce((n, s) => n + s.recipients.length, 0));
+          expect(state).toEqual(frozen);
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('remembers at most MAX_PAIR_STRIKES recipients’ strikes, and forgets them when their memory ends', () => {
+    let state = createPairState();
+    for (let i = 0; i < MAX_PAIR_STRIKES + 10; i++) state = pairBackOff(state, `p${i}`, T0);
+    expect(state.strikes).toHaveLength(MAX_PAIR_STRIKES);
+    expect(pairEntry(state, 'p0')?.strikes ?? 0).toBe(0); // the oldest went first
+    expect(pairEntry(state, `p${MAX_PAIR_STRIKES + 9}`)?.strikes).toBe(1);
+    const later = T0 + DEFAULT_PAIR_POLICY.backoffMs + DEFAULT_PAIR_POLICY.strikeMemoryMs;
+    expect(prunePairs(state, later - 1).strikes).toHaveLength(MAX_PAIR_STRIKES);
+    const pruned = prunePairs(state, later + 300_000);
+    expect(pruned).toMatchObject({ size: 0, strikes: [] });
   });
 });

@@ -1,9 +1,9 @@
 /**
  * Send pacing for one business phone number, pure (STYLE rule 3). WHATSAPP.md 4.1 (throughput: 80 msg/s, 1,000
  * after an upgrade, 20 for coexistence numbers, "inclusive of inbound and outbound messages"; 130429 above it) and
- * 4.2 (pair rate: about one message every 6 s to the same user, small bursts; 131056 above it).
+ * 4.2 (pair rate: one message every 6 s to the same user, bursts allowed; 131056 above it).
  *
- * ## Number throughput: GCRA with exact rational time
+ * ## Number throughput: GCRA with exact rational time, bounded by a one-second event log
  *
  * A generic cell-rate algorithm (the virtual-scheduling form of a token bucket): each event advances a
  * theoretical arrival time TAT by the emission interval T = 1000 / rate ms (`TAT ← max(TAT, t) + T`); a send at t
@@ -12,25 +12,39 @@
  * integer number of ms at most rates), so there is no rounding drift; send times are whole ms, rounded up.
  *
  * **Guarantee.** In every 1 s window [a, a + 1000) (any a), the events (sends and counted inbound) up to and
- * including the window's last send number at most `rate + k ≤ rate × 1.02`. Proof: let e₁ … e_N be those events and
- * s = e_N the last send. Each event raises TAT by at least T above the arrival of e₁, so just before s,
- * TAT ≥ e₁ + (N−1)·T; s conformed, so s ≥ TAT − k·T ≥ e₁ + (N−1−k)·T. s − e₁ < 1000 = rate·T, hence
- * N − 1 − k < rate, i.e. N ≤ rate + k. With sends only, that is every window. Inbound messages are the customers'
- * and cannot be refused: they are counted (`countInbound`) so that sends make room for them; a window may still
- * hold more inbound after its last send than the rate allows, but no send is ever made into a window that is
- * already full. Property-tested with random arrival patterns, rate changes and slow-downs.
+ * including the window's last send number at most `rate + k ≤ rate × 1.02`. It is enforced directly: the events of
+ * the last second are kept (`recent`, a few numbers, see below) and a send at t is granted only when the events
+ * in (t − 1000, t] plus the sends granted with it number at most rate + k (`windowLimit`). Every window that holds
+ * a send has a last send s, and all of its events up to s lie in (s − 1000, s]: hence the bound, whatever else
+ * happens. With sends only, that is every window. Inbound messages are the customers' and cannot be refused: they
+ * are counted (`countInbound`) so that sends make room for them; a window may still hold more inbound after its
+ * last send than the rate allows, but no send is ever made into a window that is already full. Plain GCRA alone
+ * already keeps this bound (let e₁ … e_N be the events of the window up to its last send s: each raised TAT by T,
+ * so s ≥ TAT − k·T ≥ e₁ + (N−1−k)·T and s − e₁ < 1000 = rate·T give N ≤ rate + k), so the log only binds when the
+ * catch-up below lets GCRA admit more. Property-tested with random arrival patterns, wake-up delays, rate changes
+ * and slow-downs.
+ *
+ * **Catch-up (several slots per wake-up).** A number whose requests wait for pacing is woken by a timer at its
+ * next slot, but the runtime arms a timer only after the commit of the turn that set it, so under load the
+ * wake-up comes tens of ms late. Plain GCRA forgets the slots that passed meanwhile (`TAT ← max(TAT, t)`): at
+ * 1,000 msg/s, τ = 20 ms, a wake-up every 40 ms sent only 21 per wake-up, about 500 msg/s. So while requests
+ * were left waiting for pacing (`isBacklogged`, set by the caller after each round), TAT is taken no earlier than
+ * `t − CATCH_UP_MS` (250 ms) instead of t: every slot that fell due since the last round is granted at the wake-up
+ * (`availableSlots`), the one-second log keeping the window bound, at most `MAX_ROUND_MS` (100 ms) worth per round
+ * (the rest in the next rounds), so that a long stall is not made up in one lump. The long-run rate stays the rate
+ * (TAT still advances T per event). A number that was idle (nothing waiting) keeps plain GCRA: its first burst is
+ * 1 + k. The bound and the rate hold for grant times; the Graph API call follows a grant after two commits (the
+ * number's, then the conversation's), whose varying latency shifts groups of sends between seconds.
  *
  * **Inbound floods** would push TAT far ahead (1,000 inbound at 80 msg/s = 12.5 s of "debt") although they weigh
  * on one second only. After a counted inbound at f, TAT is capped at f + 1000 + τ: the next send then comes no
- * earlier than f + 1000, outside every window that contains f, so the proof above still holds (a window containing
- * a capped event has no later send), and a flood costs at most one second of sending.
+ * earlier than f + 1000 (the log says the same), and a flood costs at most one second of sending.
  *
  * **Rate changes** (`setRate`: 80 → 1,000 after an upgrade; 20 for coexistence) and slow-downs keep the pending
- * TAT (rounded up to a whole ms) and add the new τ once. Then windows after the change obey the new rate, and a
- * window straddling it obeys the higher of the two (the same proof with T_old for the events before the change and
- * T_new after it; the added τ pays for the new burst tolerance). The conversion depends only on the state and the
- * new rate, not on when it runs, so a lazily applied change (a slow-down ending) gives the same result as an eager
- * one.
+ * TAT (rounded up to a whole ms) and add the new τ once. The log then applies the new limit to the last second:
+ * after a rate cut, sends wait until the last second holds fewer events than the new limit. The conversion
+ * depends only on the state and the new rate, not on when it runs, so a lazily applied change (a slow-down ending)
+ * gives the same result as an eager one.
  *
  * **Slow-down after 130429** (`slowDown`): the rate drops to `factorPercent` (50 %) of the current effective rate
  * (never below `minRatePerSec`), sending pauses `pauseMs` (1 s), and after `durationMs` (60 s) without another
@@ -39,23 +53,26 @@
  *
  * ## Pair rate (same recipient)
  *
- * The same algorithm per recipient with T = `intervalMs` (6 s) and τ = (burst − 1)·T: up to `burst` (6) messages
- * back to back to a recipient not written to lately, then one per 6 s. After a 131056 the recipient waits
- * `backoffMs` (60 s), doubled on each further 131056 within `strikeMemoryMs`, at most `maxBackoffMs` (15 min), and
- * its burst is spent. An entry whose TAT has passed (a full burst available again) and whose strike memory ended
- * is equivalent to no entry: it is dropped.
+ * The same algorithm per recipient with T = `intervalMs` (6 s) and τ = (burst − 1)·T: up to `burst` messages back
+ * to back to a recipient not written to lately, then one per 6 s; a burst "borrows" from later (after 40 at once,
+ * the next comes 6 s after the 40th would have been due at one per 6 s). Meta documents bursts of up to 45
+ * messages, then the average (WHATSAPP.md 4.2; the simulator's pair bucket is 45 deep, 1 per 6 s); the default
+ * burst is 40, so that a little clock skew or network jitter between our grants and Meta's arrivals never meets
+ * Meta's limit. After a 131056 the recipient waits `backoffMs` (60 s), doubled on each further 131056 within
+ * `strikeMemoryMs`, at most `maxBackoffMs` (15 min), and its burst is spent. An entry whose TAT has passed (a
+ * full burst available again) is equivalent to no entry: it is dropped; strikes are kept apart (few, short-lived).
  *
  * ## Bounds and cost
- * - `PacingState`: five numbers and an optional slow-down record; O(1) per call (≈ 30 ns), one small object
- *   allocated.
- * - `PairState`: entries only for recipients whose TAT has not passed (6 s after a single message, up to 36 s
- *   after a full burst) or whose strike memory lasts: at 1,000 msg/s to distinct recipients about 6,000 entries. They are spread over
- *   `PAIR_SHARDS` (128) arrays by a hash of the recipient, so a send scans and copies the 128-slot shard array
- *   and one shard (≈ entries / 128), dropping that shard's expired entries as it goes: O(128 + entries / 128) per
- *   send, not O(entries) — about 3 µs at 6,000 entries, where copying one object keyed by recipient cost 100 µs.
- *   Arrays, not objects keyed by id: V8 copies and scans small arrays far faster than many-keyed objects, and no
- *   outside id can collide with an object's own keys. `prunePairs` sweeps everything (O(entries)) for an
- *   idle-time timer.
+ * - `PacingState`: five numbers, an optional slow-down record, a flag and `recent`: one (time, count) pair per
+ *   distinct ms with events in the last second, in practice one per wake-up (≤ 1,000 pairs at any rate).
+ *   `availableSlots` + `takeSlots` once per round: O(pairs in the last second), independent of the grants made.
+ * - `PairState`: entries only for recipients whose TAT has not passed (6 s after a single message, up to 240 s
+ *   after a full burst): at 1,000 msg/s to distinct recipients about 6,000. They are spread over `PAIR_SHARDS`
+ *   (128) shards by a hash of the recipient, each two parallel arrays (recipients, TATs; msgpack-friendly, no
+ *   object per entry). A round of grants opens a `PairBatch`, which copies the 128-slot shard list once and each
+ *   shard it writes once (dropping that shard's expired entries on the way): O(128 + touched shards × entries /
+ *   128) per round, a lookup is one `indexOf` over ≈ entries / 128 ids. `prunePairs` sweeps everything
+ *   (O(entries)) for an idle-time timer. Strikes: at most `MAX_PAIR_STRIKES`, each gone when its memory ends.
  */
 
 export const DEFAULT_RATE_PER_SEC = 80;
@@ -63,6 +80,10 @@ export const UPGRADED_RATE_PER_SEC = 1000;
 export const COEXISTENCE_RATE_PER_SEC = 20;
 /** A send never makes a 1 s window exceed the rate by more than this (in percent). */
 export const PACING_TOLERANCE_PERCENT = 2;
+/** How far back a backlogged number's missed slots are still granted (see "Catch-up"). */
+export const CATCH_UP_MS = 250;
+/** A round grants at most this long's worth of sends (at least 1 + k), so that a catch-up comes in parts. */
+export const MAX_ROUND_MS = 100;
 
 const SECOND_MS = 1000;
 
@@ -98,6 +119,13 @@ export interface PacingState {
   /** TAT = tatMs + tatFrac / appliedRatePerSec (ms), 0 ≤ tatFrac < appliedRatePerSec. */
   readonly tatMs: number;
   readonly tatFrac: number;
+  /**
+   * The events (sends and counted inbound) of the last second as `[atMs, count, atMs, count, …]`, times strictly
+   * increasing; older pairs are dropped as time passes.
+   */
+  readonly recent: readonly number[];
+  /** Requests were left waiting for pacing after the last round: the slots since then are owed (catch-up). */
+  readonly isBacklogged: boolean;
 }
 
 export type SendDecision =
@@ -109,9 +137,22 @@ export function burstAllowance(ratePerSec: number): number {
   return Math.floor((ratePerSec * PACING_TOLERANCE_PERCENT) / 100);
 }
 
+/** The most events a 1 s window may hold up to and including a send: rate + k. */
+export function windowLimit(ratePerSec: number): number {
+  return ratePerSec + burstAllowance(ratePerSec);
+}
+
 export function createPacing(ratePerSec: number = DEFAULT_RATE_PER_SEC): PacingState {
   assertRate(ratePerSec);
-  return { ratePerSec, slowDown: null, appliedRatePerSec: ratePerSec, tatMs: 0, tatFrac: 0 };
+  return {
+    ratePerSec,
+    slowDown: null,
+    appliedRatePerSec: ratePerSec,
+    tatMs: 0,
+    tatFrac: 0,
+    recent: [],
+    isBacklogged: false,
+  };
 }
 
 /** The rate in force at `nowMs` (the configured one, or the slow-down's while it lasts). */
@@ -121,26 +162,67 @@ export function effectiveRate(state: PacingState, nowMs: number): number {
     : state.ratePerSec;
 }
 
+/** The events recorded in (nowMs − 1000, nowMs]. */
+export function eventsInLastSecond(state: PacingState, nowMs: number): number {
+  return windowCount(state.recent, nowMs);
+}
+
+/** How many sends may go at `nowMs`, one after another (0: none now; `nextSlot` says when). */
+export function availableSlots(state: PacingState, nowMs: number): number {
+  const current = normalise(state, nowMs);
+  const byRate = gcraSlots(current, nowMs);
+  if (byRate === 0) return 0;
+  const rate = current.appliedRatePerSec;
+  const room = windowLimit(rate) - windowCount(current.recent, nowMs);
+  const roundCap = Math.max(1 + burstAllowance(rate), Math.floor((rate * MAX_ROUND_MS) / SECOND_MS));
+  return Math.max(0, Math.min(byRate, room, roundCap));
+}
+
+/**
+ * Records `count` sends at `nowMs` (at most `availableSlots`). `isBacklogged`: whether requests are still waiting
+ * for pacing after them (the caller knows; it decides whether the next round catches up). Default: unchanged.
+ */
+export function takeSlots(
+  state: PacingState,
+  nowMs: number,
+  count: number,
+  isBacklogged: boolean = state.isBacklogged,
+): PacingState {
+  const current = normalise(state, nowMs);
+  let next = current;
+  if (count > 0) {
+    const available = availableSlots(current, nowMs);
+    if (count > available) throw new RangeError(`${count} sends at ${nowMs}, but only ${available} may go`);
+    next = record(advance(current, floorOf(current, nowMs), count), nowMs, count);
+  }
+  return next.isBacklogged === isBacklogged ? next : { ...next, isBacklogged };
+}
+
 /** The earliest whole ms ≥ nowMs at which a send conforms. */
 export function nextSlot(state: PacingState, nowMs: number): number {
-  const current = normalise(state, nowMs);
-  let slot = Math.max(nowMs, earliestConforming(current));
-  if (slot > nowMs && effectiveRate(current, slot) !== current.appliedRatePerSec)
-    slot = Math.max(slot, earliestConforming(normalise(current, slot)));
+  let slot = nowMs;
+  // A slow-down ending changes the rate, τ and the window limit: settle in a few steps (at most one change).
+  for (let i = 0; i < 8; i++) {
+    const at = normalise(state, slot);
+    const next = Math.max(slot, earliestConforming(at), windowFreeAt(at, slot));
+    if (next === slot) return slot;
+    slot = next;
+  }
   return slot;
 }
 
 /** Takes a send slot at `nowMs` if one is free; otherwise says when to retry. */
 export function trySend(state: PacingState, nowMs: number): SendDecision {
   const current = normalise(state, nowMs);
-  if (nowMs >= earliestConforming(current)) return { ok: true, state: advance(current, nowMs, 1) };
+  if (availableSlots(current, nowMs) > 0) return { ok: true, state: takeSlots(current, nowMs, 1) };
   return { ok: false, state: current, retryAtMs: nextSlot(current, nowMs) };
 }
 
 /** Counts `count` inbound messages received at `nowMs` (always accepted; they delay the next sends). */
 export function countInbound(state: PacingState, nowMs: number, count = 1): PacingState {
   if (count <= 0) return state;
-  const taken = advance(normalise(state, nowMs), nowMs, count);
+  const current = normalise(state, nowMs);
+  const taken = record(advance(current, floorOf(current, nowMs), count), nowMs, count);
   const r = taken.appliedRatePerSec;
   const tau = burstAllowance(r) * SECOND_MS;
   const capMs = nowMs + SECOND_MS + Math.floor(tau / r);
@@ -206,19 +288,73 @@ function earliestConforming(state: PacingState): number {
   return state.tatMs + Math.ceil((state.tatFrac - burstAllowance(r) * SECOND_MS) / r);
 }
 
-/** TAT ← max(TAT, t) + count·T, exactly. */
-function advance(state: PacingState, t: number, count: number): PacingState {
+/** Where TAT restarts from when it lies in the past: t, or t − CATCH_UP_MS while backlogged. */
+function floorOf(state: PacingState, t: number): number {
+  return state.isBacklogged ? t - CATCH_UP_MS : t;
+}
+
+/**
+ * GCRA's sends at t, back to back: with B = max(TAT, floor), the j-th (from 0) conforms when
+ * B + (j − k)·T ≤ t, i.e. j·1000 ≤ k·1000 − (B − t)·r, all in units of 1/r ms (exact integers).
+ */
+function gcraSlots(state: PacingState, t: number): number {
+  const r = state.appliedRatePerSec;
+  const floorMs = floorOf(state, t);
+  const [baseMs, baseFrac] = isAfter(floorMs, 0, state.tatMs, state.tatFrac)
+    ? [floorMs, 0]
+    : [state.tatMs, state.tatFrac];
+  const ahead = (baseMs - t) * r + baseFrac;
+  const jMax = Math.floor((burstAllowance(r) * SECOND_MS - ahead) / SECOND_MS);
+  return jMax < 0 ? 0 : jMax + 1;
+}
+
+/** TAT ← max(TAT, from) + count·T, exactly. */
+function advance(state: PacingState, from: number, count: number): PacingState {
   const r = state.appliedRatePerSec;
   let tatMs = state.tatMs;
   let tatFrac = state.tatFrac;
-  if (tatMs < t) {
-    tatMs = t;
+  if (tatMs < from) {
+    tatMs = from;
     tatFrac = 0;
   }
   tatFrac += count * SECOND_MS;
   tatMs += Math.floor(tatFrac / r);
   tatFrac %= r;
   return { ...state, tatMs, tatFrac };
+}
+
+/** Sum of the counts at times in (t − 1000, t] (and later: a clock that stepped back keeps them in). */
+function windowCount(recent: readonly number[], t: number): number {
+  const oldest = t - SECOND_MS;
+  let count = 0;
+  for (let i = recent.length - 2; i >= 0 && recent[i]! > oldest; i -= 2) count += recent[i + 1]!;
+  return count;
+}
+
+/** The earliest t' ≥ t at which the last second holds fewer than the window limit of events. */
+function windowFreeAt(state: PacingState, t: number): number {
+  const recent = state.recent;
+  let excess = windowCount(recent, t) - (windowLimit(state.appliedRatePerSec) - 1);
+  if (excess <= 0) return t;
+  for (let i = 0; i < recent.length; i += 2) {
+    if (recent[i]! <= t - SECOND_MS) continue;
+    excess -= recent[i + 1]!;
+    if (excess <= 0) return recent[i]! + SECOND_MS;
+  }
+  return t; // unreachable: the counted pairs cover the excess
+}
+
+/** Adds `count` events at t to the log, dropping pairs older than a second. */
+function record(state: PacingState, t: number, count: number): PacingState {
+  const old = state.recent;
+  let start = 0;
+  while (start < old.length && old[start]! <= t - SECOND_MS) start += 2;
+  const recent = old.slice(start);
+  const n = recent.length;
+  // Same ms: one pair. A clock that stepped back: add to the newest pair (it leaves the log later: conservative).
+  if (n >= 2 && recent[n - 2]! >= t) recent[n - 1] = recent[n - 1]! + count;
+  else recent.push(t, count);
+  return { ...state, recent };
 }
 
 function isAfter(aMs: number, aFrac: number, bMs: number, bFrac: number): boolean {
@@ -242,37 +378,62 @@ export interface PairPolicy {
 
 export const DEFAULT_PAIR_POLICY: PairPolicy = {
   intervalMs: 6_000,
-  burst: 6,
+  burst: 40,
   backoffMs: 60_000,
   maxBackoffMs: 15 * 60_000,
   strikeMemoryMs: 10 * 60_000,
 };
 
 export const PAIR_SHARDS = 128;
+/** Recipients whose 131056 strikes are remembered at once (the oldest are forgotten first beyond it). */
+export const MAX_PAIR_STRIKES = 5_000;
 
-export interface PairEntry {
+/** One shard: `tatMs[i]` is the theoretical arrival time of `recipients[i]` (whole ms: T is). */
+export interface PairShard {
+  readonly recipients: readonly string[];
+  readonly tatMs: readonly number[];
+}
+
+/** 131056 replies in a row for one recipient, remembered until `untilMs`. */
+export interface PairStrike {
   readonly recipient: string;
-  /** The recipient's theoretical arrival time (whole ms: T is). */
-  readonly tatMs: number;
-  /** 131056 replies in a row (within the strike memory). */
   readonly strikes: number;
-  /** Until when the strikes are remembered (0 when none). */
-  readonly strikeUntilMs: number;
+  readonly untilMs: number;
 }
 
 export interface PairState {
-  /** `PAIR_SHARDS` arrays of entries; a recipient lives in shard `pairShardOf(recipient)`, at most once. */
-  readonly shards: readonly (readonly PairEntry[])[];
-  /** Entries held (for metrics and bounds checks). */
+  /** `PAIR_SHARDS` shards; a recipient lives in shard `pairShardOf(recipient)`, at most once. */
+  readonly shards: readonly PairShard[];
+  /** Entries held in the shards (for metrics and bounds checks). */
   readonly size: number;
+  /** Oldest first. */
+  readonly strikes: readonly PairStrike[];
+}
+
+/** A recipient's pair facts (a view: `tatMs` 0 when only strikes are held). */
+export interface PairEntry {
+  readonly recipient: string;
+  readonly tatMs: number;
+  readonly strikes: number;
+  readonly strikeUntilMs: number;
 }
 
 export type PairDecision =
   | { readonly ok: true; readonly state: PairState }
   | { readonly ok: false; readonly state: PairState; readonly retryAtMs: number };
 
+/** Several pair decisions at one instant (a round of grants), applied together. */
+export interface PairBatch {
+  /** Takes a slot for a message to `recipient` if one is free now: `true`; otherwise the time it may go. */
+  tryTake(recipient: string): true | number;
+  /** The state with every take applied (the state the batch was opened on is never changed). */
+  finish(): PairState;
+}
+
+const EMPTY_SHARD: PairShard = { recipients: [], tatMs: [] };
+
 export function createPairState(): PairState {
-  return { shards: Array.from({ length: PAIR_SHARDS }, () => []), size: 0 };
+  return { shards: Array.from({ length: PAIR_SHARDS }, () => EMPTY_SHARD), size: 0, strikes: [] };
 }
 
 /** The shard of a recipient: FNV-1a of the id, mod PAIR_SHARDS. */
@@ -285,9 +446,18 @@ export function pairShardOf(recipient: string): number {
   return hash % PAIR_SHARDS;
 }
 
-/** The entry of a recipient, if held. */
+/** What is held about a recipient, if anything. */
 export function pairEntry(state: PairState, recipient: string): PairEntry | undefined {
-  return state.shards[pairShardOf(recipient)]!.find((e) => e.recipient === recipient);
+  const shard = state.shards[pairShardOf(recipient)]!;
+  const index = shard.recipients.indexOf(recipient);
+  const strike = state.strikes.find((s) => s.recipient === recipient);
+  if (index < 0 && strike === undefined) return undefined;
+  return {
+    recipient,
+    tatMs: index < 0 ? 0 : shard.tatMs[index]!,
+    strikes: strike?.strikes ?? 0,
+    strikeUntilMs: strike?.untilMs ?? 0,
+  };
 }
 
 /** The earliest whole ms ≥ nowMs at which a message to `recipient` conforms. */
@@ -297,9 +467,8 @@ export function pairNextSlot(
   nowMs: number,
   policy: PairPolicy = DEFAULT_PAIR_POLICY,
 ): number {
-  const entry = pairEntry(state, recipient);
-  if (entry === undefined) return nowMs;
-  return Math.max(nowMs, entry.tatMs - (policy.burst - 1) * policy.intervalMs);
+  const tat = tatOf(state.shards[pairShardOf(recipient)]!, recipient);
+  return tat === undefined ? nowMs : Math.max(nowMs, tat - (policy.burst - 1) * policy.intervalMs);
 }
 
 /** Takes a slot for a message to `recipient` at `nowMs` if it conforms; otherwise says when to retry. */
@@ -309,17 +478,23 @@ export function pairTrySend(
   nowMs: number,
   policy: PairPolicy = DEFAULT_PAIR_POLICY,
 ): PairDecision {
-  const slot = pairNextSlot(state, recipient, nowMs, policy);
-  if (slot > nowMs) return { ok: false, state, retryAtMs: slot };
-  const entry = pairEntry(state, recipient);
+  const batch = openPairBatch(state, nowMs, policy);
+  const taken = batch.tryTake(recipient);
+  return taken === true ? { ok: true, state: batch.finish() } : { ok: false, state, retryAtMs: taken };
+}
+
+/** Opens a batch of pair decisions at `nowMs` (one copy of the shard list and of each shard written). */
+export function openPairBatch(state: PairState, nowMs: number, policy: PairPolicy = DEFAULT_PAIR_POLICY): PairBatch {
+  const writer = pairWriter(state, nowMs);
+  const tauMs = (policy.burst - 1) * policy.intervalMs;
   return {
-    ok: true,
-    state: putEntry(state, nowMs, {
-      recipient,
-      tatMs: Math.max(entry?.tatMs ?? nowMs, nowMs) + policy.intervalMs,
-      strikes: entry?.strikes ?? 0,
-      strikeUntilMs: entry?.strikeUntilMs ?? 0,
-    }),
+    tryTake(recipient) {
+      const tat = writer.tatOf(recipient);
+      if (tat !== undefined && tat - tauMs > nowMs) return tat - tauMs;
+      writer.put(recipient, Math.max(tat ?? nowMs, nowMs) + policy.intervalMs);
+      return true;
+    },
+    finish: () => writer.finish(state.strikes),
   };
 }
 
@@ -330,44 +505,93 @@ export function pairBackOff(
   nowMs: number,
   policy: PairPolicy = DEFAULT_PAIR_POLICY,
 ): PairState {
-  const entry = pairEntry(state, recipient);
-  const strikes = entry !== undefined && nowMs < entry.strikeUntilMs ? entry.strikes + 1 : 1;
+  const previous = state.strikes.find((s) => s.recipient === recipient && s.untilMs > nowMs);
+  const strikes = previous === undefined ? 1 : previous.strikes + 1;
   const backoffMs = Math.min(policy.maxBackoffMs, policy.backoffMs * 2 ** Math.min(strikes - 1, 30));
-  const tau = (policy.burst - 1) * policy.intervalMs;
-  return putEntry(state, nowMs, {
-    recipient,
-    tatMs: Math.max(entry?.tatMs ?? 0, nowMs + backoffMs + tau),
-    strikes,
-    strikeUntilMs: nowMs + backoffMs + policy.strikeMemoryMs,
-  });
+  const tauMs = (policy.burst - 1) * policy.intervalMs;
+  const writer = pairWriter(state, nowMs);
+  writer.put(recipient, Math.max(writer.tatOf(recipient) ?? 0, nowMs + backoffMs + tauMs));
+  const kept = state.strikes.filter((s) => s.recipient !== recipient && s.untilMs > nowMs);
+  kept.push({ recipient, strikes, untilMs: nowMs + backoffMs + policy.strikeMemoryMs });
+  return writer.finish(kept.length > MAX_PAIR_STRIKES ? kept.slice(kept.length - MAX_PAIR_STRIKES) : kept);
 }
 
-/** Drops every expired entry (O(entries)); for an idle-time timer. Same object back when nothing expired. */
+/** Drops every expired entry and strike (O(entries)); for an idle-time timer. Same object back when none expired. */
 export function prunePairs(state: PairState, nowMs: number): PairState {
-  let shards: (readonly PairEntry[])[] | null = null;
+  let shards: PairShard[] | null = null;
   let size = state.size;
   state.shards.forEach((shard, i) => {
-    if (!shard.some((e) => isExpired(e, nowMs))) return;
-    const kept = shard.filter((e) => !isExpired(e, nowMs));
+    if (!shard.tatMs.some((tat) => tat <= nowMs)) return;
+    const kept = livePart(shard, nowMs);
     shards ??= state.shards.slice();
-    shards[i] = kept;
-    size -= shard.length - kept.length;
+    shards[i] = kept.recipients.length === 0 ? EMPTY_SHARD : kept;
+    size -= shard.recipients.length - kept.recipients.length;
   });
-  return shards === null ? state : { shards, size };
+  const strikes = state.strikes.some((s) => s.untilMs <= nowMs)
+    ? state.strikes.filter((s) => s.untilMs > nowMs)
+    : state.strikes;
+  if (shards === null && strikes === state.strikes) return state;
+  return { shards: shards ?? state.shards, size, strikes };
 }
 
-function isExpired(entry: PairEntry, nowMs: number): boolean {
-  return entry.tatMs <= nowMs && entry.strikeUntilMs <= nowMs;
+/** The TAT held for a recipient in its shard. */
+function tatOf(shard: PairShard, recipient: string): number | undefined {
+  const index = shard.recipients.indexOf(recipient);
+  return index < 0 ? undefined : shard.tatMs[index];
 }
 
-/** Writes `entry` into its shard, dropping that shard's expired entries on the way (one copy of the shard). */
-function putEntry(state: PairState, nowMs: number, entry: PairEntry): PairState {
-  const index = pairShardOf(entry.recipient);
-  const shard = state.shards[index]!;
-  const next: PairEntry[] = [];
-  for (const e of shard) if (e.recipient !== entry.recipient && !isExpired(e, nowMs)) next.push(e);
-  next.push(entry);
-  const shards = state.shards.slice();
-  shards[index] = next;
-  return { shards, size: state.size - shard.length + next.length };
+/** Copy-on-write access to the shards at `nowMs`: entries whose TAT passed count as absent and are dropped. */
+function pairWriter(state: PairState, nowMs: number) {
+  let shards: PairShard[] | null = null;
+  const owned: (MutableShard | undefined)[] = [];
+  let size = state.size;
+  const shardAt = (index: number): PairShard => owned[index] ?? state.shards[index]!;
+  return {
+    tatOf(recipient: string): number | undefined {
+      const tat = tatOf(shardAt(pairShardOf(recipient)), recipient);
+      return tat === undefined || tat <= nowMs ? undefined : tat;
+    },
+    put(recipient: string, tatMs: number): void {
+      const index = pairShardOf(recipient);
+      let shard = owned[index];
+      if (shard === undefined) {
+        const original = state.shards[index]!;
+        shard = livePart(original, nowMs);
+        size -= original.recipients.length - shard.recipients.length;
+        owned[index] = shard;
+        shards ??= state.shards.slice();
+        shards[index] = shard;
+      }
+      const at = shard.recipients.indexOf(recipient);
+      if (at >= 0) {
+        shard.tatMs[at] = tatMs;
+      } else {
+        shard.recipients.push(recipient);
+        shard.tatMs.push(tatMs);
+        size++;
+      }
+    },
+    finish(strikes: readonly PairStrike[]): PairState {
+      if (shards === null && strikes === state.strikes) return state;
+      return { shards: shards ?? state.shards, size, strikes };
+    },
+  };
+}
+
+interface MutableShard extends PairShard {
+  readonly recipients: string[];
+  readonly tatMs: number[];
+}
+
+/** A fresh copy of the shard's entries whose TAT has not passed. */
+function livePart(shard: PairShard, nowMs: number): MutableShard {
+  const recipients: string[] = [];
+  const tatMs: number[] = [];
+  for (let i = 0; i < shard.recipients.length; i++) {
+    if (shard.tatMs[i]! > nowMs) {
+      recipients.push(shard.recipients[i]!);
+      tatMs.push(shard.tatMs[i]!);
+    }
+  }
+  return { recipients, tatMs };
 }

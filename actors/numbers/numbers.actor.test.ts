@@ -74,6 +74,11 @@ describe('org-numbers actor', () => {
           detail: { phoneNumberId: '1001', wabaId: '2001', displayPhoneNumber: '15551001', mode: 'cloud' },
         },
       },
+      {
+        type: 'tell',
+        to: { kind: 'number', id: '1001' },
+        msg: { type: 'configure', throughputLevel: 'STANDARD', qualityRating: 'GREEN', observedAtMs: T0 },
+      },
     ]);
     const listed = reply<'listNumbers'>(run(result.state, { type: 'listNumbers' }));
     expect(listed.numbers.map((n) => n.phoneNumberId)).toEqual(['1001']);

@@ -1,6 +1,7 @@
 import { defineActor, refusal, unreachable, type Effect, type TurnResult } from '../../core/index.ts';
 import { ORG_KIND, type AuditActor, type AuditDetail, type AuditEvent, type OrgMsg } from '../org/org.messages.ts';
 import { own, withEntry, without } from '../org/org.state.ts';
+import { NUMBER_KIND, type NumberMsg } from '../number/number.messages.ts';
 import {
   MAX_NUMBERS_PER_ORG,
   ORG_NUMBERS_KIND,
@@ -165,7 +166,19 @@ function onConnect(state: OrgNumbersState, msg: Msg<'connectNumber'>, orgId: str
       displayPhoneNumber: number.displayPhoneNumber,
       mode: waba.mode,
     }),
+    // The number actor paces at the throughput Meta reported (80, 1,000, or 20 for coexistence) from now on.
+    configureNumber(number, nowMs),
   ]);
+}
+
+function configureNumber(number: Msg<'connectNumber'>['number'], nowMs: number): Effect {
+  const msg: NumberMsg = {
+    type: 'configure',
+    throughputLevel: number.throughputLevel,
+    qualityRating: number.qualityRating,
+    observedAtMs: nowMs,
+  };
+  return { type: 'tell', to: { kind: NUMBER_KIND, id: number.phoneNumberId }, msg };
 }
 
 function onUpdateNumber(state: OrgNumbersState, msg: Msg<'updateNumber'>, nowMs: number): Turn {

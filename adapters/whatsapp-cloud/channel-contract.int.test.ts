@@ -17,7 +17,12 @@ async function startSubject(): Promise<ChannelContractSubject> {
   const { simulator } = server;
   // No callback URL: the contract is about synchronous outcomes, so no status webhooks are produced.
   const waba = simulator.registerWaba({ appSecret: 'contract-app-secret', accessToken: ACCESS_TOKEN });
-  const number = simulator.registerNumber({ wabaId: waba.wabaId, displayPhoneNumber: '15550783881' });
+  // 1,000 msg/s, so that the wire-pacing case (100/s) measures the adapter's spacing, not the simulator's 130429.
+  const number = simulator.registerNumber({
+    wabaId: waba.wabaId,
+    displayPhoneNumber: '15550783881',
+    throughputMps: 1000,
+  });
   const client = createCloudApiClient({ baseUrl: server.url, accessToken: () => ACCESS_TOKEN });
   return {
     channel: client,
@@ -55,6 +60,7 @@ async function startSubject(): Promise<ChannelContractSubject> {
             providerMessageId: record.wamid,
             to: record.to,
             ...(record.bizOpaqueCallbackData === undefined ? {} : { messageKey: record.bizOpaqueCallbackData }),
+            acceptedAtMs: record.acceptedAtMs,
           }));
       },
     },
@@ -65,7 +71,10 @@ async function startSubject(): Promise<ChannelContractSubject> {
   };
 }
 
-describeChannelContract('whatsapp-cloud adapter against the simulator', startSubject);
+describeChannelContract('whatsapp-cloud adapter against the simulator', startSubject, {
+  templates: true,
+  wirePacing: true,
+});
 
 /** The contract checks the kind of each refusal; here, that the adapter reports Meta's codes for them. */
 describe('whatsapp-cloud adapter against the simulator: refusal codes are Meta’s (as the memory double’s)', () => {

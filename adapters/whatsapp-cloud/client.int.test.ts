@@ -6,6 +6,7 @@ import { LOCAL_ERROR_CODES, PAIR_RATE_RETRY_AFTER_MS, THROUGHPUT_RETRY_AFTER_MS 
 import { createCloudApiClient, type CloudApiClient } from './client.ts';
 import { WHATSAPP_CLOUD_CAPABILITIES, type CloudApiClientOptions } from './config.ts';
 import { buildSendBody } from './request-builders.ts';
+import { startSimulatorServer } from './simulator/server.ts';
 
 /**
  * A tiny stand-in for graph.facebook.com: `POST [/meta]/v23.0/{phone-number-id}/messages`, where the phone-number
@@ -455,4 +456,64 @@ describe('timeouts, network errors, concurrency and lifecycle', () => {
     expect(() => createCloudApiClient({ apiVersion: '23', accessToken: () => 't' })).toThrow(/apiVersion/);
     expect(() => makeClient({ baseUrl: 'ftp://example.com' })).toThrow(/baseUrl/);
   });
+});
+
+/** The most of the sorted times `timesMs` in any window [a, a + 1000). */
+function maxInOneSecond(timesMs: readonly number[]): number {
+  let most = 0;
+  let first = 0;
+  for (let last = 0; last < timesMs.length; last++) {
+    while (timesMs[first]! <= timesMs[last]! - 1000) first++;
+    most = Math.max(most, last - first + 1);
+  }
+  return most;
+}
+
+describe('wire pacing against the simulator (maxRatePerSec)', () => {
+  it('300 concurrent sends at maxRatePerSec 100: the simulator never accepts more than 102 in a 1 s window', async () => {
+    const server = await startSimulatorServer();
+    const token = 'EAAGpacingtoken';
+    const waba = server.simulator.registerWaba({ appSecret: 'pacing-app-secret', accessToken: token });
+    // 1,000 msg/s at the simulator, so that what is measured is the client's spacing, not 130429.
+    const number = server.simulator.registerNumber({
+      wabaId: waba.wabaId,
+      displayPhoneNumber: '15550783882',
+      throughputMps: 1000,
+    });
+    const client = createCloudApiClient({ baseUrl: server.url, accessToken: () => token });
+    try {
+      // 20 customers with open windows: 15 messages each, well inside Meta's pair-rate burst.
+      const customers = Array.from({ length: 20 }, (_, i) => `1650555${String(2000 + i)}`);
+      for (const from of customers) {
+        server.simulator.injectInbound(number.phoneNumberId, { type: 'text', from, body: 'Hi' });
+      }
+      const startedAtMs = Date.now();
+      const outcomes = await Promise.all(
+        Array.from({ length: 300 }, (_, i) =>
+          client.send({
+            accountId: number.phoneNumberId,
+            to: customers[i % customers.length]!,
+            messageKey: `paced-${i}`,
+            content: { type: 'text', text: { body: `paced ${i}` } },
+            maxRatePerSec: 100,
+          }),
+        ),
+      );
+      const elapsedMs = Date.now() - startedAtMs;
+      expect(outcomes.filter((outcome) => outcome.outcome !== 'accepted')).toEqual([]);
+      // 3 at once (1 + ⌊100 × 2 %⌋), then one per 10 ms: the 300th leaves 2.97 s after the first.
+      expect(elapsedMs).toBeGreaterThanOrEqual(2_900);
+
+      const response = await fetch(`${server.url}/_sim/sent?phoneNumberId=${number.phoneNumberId}`);
+      const log = (await response.json()) as { records: { acceptedAtMs: number; bizOpaqueCallbackData?: string }[] };
+      const times = log.records.map((record) => record.acceptedAtMs).sort((a, b) => a - b);
+      expect(times).toHaveLength(300);
+      expect(maxInOneSecond(times)).toBeLessThanOrEqual(102);
+      // Without spacing all 300 would arrive within a few hundred ms: the window check would fail.
+      expect(times.at(-1)! - times[0]!).toBeGreaterThanOrEqual(2_900);
+    } finally {
+      await client.close();
+      await server.close();
+    }
+  }, 20_000);
 });

@@ -3,7 +3,8 @@
  *
  * One undici `Pool` of keep-alive connections to the Graph host (global `fetch` sets up far more per call), JSON
  * bodies with `Authorization: Bearer`, a small semaphore per business phone number so one busy number cannot take
- * every connection, and a deadline per call. Remote refusals and transport failures come back as classified
+ * every connection, wire pacing of sends that carry `maxRatePerSec` (`wire-pacer.ts`: no 1 s window of actual
+ * POSTs holds more than ⌊rate × 1.02⌋ of a number's sends), and a deadline per call. Remote refusals and transport failures come back as classified
  * outcomes (`classify.ts`), never as exceptions; an exception means a local bug (a call after `close()`). A number
  * without a token is `rejected` (code −5), a token lookup that fails is `retry` (code −6): nothing was sent.
  */
@@ -16,6 +17,7 @@ import type {
   ReadReceiptOutcome,
   SendOutcome,
 } from '../../core/ports/channel.port.ts';
+import { SystemClock } from '../../core/time/clock.ts';
 import { LOCAL_ERROR_CODES, classifyGraphError, classifyTransportError, type SendRefusal } from './classify.ts';
 import {
   WHATSAPP_CLOUD_CAPABILITIES,
@@ -24,6 +26,7 @@ import {
   type CloudApiClientOptions,
 } from './config.ts';
 import { buildReadReceiptBody, buildSendBody, messagesPath } from './request-builders.ts';
+import { WirePacer } from './wire-pacer.ts';
 
 /** The channel port plus the pool's lifecycle. */
 export type CloudApiClient = ChannelPort & {
@@ -54,13 +57,15 @@ export function createCloudApiClient(options: CloudApiClientOptions): CloudApiCl
     bodyTimeout: config.timeoutMs,
     connect: { timeout: config.timeoutMs },
   });
-  const limiter = new AccountLimiter(config.maxInFlightPerAccount);
+  // In-flight limit and wire pacing per account, decided right before each POST (wire-pacer.ts).
+  const pacer = new WirePacer({ clock: options.clock ?? new SystemClock(), maxInFlight: config.maxInFlightPerAccount });
   let closed = false;
 
   async function post<T extends SendOutcome | ReadReceiptOutcome>(
     accountId: string,
     body: object,
     readSuccess: (json: unknown) => T | undefined,
+    maxRatePerSec?: number,
   ): Promise<T | SendRefusal> {
     if (closed) throw new Error('whatsapp-cloud: the client is closed');
     let token: string | undefined;
@@ -81,7 +86,8 @@ export function createCloudApiClient(options: CloudApiClientOptions): CloudApiCl
         detail: `no access token for phone number ${accountId}: it is not connected`,
       };
     }
-    const release = await limiter.acquire(accountId);
+    // Last step before the POST: the call starts when the pacer says so (its start is what the pacer counts).
+    const release = await pacer.acquire(accountId, maxRatePerSec);
     if (release === undefined) {
       return { outcome: 'retry', code: LOCAL_ERROR_CODES.clientClosed, detail: 'client closed before the call ran' };
     }
@@ -133,22 +139,27 @@ export function createCloudApiClient(options: CloudApiClientOptions): CloudApiCl
     capabilities: WHATSAPP_CLOUD_CAPABILITIES,
 
     send(message: OutboundMessage): Promise<SendOutcome> {
-      return post(message.accountId, buildSendBody(message), (json): SendOutcome | undefined => {
-        const parsed = SendSuccess.safeParse(json);
-        if (!parsed.success) return undefined;
-        const [sent] = parsed.data.messages;
-        const contact = parsed.data.contacts?.[0];
-        if (sent === undefined) return undefined;
-        const status = PROVIDER_STATUSES.find((known) => known === sent.message_status);
-        return {
-          outcome: 'accepted',
-          providerMessageId: sent.id,
-          // Meta's normalised id (wa_id may differ from what we sent, e.g. BR/MX numbers); a BSUID recipient has
-          // no wa_id, so fall back to the user id, then to our own `to`.
-          recipientId: contact?.wa_id ?? contact?.user_id ?? message.to,
-          ...(status === undefined ? {} : { providerStatus: status }),
-        };
-      });
+      return post(
+        message.accountId,
+        buildSendBody(message),
+        (json): SendOutcome | undefined => {
+          const parsed = SendSuccess.safeParse(json);
+          if (!parsed.success) return undefined;
+          const [sent] = parsed.data.messages;
+          const contact = parsed.data.contacts?.[0];
+          if (sent === undefined) return undefined;
+          const status = PROVIDER_STATUSES.find((known) => known === sent.message_status);
+          return {
+            outcome: 'accepted',
+            providerMessageId: sent.id,
+            // Meta's normalised id (wa_id may differ from what we sent, e.g. BR/MX numbers); a BSUID recipient has
+            // no wa_id, so fall back to the user id, then to our own `to`.
+            recipientId: contact?.wa_id ?? contact?.user_id ?? message.to,
+            ...(status === undefined ? {} : { providerStatus: status }),
+          };
+        },
+        message.maxRatePerSec,
+      );
     },
 
     markRead(receipt: ReadReceipt): Promise<ReadReceiptOutcome> {
@@ -160,7 +171,7 @@ export function createCloudApiClient(options: CloudApiClientOptions): CloudApiCl
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      limiter.close();
+      pacer.close();
       await pool.close();
     },
   };
@@ -209,62 +220,4 @@ function parseJson(text: string): unknown {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/**
- * At most `limit` calls in flight per account; later calls wait in arrival order. Idle accounts are forgotten,
- * so the map holds only numbers with calls in flight.
- */
-class AccountLimiter {
-  readonly #limit: number;
-  readonly #accounts = new Map<string, { active: number; waiting: ((granted: boolean) => void)[] }>();
-  #closed = false;
-
-  constructor(limit: number) {
-    this.#limit = limit;
-  }
-
-  /** Resolves to the release function once a slot is free, or to `undefined` if the limiter closes first. */
-  acquire(accountId: string): Promise<(() => void) | undefined> {
-    if (this.#closed) return Promise.resolve(undefined);
-    let account = this.#accounts.get(accountId);
-    if (account === undefined) {
-      account = { active: 0, waiting: [] };
-      this.#accounts.set(accountId, account);
-    }
-    const release = this.#releaser(accountId);
-    if (account.active < this.#limit) {
-      account.active += 1;
-      return Promise.resolve(release);
-    }
-    const queue = account.waiting;
-    return new Promise((resolve) => {
-      queue.push((granted) => resolve(granted ? release : undefined));
-    });
-  }
-
-  /** Wakes every waiting call with "no slot"; calls in flight finish normally. */
-  close(): void {
-    this.#closed = true;
-    for (const account of this.#accounts.values()) {
-      for (const wake of account.waiting.splice(0)) wake(false);
-    }
-  }
-
-  #releaser(accountId: string): () => void {
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const account = this.#accounts.get(accountId);
-      if (account === undefined) return;
-      const next = account.waiting.shift();
-      if (next !== undefined) {
-        next(true); // the slot passes straight to the next caller
-        return;
-      }
-      account.active -= 1;
-      if (account.active === 0) this.#accounts.delete(accountId);
-    };
-  }
 }

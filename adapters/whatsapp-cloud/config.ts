@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ChannelCapabilities, OutboundContentType } from '../../core/ports/channel.port.ts';
+import type { Clock } from '../../core/time/clock.ts';
 
 export const WHATSAPP_CLOUD_CHANNEL_NAME = 'whatsapp-cloud';
 
@@ -71,6 +72,8 @@ export interface CloudApiClientOptions {
   readonly timeoutMs?: number;
   readonly maxInFlightPerAccount?: number;
   readonly keepAliveTimeoutMs?: number;
+  /** Time and wake-ups of the wire pacing (`wire-pacer.ts`); the system clock when absent. */
+  readonly clock?: Clock;
 }
 
 export interface ResolvedCloudApiClientOptions {

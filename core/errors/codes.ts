@@ -323,6 +323,16 @@ export const ERROR_CODES = {
     summary:
       'A marketing send to a contact without a marketing opt-in, or whose newest marketing consent is an opt-out (STOP), was refused; a utility send to a contact who opted out of utility likewise.',
   },
+  PARLO_CONSENT_KEYWORD_INVALID: {
+    httpStatus: 400,
+    summary:
+      'A consent keyword setting breaks a rule: a word without letters or digits, longer than 32 characters once accents, case and punctuation are folded, or repeated; a disabled word that is no default keyword; a language with two confirmation entries or none of its texts. The message names the field.',
+  },
+  PARLO_CONSENT_KEYWORD_CONFLICT: {
+    httpStatus: 400,
+    summary:
+      'A consent keyword would be both an opt-out and an opt-in word: it is in both lists, or in one while it is an enabled default of the other kind (disable that default first). The message names the field.',
+  },
   PARLO_INSUFFICIENT_CREDIT: {
     httpStatus: 402,
     summary:

@@ -13,7 +13,11 @@
  *   unknown sending account are `rejected` (synchronous refusals at Meta: 132001, 132000, 100);
  * - a read receipt for an inbound message is `accepted`; for an unknown or outgoing message id it is `rejected`;
  * - capabilities are consistent data (a 24 h window or none, the text limit is the one enforced);
- * - a remote refusal never throws (STYLE rule 4): every call above resolves to an outcome.
+ * - a remote refusal never throws (STYLE rule 4): every call above resolves to an outcome;
+ * - for implementations that put calls on a wire (`declared.wirePacing`): sends carrying `maxRatePerSec` are
+ *   spaced, so that no 1 s window of the peer's accepted sends holds more than ⌊rate × 1.02⌋ of them. A double
+ *   that makes no calls has nothing to space and does not declare it (and must not delay: tests above the port
+ *   drive it with clocks that never move).
  *
  * Which code a refusal carries is the provider's business (`code` is the provider's own number), so the suite
  * checks the outcome's kind and shape; the implementations' own tests check their codes.
@@ -35,6 +39,8 @@ export interface AcceptedSend {
   readonly to: string;
   /** Our message key as it reached the peer (Meta: `biz_opaque_callback_data`). */
   readonly messageKey?: string;
+  /** When the peer accepted it (epoch ms, the peer's clock); needed by the wire-pacing case only. */
+  readonly acceptedAtMs?: number;
 }
 
 /** The peer-side controls the suite needs; each implementation's test wires them to its peer. */
@@ -260,10 +266,11 @@ function expectRejected(outcome: SendOutcome | ReadReceiptOutcome, what: string)
 export function describeChannelContract(
   name: string,
   makeSubject: () => Promise<ChannelContractSubject>,
-  declared: { readonly templates: boolean } = { templates: true },
+  declared: { readonly templates: boolean; readonly wirePacing?: boolean } = { templates: true },
 ): void {
   /** Template behaviours are registered only for channels that declare templates (checked against capabilities). */
   const templateTest = declared.templates ? it : (): void => undefined;
+  const wirePacingTest = declared.wirePacing === true ? it : (): void => undefined;
   describe(`ChannelPort contract: ${name}`, () => {
     let subject: ChannelContractSubject | undefined;
     let keySeq = 0;
@@ -409,9 +416,14 @@ export function describeChannelContract(
         expect(after.length).toBe(before.length + sent.length);
         expect(new Set(sent.map((x) => x.outcome.providerMessageId)).size).toBe(sent.length);
         for (const { key, outcome } of sent) {
-          expect(after.filter((a) => a.providerMessageId === outcome.providerMessageId)).toEqual([
-            { providerMessageId: outcome.providerMessageId, to, messageKey: key },
-          ]);
+          const records = after
+            .filter((a) => a.providerMessageId === outcome.providerMessageId)
+            .map(({ providerMessageId, to: recordTo, messageKey }) => ({
+              providerMessageId,
+              to: recordTo,
+              messageKey,
+            }));
+          expect(records).toEqual([{ providerMessageId: outcome.providerMessageId, to, messageKey: key }]);
         }
         expect(after.filter((a) => a.messageKey === refused.messageKey)).toEqual([]);
       });
@@ -458,6 +470,37 @@ export function describeChannelContract(
       });
     });
 
+    describe('wire pacing (maxRatePerSec)', () => {
+      wirePacingTest(
+        '200 concurrent sends at maxRatePerSec 100 take ≥ 1.9 s and no 1 s window of accepted sends holds > 102',
+        async () => {
+          const recipients = Array.from({ length: 10 }, () => newRecipient());
+          for (const to of recipients) await s().harness.openServiceWindow(to);
+          const before = (await s().harness.acceptedSends()).length;
+          const startedAtMs = Date.now();
+          const outcomes = await Promise.all(
+            Array.from({ length: 200 }, (_, i) =>
+              sendText(`+${recipients[i % recipients.length]!}`, `paced ${i}`, { maxRatePerSec: 100 }),
+            ),
+          );
+          const elapsedMs = Date.now() - startedAtMs;
+          outcomes.forEach((outcome, i) =>
+            expect(outcome.outcome, `send ${i}: ${JSON.stringify(outcome)}`).toBe('accepted'),
+          );
+          // Burst 1 + ⌊100 × 2 %⌋ = 3 at once, then one per 10 ms: the 200th goes 1.97 s after the first.
+          expect(elapsedMs, 'time taken by 200 sends at 100/s').toBeGreaterThanOrEqual(1_900);
+          const times = (await s().harness.acceptedSends())
+            .slice(before)
+            .map((a) => a.acceptedAtMs)
+            .filter((t): t is number => t !== undefined)
+            .sort((a, b) => a - b);
+          expect(times.length, 'accepted sends with a time').toBe(200);
+          expect(maxInOneSecond(times), 'most accepted sends in a 1 s window').toBeLessThanOrEqual(102);
+        },
+        20_000,
+      );
+    });
+
     describe('markRead', () => {
       it('accepts a read receipt (with or without the typing indicator) for the customer’s message', async () => {
         const inboundId = await s().harness.openServiceWindow(newRecipient());
@@ -497,4 +540,15 @@ export function describeChannelContract(
       });
     });
   });
+}
+
+/** The most of the sorted times `timesMs` in any window [a, a + 1000). */
+function maxInOneSecond(timesMs: readonly number[]): number {
+  let most = 0;
+  let first = 0;
+  for (let last = 0; last < timesMs.length; last++) {
+    while (timesMs[first]! <= timesMs[last]! - 1000) first++;
+    most = Math.max(most, last - first + 1);
+  }
+  return most;
 }

@@ -61,6 +61,16 @@ export interface OutboundMessage {
   /** Provider id of the message this one replies to (Meta: `context.message_id`). */
   readonly replyToProviderMessageId?: string;
   readonly content: OutboundContent;
+  /**
+   * The most sends per second of this account the adapter may put on the wire: the number's throughput when it
+   * granted this send's slot (the number actor's `slotGranted.ratePerSec`, slow-downs after 130429 included). The
+   * grant was paced, but the call happens a few commits later and their varying latency bunches calls, so the
+   * adapter spaces its actual calls again: no 1 s window of actual calls for the account holds more than
+   * ⌊maxRatePerSec × 1.02⌋ of them (the same 2 % tolerance as the number's pacing), the newest rate given
+   * applying to the calls still waiting. Absent: no spacing. A channel that makes no network calls (a test double)
+   * has nothing to space.
+   */
+  readonly maxRatePerSec?: number;
 }
 
 /**

@@ -41,6 +41,7 @@ import { actorInboundSink } from './inbound-sink.ts';
 import { openSecretBox } from './secret-box.ts';
 import { openMedia } from './media.ts';
 import { outboundWebhooks } from './outbound-webhooks.ts';
+import { withNumberSettings } from './number-settings.ts';
 import { WHATSAPP_WEBHOOK_PATH, startWhatsAppEdge, type WhatsAppEdge } from './whatsapp-edge.ts';
 
 /** A running platform node and how to stop it. */
@@ -109,8 +110,12 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
   const webhooks = outboundWebhooks(config, secretBox, signingClock ? () => signingClock.now() : Date.now);
   // The wallet with the configured starting credit of a new organisation (billing.startingCreditMicros).
   const wallet = createWalletActor({ startingCreditMicros: config.billing.startingCreditMicros });
+  // The number actor on the configured pair rate and negative-feedback thresholds (sending.*).
   const definitions =
-    overrides.definitions ?? webhooks.definitions(ACTOR_DEFINITIONS).map((d) => (d.kind === WALLET_KIND ? wallet : d));
+    overrides.definitions ??
+    withNumberSettings(webhooks.definitions(ACTOR_DEFINITIONS), config).map((d) =>
+      d.kind === WALLET_KIND ? wallet : d,
+    );
   const system = new ActorSystem({
     nodeId: config.nodeId,
     definitions,
@@ -128,13 +133,15 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     dedupeRetentionMs: config.runtime.dedupeRetentionMs,
     maxTurnsPerCommit: config.runtime.maxTurnsPerCommit,
   });
+  // Before the start: sends left in the outbox by a crash are replayed during it, and must go out with their
+  // number's own token, not the installation's (a replay with the wrong token is refused for good, 190).
+  const tokens = numberCredentials({ system, secretBox, installationToken: () => whatsapp.accessToken });
+  whatsapp.useTokens((phoneNumberId) => tokens.tokenFor(phoneNumberId));
   await system.start();
   const clock = overrides.clock;
   // Known once the HTTP frontend listens (port 0 picks one), unless configured.
   let publicBaseUrl = config.http.publicUrl.replace(/\/+$/, '');
   const orgWebhooks = organisationWebhooks({ system, secretBox, logger });
-  const tokens = numberCredentials({ system, secretBox, installationToken: () => whatsapp.accessToken });
-  whatsapp.useTokens((phoneNumberId) => tokens.tokenFor(phoneNumberId));
   const simulated = whatsapp.simulator
     ? simulatorNumbers({
         system,

@@ -36,6 +36,8 @@ export class WalletWorld {
   constructor(
     readonly orgId: string,
     public nowMs: number,
+    /** The wallet definition (one built with a starting credit, say); the registry's by default. */
+    private readonly actor: typeof walletActor = walletActor,
   ) {}
 
   private ctx(kind: string, id: string): TurnContext {
@@ -44,7 +46,7 @@ export class WalletWorld {
 
   /** Sends one message to the wallet and returns its reply. */
   send<R = unknown>(msg: WalletMsg): R {
-    const result = walletActor.handle(this.wallet, msg, this.ctx(WALLET_KIND, this.orgId));
+    const result = this.actor.handle(this.wallet, msg, this.ctx(WALLET_KIND, this.orgId));
     this.wallet = result.state;
     for (const effect of result.effects ?? []) this.dispatch(effect);
     return result.reply as R;

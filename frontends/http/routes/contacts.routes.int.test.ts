@@ -1,9 +1,17 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SecretBox, silentLogger, type WebhookDeliveryRequest } from '../../../core/index.ts';
+import {
+  SecretBox,
+  defineActor,
+  silentLogger,
+  type ActorDefinition,
+  type WebhookDeliveryRequest,
+} from '../../../core/index.ts';
 import { startRuntimeFixture, type RuntimeFixture } from '../../../core/testing/runtime-fixture.ts';
+import { consentKeywordsActor } from '../../../actors/contacts/consent-keywords.actor.ts';
 import { contactActor } from '../../../actors/contacts/contact.actor.ts';
 import { contactAddress, customerKeyOf, type ContactReply } from '../../../actors/contacts/contact.messages.ts';
+import { CONVERSATION_KIND, type ConversationMsg } from '../../../actors/conversation/conversation.messages.ts';
 import { OPT_CONFIRMATION_TEXTS } from '../../../actors/contacts/opt-out-keywords.ts';
 import { loginActor } from '../../../actors/identity/login.actor.ts';
 import { sessionActor } from '../../../actors/identity/session.actor.ts';
@@ -19,9 +27,10 @@ import { identityRoutes } from './identity.routes.ts';
 import { webhookRoutes } from './webhooks.routes.ts';
 
 /**
- * Contacts and consent end to end: the REST API over fastify `inject`, the contact actor on a real runtime (LMDB
- * in a temp dir, fake clock), the conversation actor's part played by asking `observeInbound` as it will, and the
- * `contact.opted_out` webhook through the real endpoints and delivery actors to a recording port.
+ * Contacts and consent end to end: the REST API over fastify `inject`, the contact and consent-keywords actors on a
+ * real runtime (LMDB in a temp dir, fake clock), the conversation actor's part played by asking `observeInbound` as
+ * it will and by a stand-in that records what the contact tells it, and the `contact.opted_out` webhook through the
+ * real endpoints and delivery actors to a recording port.
  */
 
 const PASSWORD = 'correct horse battery staple';
@@ -72,18 +81,59 @@ async function eventually<T>(what: string, probe: () => Promise<T | undefined> |
   }
 }
 
+type Observed = ContactReply<'observeInbound'>;
+
+/** Stands in for the conversation actor: keeps the `inboundObserved` facts the contact tells it (by message id). */
+const conversationStandIn: ActorDefinition<
+  Record<string, Observed>,
+  ConversationMsg | { type: 'getObserved' }
+> = defineActor({
+  kind: CONVERSATION_KIND,
+  stateVersion: 1,
+  initialState: () => ({}),
+  handle(state, msg) {
+    if (msg.type === 'getObserved') return { state, reply: state };
+    if (msg.type !== 'inboundObserved') return { state };
+    const value = (msg.reply as { value: Observed }).value;
+    return { state: { ...state, [msg.callId]: value } };
+  },
+});
+
 let wamids = 0;
-/** What the conversation actor does for each customer message. */
-function observe(orgId: string, text: string, identifiers: { phone?: string; userId?: string } = { phone: PHONE }) {
+/**
+ * What the conversation actor does for each customer message: asks `observeInbound`; a message that could be a
+ * keyword is answered "pending", and its keyword (if any) told to the conversation once applied. Answers what the
+ * conversation learns either way, after the contact has applied it.
+ */
+async function observe(
+  orgId: string,
+  text: string,
+  identifiers: { phone?: string; userId?: string } = { phone: PHONE },
+): Promise<Observed & { messageId: string }> {
   const key = customerKeyOf(identifiers);
-  return fixture.system.ask<ContactReply<'observeInbound'>>(contactAddress(orgId, key), {
+  const messageId = `wamid.HBgL${++wamids}`;
+  const reply = await fixture.system.ask<Observed>(contactAddress(orgId, key), {
     type: 'observeInbound',
     atMs: fixture.clock.now(),
     phoneNumberId: NUMBER,
-    messageId: `wamid.HBgL${++wamids}`,
+    messageId,
     ...identifiers,
     text,
   });
+  if (!reply.isKeywordPending) return { ...reply, messageId };
+  // Settled when the contact no longer holds marketing for it: then any keyword was applied and told.
+  await eventually(`the classification of ${JSON.stringify(text)}`, async () => {
+    const check = await fixture.system.ask<ContactReply<'checkConsent'>>(contactAddress(orgId, key), {
+      type: 'checkConsent',
+      scope: 'marketing',
+    });
+    return check.isKeywordPending ? undefined : check;
+  });
+  const told = await fixture.system.ask<Record<string, Observed>>(
+    { kind: CONVERSATION_KIND, id: `${NUMBER}.${key}` },
+    { type: 'getObserved' },
+  );
+  return { ...(told[messageId] ?? { ...reply, isKeywordPending: false }), messageId };
 }
 
 const optInBody = {
@@ -120,6 +170,8 @@ beforeAll(async () => {
       loginActor,
       sessionActor,
       contactActor,
+      consentKeywordsActor,
+      conversationStandIn,
       webhookEndpointsActor,
       createWebhookDeliveryActor(),
       webhookLogActor,
@@ -195,13 +247,15 @@ describe('contacts and consent over the API', () => {
     expect(again.json()).toMatchObject({ recorded: false });
   });
 
-  it('honours STOP from the customer in the turn that observes it, and tells the webhook endpoint once', async () => {
+  it('honours STOP from the customer before any later consent check, and tells the webhook endpoint once', async () => {
     await fixture.clock.advance(60_000);
     const reply = await observe(a.orgId, 'Stop!');
     expect(reply).toEqual({
       ok: true,
       keyword: { kind: 'optOut', keyword: 'stop', language: 'en' },
       confirmation: OPT_CONFIRMATION_TEXTS.en.optOut,
+      isKeywordPending: false,
+      messageId: `wamid.HBgL${wamids}`,
     });
     // The very next check (what the send path does) says no.
     const check = await call('GET', `/contacts/${KEY}/consent/marketing`, a.token);
@@ -340,5 +394,149 @@ describe('contacts and consent over the API', () => {
       linkedContactKey: string;
     }>();
     expect(viaBsuid).toMatchObject({ phone, linkedContactKey: `p${phone}` });
+  });
+});
+
+describe("the organisation's consent keywords over the API", () => {
+  const CUSTOMER = '34600111333';
+  const CUSTOMER_KEY = `p${CUSTOMER}`;
+  const settings = {
+    optOut: [{ keyword: 'Silencio', language: 'es' }],
+    optIn: [{ keyword: 'Volver', language: 'es' }],
+    disabledDefaults: ['stop'],
+    confirmations: [{ language: 'es', optOut: 'Vale, no te enviaremos más ofertas.', optIn: null }],
+  };
+
+  it('answers the defaults while the organisation changed nothing', async () => {
+    const res = await call('GET', '/consent/keywords', a.token);
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json<{
+      optOut: unknown[];
+      updatedAt: string | null;
+      defaults: { language: string; optOut: string[]; confirmation: { optOut: string } }[];
+    }>();
+    expect(body).toMatchObject({ optOut: [], optIn: [], disabledDefaults: [], confirmations: [], updatedAt: null });
+    expect(body.defaults.map((d) => d.language)).toEqual(['en', 'es', 'pt', 'it', 'fr', 'de', 'nl']);
+    expect(body.defaults.find((d) => d.language === 'fr')).toMatchObject({
+      optOut: expect.arrayContaining(['arrêt']),
+      confirmation: { optOut: OPT_CONFIRMATION_TEXTS.fr.optOut },
+    });
+  });
+
+  it.each([
+    [
+      'a word both opt-out and opt-in',
+      { optOut: [{ keyword: 'Silencio', language: 'es' }], optIn: [{ keyword: 'SILENCIO!', language: 'es' }] },
+      'PARLO_CONSENT_KEYWORD_CONFLICT',
+      /^body\.optIn\[0\]\.keyword: "SILENCIO!" is also an opt-out keyword/,
+    ],
+    [
+      'an opt-in word that is an enabled default opt-out word',
+      { optIn: [{ keyword: 'Cancel', language: 'en' }] },
+      'PARLO_CONSENT_KEYWORD_CONFLICT',
+      /^body\.optIn\[0\]\.keyword: "Cancel" is a default opt-out keyword \(en\); add it to disabledDefaults/,
+    ],
+    [
+      'a disabled word that is no default',
+      { disabledDefaults: ['chega'] },
+      'PARLO_CONSENT_KEYWORD_INVALID',
+      /^body\.disabledDefaults\[0\]: "chega" is not a default keyword/,
+    ],
+    [
+      'a word without letters',
+      { optOut: [{ keyword: '🛑🛑', language: 'en' }] },
+      'PARLO_CONSENT_KEYWORD_INVALID',
+      /^body\.optOut\[0\]\.keyword: has no letters or digits/,
+    ],
+    [
+      'an empty word',
+      { optOut: [{ keyword: '  ', language: 'es' }] },
+      'PARLO_VALIDATION_FAILED',
+      /^body\.optOut\[0\]\.keyword:/,
+    ],
+    [
+      'a word that is too long',
+      { optIn: [{ keyword: 'x'.repeat(33), language: 'es' }] },
+      'PARLO_VALIDATION_FAILED',
+      /^body\.optIn\[0\]\.keyword:/,
+    ],
+    [
+      'a language that is no ISO code',
+      { optOut: [{ keyword: 'basta ya', language: 'Spanish' }] },
+      'PARLO_VALIDATION_FAILED',
+      /^body\.optOut\[0\]\.language: expected a string matching/,
+    ],
+    [
+      'too many words',
+      { optOut: Array.from({ length: 101 }, (_, i) => ({ keyword: `word${i}`, language: 'en' })) },
+      'PARLO_VALIDATION_FAILED',
+      /^body\.optOut:/,
+    ],
+    ['an unknown field', { keywords: ['x'] }, 'PARLO_VALIDATION_FAILED', /^body\.keywords: is not a known field/],
+  ])('refuses %s with 400, naming the field', async (_, body, code, message) => {
+    const res = await call('PUT', '/consent/keywords', a.token, body);
+    expect(res.statusCode, res.body).toBe(400);
+    expect(errorOf(res).code).toBe(code);
+    expect(errorOf(res).message).toMatch(message);
+  });
+
+  it('replaces the settings and reads them back; another organisation keeps the defaults', async () => {
+    await fixture.clock.advance(1_000);
+    const put = await call('PUT', '/consent/keywords', a.token, settings);
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.json()).toMatchObject({
+      ...settings,
+      updatedAt: new Date(fixture.clock.now()).toISOString(),
+      updatedBy: { kind: 'user', id: expect.stringMatching(/^usr/) },
+    });
+    const got = await call('GET', '/consent/keywords', a.token);
+    expect(got.json()).toMatchObject(settings);
+    const theirs = await call('GET', '/consent/keywords', b.token);
+    expect(theirs.json()).toMatchObject({ optOut: [], disabledDefaults: [], updatedAt: null });
+  });
+
+  it("classifies the customer's messages with the organisation's words", async () => {
+    await call('PUT', `/contacts/${CUSTOMER_KEY}/consent/marketing`, a.token, optInBody);
+    await fixture.clock.advance(1_000);
+    // A disabled default is an ordinary message.
+    const stop = await observe(a.orgId, 'STOP', { phone: CUSTOMER });
+    expect(stop).toMatchObject({ keyword: null, confirmation: null, isKeywordPending: false });
+    const still = await call('GET', `/contacts/${CUSTOMER_KEY}/consent/marketing`, a.token);
+    expect(still.json()).toMatchObject({ allowed: true, status: 'optedIn' });
+
+    // The organisation's own word, any case and accents, with its own confirmation.
+    const silencio = await observe(a.orgId, '¡¡SILENCIO!!', { phone: CUSTOMER });
+    expect(silencio).toMatchObject({
+      keyword: { kind: 'optOut', keyword: 'silencio', language: 'es' },
+      confirmation: settings.confirmations[0]!.optOut,
+    });
+    const out = await call('GET', `/contacts/${CUSTOMER_KEY}/consent/marketing`, a.token);
+    expect(out.json()).toMatchObject({ allowed: false, status: 'optedOut' });
+
+    await fixture.clock.advance(1_000);
+    const volver = await observe(a.orgId, 'Volver', { phone: CUSTOMER });
+    expect(volver).toMatchObject({
+      keyword: { kind: 'optIn', keyword: 'volver', language: 'es' },
+      confirmation: OPT_CONFIRMATION_TEXTS.es.optIn,
+    });
+
+    // B has the defaults: STOP opts B's customer out, "silencio" is nothing there.
+    await call('PUT', `/contacts/${CUSTOMER_KEY}/consent/marketing`, b.token, optInBody);
+    expect(await observe(b.orgId, 'silencio', { phone: CUSTOMER })).toMatchObject({ keyword: null });
+    expect(await observe(b.orgId, 'stop', { phone: CUSTOMER })).toMatchObject({ keyword: { kind: 'optOut' } });
+  });
+
+  it('keeps the settings across a restart, and a PUT of the same settings changes nothing', async () => {
+    await app.close();
+    await fixture.restart();
+    app = buildApp();
+    const before = (await call('GET', '/consent/keywords', a.token)).json<{ updatedAt: string }>();
+    expect(before).toMatchObject(settings);
+    await fixture.clock.advance(1_000);
+    const again = await call('PUT', '/consent/keywords', a.token, settings);
+    expect(again.json()).toMatchObject({ updatedAt: before.updatedAt });
+    // {} restores the defaults.
+    const reset = await call('PUT', '/consent/keywords', a.token, {});
+    expect(reset.json()).toMatchObject({ optOut: [], optIn: [], disabledDefaults: [], confirmations: [] });
   });
 });

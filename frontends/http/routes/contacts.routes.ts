@@ -27,6 +27,7 @@ import { defineRoute, type ApiRoute } from '../api/define-route.ts';
 import { validationFailed } from '../api/validation.ts';
 import { callerOf, okOrThrow } from '../auth/caller.ts';
 import { iso } from './identity.routes.ts';
+import { consentKeywordRoutes } from './consent-keywords.routes.ts';
 import { auditActorOf } from './numbers.routes.ts';
 
 /**
@@ -37,7 +38,8 @@ import { auditActorOf } from './numbers.routes.ts';
  *
  * Consent rules (actors/contacts/consent.ts): marketing needs an explicit opt-in not followed by an opt-out;
  * utility is allowed unless the customer opted out of it. Every change keeps its evidence (time, method, source,
- * wording, who); opt-out keywords and WhatsApp's stop button are recorded by the platform as they arrive.
+ * wording, who); opt-out keywords and WhatsApp's stop button are recorded by the platform as they arrive. The
+ * organisation's own keywords: consent-keywords.routes.ts.
  */
 
 export interface ContactsRoutesDeps {
@@ -299,5 +301,6 @@ export function contactRoutes(deps: ContactsRoutesDeps): ApiRoute[] {
     },
   });
 
-  return [recordConsent, getContact, checkConsent];
+  // The organisation's consent keywords belong to the same resource (and are served wherever contacts are).
+  return [recordConsent, getContact, checkConsent, ...consentKeywordRoutes({ system })];
 }

@@ -10,8 +10,19 @@ import {
   type ConversationReplies,
   type LoggedMessage,
 } from '../../../actors/conversation/conversation.messages.ts';
+import {
+  conversationIndexAddress,
+  type ConversationFilter,
+  type ConversationIndexMsg,
+  type ConversationIndexReply,
+  type ConversationSummary,
+  type ListPosition,
+} from '../../../actors/conversation-index/conversation-index.messages.ts';
+import { isWindowOpen, mergePages, windowExpiresAtMs } from '../../../actors/conversation-index/query.ts';
+import { PREVIEW_MAX_CHARS } from '../../../actors/conversation/summary.ts';
 import { ORG_NUMBERS_KIND, type OrgNumbersReply } from '../../../actors/numbers/numbers.messages.ts';
 import { defineRoute, type ApiRoute } from '../api/define-route.ts';
+import { MAX_CURSOR_LENGTH, decodeCursor, page, pageSchema } from '../api/pagination.ts';
 import { callerOf, okOrThrow, requirePermission } from '../auth/caller.ts';
 import { iso } from './identity.routes.ts';
 import { auditActorOf } from './numbers.routes.ts';
@@ -24,6 +35,11 @@ import type { MediaRefs } from '../media-refs.ts';
  * number actor then releases it at the number's pace and the status moves on (accepted → sent → delivered → read,
  * or failed with Meta's code), readable on the conversation. Free-form replies need `conversations:reply`;
  * templates (business-initiated, billed) also `messages:send`.
+ *
+ * Conversations are listed from each number's `conversation-index` actor (one summary per conversation, kept up
+ * to date by the conversations themselves): newest activity first, filtered, paged by an opaque cursor (the last
+ * item's activity time and id). Without `number` the organisation's numbers are listed together: each index
+ * answers its first page after the cursor and the pages are merged.
  */
 export interface MessagesRoutesDeps {
   readonly system: ActorSystem;
@@ -84,6 +100,14 @@ const Content = z.discriminatedUnion('type', [
 ]);
 
 const PhoneNumberId = z.string().regex(/^[0-9]{5,25}$/, 'must be a phone-number id (digits)');
+
+const ConversationId = z
+  .string()
+  .max(200)
+  .refine((id) => {
+    const dot = id.indexOf('.');
+    return dot > 0 && /^[0-9]{5,25}$/.test(id.slice(0, dot)) && CUSTOMER_KEY_PATTERN.test(id.slice(dot + 1));
+  }, 'must be <phoneNumberId>.<p + phone digits | u + user id>');
 const E164 = z.string().regex(/^\+?[1-9][0-9]{7,14}$/, 'must be an E.164 number, 8–15 digits');
 
 const SendBody = z
@@ -147,6 +171,115 @@ const ConversationView = z
   })
   .meta({ id: 'Conversation' });
 
+const ConversationListItem = z
+  .object({
+    id: z.string(),
+    phoneNumberId: z.string(),
+    customer: z.object({
+      phone: z.string().nullable(),
+      userId: z.string().nullable(),
+      profileName: z.string().nullable(),
+    }),
+    lastActivityAt: z.string().describe('The time of the newest message, either direction'),
+    lastMessage: z.object({
+      direction: z.enum(['in', 'out']),
+      type: z.string(),
+      preview: z
+        .string()
+        .nullable()
+        .describe(`Its text, caption or template name, at most ${PREVIEW_MAX_CHARS} characters`),
+      failed: z.boolean().describe('An outbound message that was refused'),
+    }),
+    window: WindowView.describe('The 24 h customer-service window: free-form replies while it is open'),
+    assignee: z.string().nullable(),
+    unreadCount: z.number().int().describe("Customer messages since the business's last message"),
+  })
+  .meta({ id: 'ConversationSummary' });
+
+/** Where a listing resumes: the last item's activity time and conversation id. */
+const ConversationCursor = z.object({ at: z.number().int().min(0), id: z.string().min(1).max(200) });
+
+const ASSIGNEE_ID = /^[A-Za-z0-9_.:-]{1,128}$/;
+
+const ListConversationsQuery = z.object({
+  number: PhoneNumberId.optional().describe("Only this business number's conversations; default: every number"),
+  window: z
+    .enum(['open', 'closed'])
+    .optional()
+    .describe('Only conversations whose customer-service window is open (free-form replies allowed) or closed'),
+  assignee: z
+    .string()
+    .regex(ASSIGNEE_ID, 'must be a user id or unassigned')
+    .optional()
+    .describe('Only conversations assigned to this user; `unassigned` for those assigned to nobody'),
+  hasUnread: z
+    .stringbool()
+    .optional()
+    .describe("Only conversations with (true) or without (false) customer messages since the business's last one"),
+  activeAfter: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('Only conversations whose last activity is at or after this instant'),
+  activeBefore: z.iso
+    .datetime({ offset: true })
+    .optional()
+    .describe('Only conversations whose last activity is before this instant'),
+  phonePrefix: z
+    .string()
+    .regex(/^\+?[0-9]{1,15}$/, 'must be digits of a phone number (an optional + first)')
+    .optional()
+    .describe("Only customers whose phone number starts with these digits (country code first, '+' optional)"),
+  name: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .describe('Only customers whose WhatsApp profile name contains this text (case and accents ignored)'),
+  limit: z.coerce.number().int().min(1).max(100).default(50).describe('How many conversations to return, 1 to 100.'),
+  cursor: z
+    .string()
+    .min(1)
+    .max(MAX_CURSOR_LENGTH)
+    .optional()
+    .describe("The previous page's nextCursor; omit it for the first page."),
+});
+
+function filterOf(query: z.output<typeof ListConversationsQuery>): ConversationFilter {
+  return {
+    ...(query.window === undefined ? {} : { window: query.window }),
+    ...(query.assignee === undefined ? {} : { assignee: query.assignee === 'unassigned' ? null : query.assignee }),
+    ...(query.hasUnread === undefined ? {} : { hasUnread: query.hasUnread }),
+    ...(query.activeAfter === undefined ? {} : { activeFromMs: Date.parse(query.activeAfter) }),
+    ...(query.activeBefore === undefined ? {} : { activeBeforeMs: Date.parse(query.activeBefore) }),
+    ...(query.phonePrefix === undefined ? {} : { phonePrefix: query.phonePrefix }),
+    ...(query.name === undefined ? {} : { nameContains: query.name }),
+  };
+}
+
+/** A listed conversation with the time its index evaluated the window at (so the shown window matches the filter). */
+interface Listed {
+  readonly summary: ConversationSummary;
+  readonly nowMs: number;
+}
+
+function listItemBody({ summary, nowMs }: Listed): z.input<typeof ConversationListItem> {
+  return {
+    id: summary.conversationId,
+    phoneNumberId: summary.conversationId.slice(0, summary.conversationId.indexOf('.')),
+    customer: {
+      phone: summary.customer.phone,
+      userId: summary.customer.userId,
+      profileName: summary.customer.profileName,
+    },
+    lastActivityAt: iso(summary.lastActivityAtMs),
+    lastMessage: summary.lastMessage,
+    window: { isOpen: isWindowOpen(summary, nowMs), expiresAt: isoOrNull(windowExpiresAtMs(summary)) },
+    assignee: summary.assignee,
+    unreadCount: summary.unreadCount,
+  };
+}
+
 function isoOrNull(ms: number | null): string | null {
   return ms === null ? null : iso(ms);
 }
@@ -209,7 +342,8 @@ export function messageRoutes(deps: MessagesRoutesDeps): ApiRoute[] {
           type: 'checkConsent',
           scope: 'marketing',
         });
-        if (!consent.allowed) {
+        // A keyword still being classified is the conversation's to wait for (it asks again before sending).
+        if (!consent.allowed && !consent.isKeywordPending) {
           throw new ParloError(
             'PARLO_NO_CONSENT',
             `no marketing opt-in for ${customerKey.slice(1)} (consent status ${consent.status}); record the opt-in first`,
@@ -244,15 +378,7 @@ export function messageRoutes(deps: MessagesRoutesDeps): ApiRoute[] {
     tags: ['messages'],
     auth: 'any',
     scopes: ['messages:read'],
-    params: z.object({
-      conversationId: z
-        .string()
-        .max(200)
-        .refine((id) => {
-          const dot = id.indexOf('.');
-          return dot > 0 && /^[0-9]{5,25}$/.test(id.slice(0, dot)) && CUSTOMER_KEY_PATTERN.test(id.slice(dot + 1));
-        }, 'must be <phoneNumberId>.<p + phone digits | u + user id>'),
-    }),
+    params: z.object({ conversationId: ConversationId }),
     query: z.object({
       limit: z.coerce.number().int().min(1).max(100).default(50),
       cursor: z
@@ -294,5 +420,121 @@ export function messageRoutes(deps: MessagesRoutesDeps): ApiRoute[] {
     },
   });
 
-  return [sendMessage, getConversation];
+  const listConversations = defineRoute({
+    method: 'GET',
+    url: '/conversations',
+    operationId: 'listConversations',
+    summary: "The organisation's conversations, newest activity first, filtered and paged",
+    description:
+      "One business number (`number`, 404 if it is not one of the organisation's) or all of them. Filters combine (all must hold); the window filter is evaluated when the request is answered. A conversation whose activity changes while you page moves to the front: it is not listed twice, and appears on a fresh first page.",
+    tags: ['messages'],
+    auth: 'any',
+    scopes: ['messages:read'],
+    query: ListConversationsQuery,
+    responses: { 200: pageSchema(ConversationListItem).meta({ id: 'ConversationList' }) },
+    async handler({ query, request }) {
+      const caller = callerOf(request);
+      const cursor = decodeCursor(query.cursor, ConversationCursor);
+      const after: ListPosition | undefined =
+        cursor === undefined ? undefined : { lastActivityAtMs: cursor.at, conversationId: cursor.id };
+      let numbers: readonly string[];
+      if (query.number !== undefined) {
+        // The number must be one of the caller's organisation (404 otherwise, like any id that is not ours).
+        okOrThrow(
+          await system.ask<OrgNumbersReply<'getNumber'>>(
+            { kind: ORG_NUMBERS_KIND, id: caller.orgId },
+            { type: 'getNumber', phoneNumberId: query.number },
+          ),
+        );
+        numbers = [query.number];
+      } else {
+        const listed = await system.ask<OrgNumbersReply<'listNumbers'>>(
+          { kind: ORG_NUMBERS_KIND, id: caller.orgId },
+          { type: 'listNumbers' },
+        );
+        numbers = listed.numbers.map((n) => n.phoneNumberId);
+      }
+      // One more than the page: a next page exists iff the merged rows go beyond it.
+      const ask: ConversationIndexMsg = {
+        type: 'listConversations',
+        orgId: caller.orgId,
+        filter: filterOf(query),
+        limit: query.limit + 1,
+        ...(after === undefined ? {} : { after }),
+      };
+      const pages = await Promise.all(
+        numbers.map(async (phoneNumberId) => {
+          const answer = await system.ask<ConversationIndexReply<'listConversations'>>(
+            conversationIndexAddress(phoneNumberId),
+            ask,
+          );
+          return answer.conversations.map((summary): Listed => ({ summary, nowMs: answer.nowMs }));
+        }),
+      );
+      const rows = mergePages(pages, query.limit + 1, (row) => row.summary);
+      const listed = page(rows, query.limit, (last) => ({
+        at: last.summary.lastActivityAtMs,
+        id: last.summary.conversationId,
+      }));
+      return { status: 200, body: { data: listed.data.map(listItemBody), nextCursor: listed.nextCursor } };
+    },
+  });
+
+  const listConversationMessages = defineRoute({
+    method: 'GET',
+    url: '/conversations/:conversationId/messages',
+    operationId: 'listConversationMessages',
+    summary: "A conversation's messages, newest first, paged by seq",
+    description:
+      "The conversation keeps its newest 500 messages. `before` is the previous page's nextBefore (a message seq): the page holds messages logged before it. `direction` keeps customer messages (in) or the business's (out).",
+    tags: ['messages'],
+    auth: 'any',
+    scopes: ['messages:read'],
+    params: z.object({ conversationId: ConversationId }),
+    query: z.object({
+      before: z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(Number.MAX_SAFE_INTEGER)
+        .optional()
+        .describe("The previous page's nextBefore; omit it for the newest messages"),
+      limit: z.coerce.number().int().min(1).max(100).default(50).describe('How many messages to return, 1 to 100.'),
+      direction: z.enum(['in', 'out']).optional().describe('Only customer messages (in) or business messages (out)'),
+    }),
+    responses: {
+      200: z
+        .object({
+          data: z.array(MessageView),
+          nextBefore: z
+            .number()
+            .int()
+            .nullable()
+            .describe('Pass as ?before= for the next (older) page; null on the last page'),
+        })
+        .meta({ id: 'ConversationMessages' }),
+    },
+    async handler({ params, query, request }) {
+      const caller = callerOf(request);
+      const { conversation: view } = await conversation<'getConversation'>(params.conversationId, {
+        type: 'getConversation',
+        limit: query.limit,
+        ...(query.before === undefined ? {} : { before: query.before }),
+        ...(query.direction === undefined ? {} : { direction: query.direction }),
+      });
+      // Another organisation's conversation, or one that never existed: the same 404.
+      if (view.orgId !== caller.orgId) {
+        throw new ParloError('PARLO_CONVERSATION_NOT_FOUND', `no conversation ${params.conversationId} here`);
+      }
+      return {
+        status: 200,
+        body: {
+          data: view.messages.map((m) => messageBody(m, caller.orgId, deps.mediaRefs)),
+          nextBefore: view.nextBefore,
+        },
+      };
+    },
+  });
+
+  return [sendMessage, listConversations, getConversation, listConversationMessages];
 }

@@ -20,6 +20,7 @@ import { simulatorNumbers } from '../../cli/simulator-numbers.ts';
 import { numberRoutes } from './numbers.routes.ts';
 import { messageRoutes } from './messages.routes.ts';
 import { conversationActor } from '../../../actors/conversation/conversation.actor.ts';
+import { conversationIndexActor } from '../../../actors/conversation-index/conversation-index.actor.ts';
 import { numberActor } from '../../../actors/number/number.actor.ts';
 import { identityRoutes } from './identity.routes.ts';
 import { DEFAULT_DELIVERY_POLICY, deliveryIdOf } from '../../../actors/webhooks/retry.ts';
@@ -37,6 +38,7 @@ import {
 } from '../../../actors/webhooks/webhook-events.ts';
 import { webhookLogActor } from '../../../actors/webhooks/webhook-log.actor.ts';
 import { webhookRoutes } from './webhooks.routes.ts';
+import { consentKeywordsActor } from '../../../actors/contacts/consent-keywords.actor.ts';
 import { contactActor } from '../../../actors/contacts/contact.actor.ts';
 import { contactRoutes } from './contacts.routes.ts';
 import { ledgerSegmentActor } from '../../../actors/billing/ledger-segment.actor.ts';
@@ -372,6 +374,8 @@ interface Case {
   readonly permission: Permission | null;
   /** A valid body (so a 400 never hides a 403). */
   readonly body?: (role: Role) => unknown;
+  /** Query parameters of the role matrix's call (ids of org A). */
+  readonly query?: (role: Role) => Record<string, string>;
   /** Path parameters in org A for the role matrix; default: A_IDS. May create a fresh target. */
   readonly params?: (role: Role) => Promise<Record<string, string>>;
   /** Called after a successful matrix call, to record what changed. */
@@ -447,6 +451,8 @@ const CASES: Readonly<Record<string, Case>> = {
     body: () => ({ from: a.phoneNumberId, to: CUSTOMER, content: { type: 'text', text: { body: 'Hello' } } }),
   },
   getConversation: { permission: 'messages:read' },
+  listConversations: { permission: 'messages:read', query: () => ({ number: a.phoneNumberId, window: 'open' }) },
+  listConversationMessages: { permission: 'messages:read' },
   createWebhookEndpoint: {
     permission: 'webhooks:manage',
     body: () => ({ url: 'https://hooks.tenancy.test/matrix', events: ['message.status'] }),
@@ -477,6 +483,11 @@ const CASES: Readonly<Record<string, Case>> = {
   },
   getContact: { permission: 'contacts:read' },
   checkContactConsent: { permission: 'contacts:read' },
+  getConsentKeywords: { permission: 'contacts:read' },
+  updateConsentKeywords: {
+    permission: 'org:manage',
+    body: () => ({ optOut: [{ keyword: 'matrix', language: 'en' }], disabledDefaults: ['quit'] }),
+  },
   getWallet: { permission: 'billing:read' },
   createTopUp: { permission: 'billing:manage', body: () => ({ amountMicros: 1_000_000 }) },
   setAutoRecharge: {
@@ -515,12 +526,14 @@ beforeAll(async () => {
       numberDirectoryActor,
       simulatedNumbersActor,
       conversationActor,
+      conversationIndexActor,
       numberActor,
       webhookEndpointsActor,
       // Every webhook attempt fails (the port below) and is final (no retry window): dead letters at once.
       createWebhookDeliveryActor({ ...DEFAULT_DELIVERY_POLICY, retryWindowMs: 0 }),
       webhookLogActor,
       contactActor,
+      consentKeywordsActor,
       walletActor,
       ledgerSegmentActor,
       usageArchiveActor,
@@ -772,7 +785,8 @@ describe('tenancy and RBAC, generated from the OpenAPI document', () => {
               }),
             );
         const body = entry.body?.(role);
-        const url = fillPath(path, params);
+        const query = entry.query?.(role);
+        const url = fillPath(path, params) + (query === undefined ? '' : `?${new URLSearchParams(query).toString()}`);
         const res = await call(method, url, { token: a.users[role].token, ...(body === undefined ? {} : { body }) });
         row.push(`${role}:${res.statusCode}`);
         const ok = res.statusCode >= 200 && res.statusCode < 300;

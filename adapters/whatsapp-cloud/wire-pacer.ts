@@ -1,0 +1,327 @@
+/**
+ * The per-account gate every Graph API call passes right before its POST: at most `maxInFlight` calls in flight
+ * per business phone number, and, for sends that carry a rate (`OutboundMessage.maxRatePerSec`), pacing of the
+ * **actual call starts** so that Meta's throughput (WHATSAPP.md 4.1: 80 msg/s, 1,000 after an upgrade; 130429
+ * above it) holds on the wire, not only at the number actor's grant time. A grant reaches the adapter two LMDB
+ * commits after the number paced it, and the commits' varying latency bunches the calls (measured: 83 calls in a
+ * 1 s window at 80 msg/s, 1,147 at 1,000); this gate spaces them again. No I/O: time and wake-ups come from an
+ * injected `Clock`, so the unit tests drive it with a `FakeClock`.
+ *
+ * ## The bound
+ *
+ * Rate r (the newest one given for the account), limit L = max(1, ⌊r × 1.02⌋), burst allowance k = ⌊r × 2 %⌋
+ * (the number actor's `pacing.ts` uses the same k, so calls that arrive on the grant schedule are not held back).
+ * A paced call starts at t only when
+ * - GCRA conforms: t ≥ TAT − τ with the emission interval T = 1000 / r ms and τ = k·T; on a start
+ *   TAT ← max(TAT, t) + T. A number that was idle starts 1 + k calls at once (1 at 80 msg/s, 21 at 1,000), then
+ *   one per T;
+ * - and the log of its last L starts says that (t − 1000, t] holds at most L − 1 of them (the L-th newest start is
+ *   ≤ t − 1000). This is the hard bound: **every 1 s window [a, a + 1000) holds at most L(r) call starts, r being
+ *   the rate in force at the window's last start** (all of the window's starts lie in (s − 1000, s] of its last
+ *   start s). With a constant rate GCRA alone already keeps it (N starts in a window: s_N ≥ s_1 + (N − 1 − k)·T and
+ *   s_N − s_1 < 1000 = r·T give N ≤ r + k); the log binds after a rate cut (a slow-down after 130429: the next
+ *   start waits until the last second holds fewer than the new limit) and makes the bound exact whatever the
+ *   floating-point drift of TAT.
+ *
+ * ## Order and the in-flight limit
+ *
+ * Paced calls of an account start in arrival order (one FIFO); calls without a rate (read receipts, unpaced sends)
+ * have their own FIFO and never wait for pacing, so a read receipt does not queue behind a backlog of paced sends.
+ * A paced call holds no in-flight slot while it waits for its pacing time: the head of the paced FIFO starts when
+ * both its time has come and a slot is free, and its start is recorded then, at the moment the caller's POST goes
+ * out. (Pacing first and taking a slot afterwards would let a saturated limiter release paced calls in a lump;
+ * taking a slot first would let paced waits hold every slot.) When both FIFOs' heads may go, the older call goes.
+ *
+ * ## Cost
+ *
+ * O(1) per call (GCRA, a ring of the last L start times, FIFOs with a moving head). One wake-up per account, armed
+ * only while its paced head waits for its time. Memory per account: the FIFOs plus L numbers (≤ 1,020 at 1,000
+ * msg/s). An account with nothing in flight or waiting whose pacing record says nothing any more (TAT passed, no
+ * start in the last second: the same as a fresh record) is forgotten by a sweep every `idleSweepMs`, one shared
+ * wake-up armed only while such accounts exist.
+ */
+import type { Clock } from '../../core/time/clock.ts';
+
+/** A start never makes a 1 s window exceed the rate by more than this (in percent), as in the number's pacing. */
+export const WIRE_TOLERANCE_PERCENT = 2;
+/** How often accounts gone idle are looked at (and forgotten once their pacing record is empty). */
+export const DEFAULT_IDLE_SWEEP_MS = 5_000;
+
+const SECOND_MS = 1000;
+
+export interface WirePacerOptions {
+  readonly clock: Pick<Clock, 'now' | 'wakeAt'>;
+  /** Calls in flight per account; further calls wait. */
+  readonly maxInFlight: number;
+  readonly idleSweepMs?: number;
+}
+
+/** Ends a call: frees its in-flight slot. Idempotent. */
+export type ReleaseCall = () => void;
+
+/** The most call starts a 1 s window may hold at `ratePerSec`: max(1, ⌊rate × 1.02⌋). */
+export function wireWindowLimit(ratePerSec: number): number {
+  return Math.max(1, Math.floor((ratePerSec * (100 + WIRE_TOLERANCE_PERCENT)) / 100));
+}
+
+/** The calls beyond the first an idle account may start at once: ⌊rate × 2 %⌋. */
+export function wireBurstAllowance(ratePerSec: number): number {
+  return Math.floor((ratePerSec * WIRE_TOLERANCE_PERCENT) / 100);
+}
+
+interface Waiter {
+  readonly seq: number;
+  readonly resolve: (release: ReleaseCall | undefined) => void;
+}
+
+/** A FIFO with a moving head: O(1) push and shift, compacted when the dead prefix is large. */
+class Fifo<T> {
+  #items: T[] = [];
+  #head = 0;
+
+  get size(): number {
+    return this.#items.length - this.#head;
+  }
+
+  peek(): T | undefined {
+    return this.#items[this.#head];
+  }
+
+  push(item: T): void {
+    this.#items.push(item);
+  }
+
+  shift(): T | undefined {
+    if (this.#head >= this.#items.length) return undefined;
+    const item = this.#items[this.#head++];
+    if (this.#head >= 1024 && this.#head * 2 >= this.#items.length) {
+      this.#items = this.#items.slice(this.#head);
+      this.#head = 0;
+    }
+    return item;
+  }
+
+  drain(): T[] {
+    const rest = this.#items.slice(this.#head);
+    this.#items = [];
+    this.#head = 0;
+    return rest;
+  }
+}
+
+/** The pacing record of one account: GCRA state and the ring of its last `limit` start times. */
+class PaceRecord {
+  ratePerSec = 0;
+  #intervalMs = 0;
+  #toleranceMs = 0;
+  #limit = 0;
+  /** Theoretical arrival time of the next call (ms). */
+  tatMs = -Infinity;
+  /** Start times, oldest first from `#ringHead`, at most `#limit` of them. */
+  #ring: number[] = [];
+  #ringHead = 0;
+  #ringCount = 0;
+  lastStartMs = -Infinity;
+
+  /** Takes the newest rate; keeps TAT and the newest starts (the log applies the new limit to the last second). */
+  setRate(ratePerSec: number): void {
+    if (ratePerSec === this.ratePerSec) return;
+    const kept = this.#starts().slice(-wireWindowLimit(ratePerSec));
+    this.ratePerSec = ratePerSec;
+    this.#intervalMs = SECOND_MS / ratePerSec;
+    this.#toleranceMs = wireBurstAllowance(ratePerSec) * this.#intervalMs;
+    this.#limit = wireWindowLimit(ratePerSec);
+    this.#ring = new Array<number>(this.#limit);
+    for (let i = 0; i < kept.length; i++) this.#ring[i] = kept[i]!;
+    this.#ringHead = 0;
+    this.#ringCount = kept.length;
+  }
+
+  /** The earliest time (≥ nowMs) a call may start, in whole ms. */
+  nextStartMs(nowMs: number): number {
+    let atMs = Math.max(nowMs, Math.ceil(this.tatMs - this.#toleranceMs));
+    if (this.#ringCount >= this.#limit) atMs = Math.max(atMs, this.#ring[this.#ringHead]! + SECOND_MS);
+    return atMs;
+  }
+
+  recordStart(nowMs: number): void {
+    this.tatMs = Math.max(this.tatMs, nowMs) + this.#intervalMs;
+    this.lastStartMs = nowMs;
+    if (this.#ringCount < this.#limit) {
+      this.#ring[(this.#ringHead + this.#ringCount) % this.#limit] = nowMs;
+      this.#ringCount++;
+    } else {
+      this.#ring[this.#ringHead] = nowMs;
+      this.#ringHead = (this.#ringHead + 1) % this.#limit;
+    }
+  }
+
+  /** Nothing remembered matters any more: a fresh record would decide the same from `nowMs` on. */
+  isSpent(nowMs: number): boolean {
+    return this.tatMs <= nowMs && this.lastStartMs + SECOND_MS <= nowMs;
+  }
+
+  #starts(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.#ringCount; i++) out.push(this.#ring[(this.#ringHead + i) % this.#limit]!);
+    return out;
+  }
+}
+
+interface Account {
+  active: number;
+  readonly paced: Fifo<Waiter>;
+  readonly unpaced: Fifo<Waiter>;
+  readonly pace: PaceRecord;
+  /** The pending wake-up for the paced head: its due time and its cancel function. */
+  wakeAtMs: number;
+  cancelWake: (() => void) | undefined;
+}
+
+/**
+ * Per-account in-flight limit plus wire pacing (see the module comment). `acquire` resolves to the call's release
+ * function at the moment the call may start, or to `undefined` when the pacer closed first.
+ */
+export class WirePacer {
+  readonly #clock: Pick<Clock, 'now' | 'wakeAt'>;
+  readonly #maxInFlight: number;
+  readonly #idleSweepMs: number;
+  readonly #accounts = new Map<string, Account>();
+  #seq = 0;
+  #closed = false;
+  #cancelSweep: (() => void) | undefined;
+
+  constructor(options: WirePacerOptions) {
+    if (!Number.isInteger(options.maxInFlight) || options.maxInFlight < 1) {
+      throw new TypeError(`WirePacer: maxInFlight must be a positive integer, got ${options.maxInFlight}`);
+    }
+    this.#clock = options.clock;
+    this.#maxInFlight = options.maxInFlight;
+    this.#idleSweepMs = options.idleSweepMs ?? DEFAULT_IDLE_SWEEP_MS;
+  }
+
+  /**
+   * Waits for a slot (and, with a rate, for the call's pacing time). `ratePerSec` becomes the account's rate for
+   * every paced call waiting or to come (the newest rate given wins); `undefined` means no pacing for this call.
+   */
+  acquire(accountId: string, ratePerSec?: number): Promise<ReleaseCall | undefined> {
+    if (ratePerSec !== undefined && !(Number.isFinite(ratePerSec) && ratePerSec > 0)) {
+      throw new TypeError(`WirePacer: a rate must be a positive number of calls per second, got ${ratePerSec}`);
+    }
+    if (this.#closed) return Promise.resolve(undefined);
+    const account = this.#account(accountId);
+    if (ratePerSec !== undefined) account.pace.setRate(ratePerSec);
+    const nowMs = this.#clock.now();
+    if (account.active < this.#maxInFlight) {
+      if (ratePerSec === undefined && account.unpaced.size === 0) return Promise.resolve(this.#start(account, false));
+      if (ratePerSec !== undefined && account.paced.size === 0 && account.pace.nextStartMs(nowMs) <= nowMs) {
+        return Promise.resolve(this.#start(account, true, nowMs));
+      }
+    }
+    return new Promise((resolve) => {
+      (ratePerSec === undefined ? account.unpaced : account.paced).push({ seq: this.#seq++, resolve });
+      this.#pump(account);
+    });
+  }
+
+  /** Wakes every waiting call with `undefined`; calls in flight finish normally. */
+  close(): void {
+    this.#closed = true;
+    this.#cancelSweep?.();
+    this.#cancelSweep = undefined;
+    for (const account of this.#accounts.values()) {
+      account.cancelWake?.();
+      account.cancelWake = undefined;
+      for (const waiter of [...account.paced.drain(), ...account.unpaced.drain()]) waiter.resolve(undefined);
+    }
+  }
+
+  /** Accounts currently remembered (in flight, waiting, or with a pacing record that still matters). */
+  get accountCount(): number {
+    return this.#accounts.size;
+  }
+
+  #account(accountId: string): Account {
+    let account = this.#accounts.get(accountId);
+    if (account === undefined) {
+      account = {
+        active: 0,
+        paced: new Fifo(),
+        unpaced: new Fifo(),
+        pace: new PaceRecord(),
+        wakeAtMs: Infinity,
+        cancelWake: undefined,
+      };
+      this.#accounts.set(accountId, account);
+    }
+    return account;
+  }
+
+  #start(account: Account, isPaced: boolean, nowMs = this.#clock.now()): ReleaseCall {
+    account.active++;
+    if (isPaced) account.pace.recordStart(nowMs);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      account.active--;
+      if (!this.#closed) this.#pump(account);
+    };
+  }
+
+  /** Starts every waiting call that may start now, older first; arms the paced head's wake-up if it must wait. */
+  #pump(account: Account): void {
+    const nowMs = this.#clock.now();
+    let pacedAtMs = Infinity;
+    while (account.active < this.#maxInFlight) {
+      const paced = account.paced.peek();
+      const unpaced = account.unpaced.peek();
+      pacedAtMs = paced === undefined ? Infinity : account.pace.nextStartMs(nowMs);
+      const isPacedReady = paced !== undefined && pacedAtMs <= nowMs;
+      if (isPacedReady && (unpaced === undefined || paced.seq < unpaced.seq)) {
+        account.paced.shift();
+        paced.resolve(this.#start(account, true, nowMs));
+      } else if (unpaced !== undefined) {
+        account.unpaced.shift();
+        unpaced.resolve(this.#start(account, false, nowMs));
+      } else {
+        break;
+      }
+    }
+    // A head blocked by the in-flight limit is woken by a release, not by a timer.
+    if (account.active < this.#maxInFlight && pacedAtMs !== Infinity && pacedAtMs > nowMs) {
+      this.#armWake(account, pacedAtMs);
+    }
+    if (account.active === 0 && account.paced.size === 0 && account.unpaced.size === 0) this.#armSweep();
+  }
+
+  #armWake(account: Account, atMs: number): void {
+    if (account.cancelWake !== undefined && account.wakeAtMs <= atMs) return;
+    account.cancelWake?.();
+    account.wakeAtMs = atMs;
+    account.cancelWake = this.#clock.wakeAt(atMs, () => {
+      account.cancelWake = undefined;
+      account.wakeAtMs = Infinity;
+      if (!this.#closed) this.#pump(account);
+    });
+  }
+
+  #armSweep(): void {
+    if (this.#cancelSweep !== undefined || this.#closed) return;
+    this.#cancelSweep = this.#clock.wakeAt(this.#clock.now() + this.#idleSweepMs, () => {
+      this.#cancelSweep = undefined;
+      this.#sweep();
+    });
+  }
+
+  #sweep(): void {
+    const nowMs = this.#clock.now();
+    let isIdleLeft = false;
+    for (const [accountId, account] of this.#accounts) {
+      if (account.active > 0 || account.paced.size > 0 || account.unpaced.size > 0) continue;
+      if (account.pace.isSpent(nowMs)) this.#accounts.delete(accountId);
+      else isIdleLeft = true;
+    }
+    if (isIdleLeft) this.#armSweep();
+  }
+}

@@ -1,0 +1,38 @@
+/**
+ * Child process for the metering crash test (`../metering-crash.int.test.ts`): one Parlo node as `npm start` builds
+ * it (`startParlo`: LMDB under the data dir, in-process transport, the real HTTP API), in cloud mode against the
+ * parent's simulator, on a fixed port so that the simulator's webhook retries reach the node again after a
+ * restart. The parent kills it with SIGKILL at random moments and starts it again on the same data.
+ *
+ * argv: <dataDir> <httpPort> <graphBaseUrl>. Child → parent (IPC): { type: 'ready', url } once it listens.
+ */
+import { loadConfig } from '../../../config/index.ts';
+import { silentLogger } from '../../../core/index.ts';
+import { startParlo } from '../start.ts';
+
+const [dataDir, port, graphBaseUrl] = process.argv.slice(2);
+if (!dataDir || !port || !graphBaseUrl || !process.send)
+  throw new Error('usage: forked with an IPC channel and <dataDir> <httpPort> <graphBaseUrl>');
+
+const node = await startParlo(
+  loadConfig({
+    env: {},
+    overrides: {
+      dataDir,
+      http: { port: Number(port) },
+      // Installation credentials are required in cloud mode; the organisation's own number has its own.
+      whatsapp: {
+        mode: 'cloud',
+        graphBaseUrl,
+        accessToken: 'EAAG-installation-token-for-the-crash-test',
+        appSecret: 'installation-app-secret',
+        verifyToken: 'installation-verify-token',
+      },
+      // The parent sends as fast as it can; the wallet is funded explicitly.
+      api: { ratePerKeyPerSec: 100_000, ratePerOrgPerSec: 100_000 },
+      billing: { startingCreditMicros: 0 },
+    },
+  }),
+  { logger: silentLogger() },
+);
+process.send({ type: 'ready', url: node.httpUrl });
