@@ -50,6 +50,13 @@ interface Bodies {
   error: ErrorBody;
   audit: { data: { event: string }[] };
   endpoint: { endpoint: { id: string }; secret: string };
+  sending: {
+    phoneNumberId: string;
+    ratePerSec: number;
+    quality: string;
+    marketingPauses: { reason: string }[];
+  };
+  resumed: { ended: string[]; stillPausedBy: string[] };
   none: undefined;
 }
 
@@ -159,6 +166,34 @@ describe('connecting WhatsApp numbers', () => {
     const listed = await api<'list'>('GET', '/v1/numbers', { token: orgA.token });
     expect(listed.json.data.map((n) => n.phoneNumberId)).toEqual([simulated.phoneNumberId]);
     expect((await api<'list'>('GET', '/v1/numbers', { token: orgB.token })).json.data).toEqual([]);
+  });
+
+  it("shows the number's send pacing and resumes marketing paused by a RED quality rating", async () => {
+    const path = `/v1/numbers/${simulated.phoneNumberId}`;
+    const sending = () => api<'sending'>('GET', `${path}/sending`, { token: orgA.token });
+    const fresh = await sending();
+    expect(fresh.status, fresh.text).toBe(200);
+    expect(fresh.json).toMatchObject({ phoneNumberId: simulated.phoneNumberId, ratePerSec: 80, marketingPauses: [] });
+    expect((await api('GET', `${path}/sending`, { token: orgB.token })).status).toBe(404);
+
+    // Meta flags the number (RED): marketing pauses until it recovers, or until someone resumes it.
+    node.whatsapp.simulator!.simulator.setQuality(simulated.phoneNumberId, 'RED');
+    const paused = await eventually(
+      sending,
+      (r) => r.json.marketingPauses.some((p) => p.reason === 'qualityRed'),
+      'the RED pause',
+    );
+    expect(paused.json.quality).toBe('RED');
+    const badBody = await api<'error'>('POST', `${path}/marketing/resume`, {
+      token: orgA.token,
+      body: { reasons: ['tired'] },
+    });
+    expect(badBody.status).toBe(400);
+    expect(badBody.json.error.details[0]?.path).toBe('reasons[0]');
+    const resumed = await api<'resumed'>('POST', `${path}/marketing/resume`, { token: orgA.token, body: {} });
+    expect(resumed.status, resumed.text).toBe(200);
+    expect(resumed.json).toEqual({ ended: ['qualityRed'], stillPausedBy: [] });
+    expect((await sending()).json.marketingPauses).toEqual([]);
   });
 
   it("turns the customer's message into the organisation's signed outbound webhook", async () => {

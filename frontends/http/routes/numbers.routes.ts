@@ -22,6 +22,13 @@ import type {
   PhoneNumberLookup,
   ProfileUpdate,
 } from '../../../adapters/whatsapp-cloud/number-admin.ts';
+import {
+  MARKETING_PAUSE_REASONS,
+  NUMBER_KIND,
+  type MarketingPause,
+  type NumberMsg,
+  type NumberReplies,
+} from '../../../actors/number/number.messages.ts';
 import { defineRoute, type ApiRoute } from '../api/define-route.ts';
 import { callerOf, okOrThrow, type ApiCaller } from '../auth/caller.ts';
 import { iso } from './identity.routes.ts';
@@ -408,6 +415,113 @@ export function numberRoutes(deps: NumbersRoutesDeps): ApiRoute[] {
     },
   });
 
+  const Pause = z
+    .object({
+      reason: z.enum(MARKETING_PAUSE_REASONS),
+      since: z.string(),
+      signal: z.string().nullable().describe('negativeFeedback: the signal whose rate is too high'),
+      ratePercent: z.number().nullable(),
+      thresholdPercent: z.number().nullable(),
+    })
+    .meta({ id: 'MarketingPause' });
+  const SendingState = z
+    .object({
+      phoneNumberId: z.string(),
+      ratePerSec: z.number().describe("The number's throughput (msg/s) as Meta set it"),
+      effectiveRatePerSec: z.number().describe('The rate sends are released at now (lower after a 130429)'),
+      throughputLevel: z.string().nullable(),
+      quality: z.string(),
+      queued: z.number().int(),
+      queuedByPriority: z.record(z.string(), z.number().int()),
+      waitingForPairRate: z.number().int(),
+      granted: z.number().int(),
+      marketingPauses: z.array(Pause),
+    })
+    .meta({ id: 'NumberSendingState' });
+
+  function pauseBody(pause: MarketingPause): z.infer<typeof Pause> {
+    const breach = pause.reason === 'negativeFeedback' ? pause.breach : null;
+    return {
+      reason: pause.reason,
+      since: iso(pause.sinceMs),
+      signal: breach?.signal ?? null,
+      ratePercent: breach?.ratePercent ?? null,
+      thresholdPercent: breach?.thresholdPercent ?? null,
+    };
+  }
+
+  /** The number's actor, once the number is known to be one of the caller's organisation (404 otherwise). */
+  async function ownNumber(orgId: string, phoneNumberId: string): Promise<{ kind: string; id: string }> {
+    okOrThrow(await numbers<'getNumber'>(orgId, { type: 'getNumber', phoneNumberId }));
+    return { kind: NUMBER_KIND, id: phoneNumberId };
+  }
+
+  const getSendingState = defineRoute({
+    method: 'GET',
+    url: '/numbers/:phoneNumberId/sending',
+    operationId: 'getNumberSendingState',
+    summary: "The number's send pacing: throughput, queue, quality and marketing pauses",
+    tags: ['numbers'],
+    auth: 'any',
+    scopes: ['numbers:read'],
+    params: NumberParams,
+    responses: { 200: SendingState },
+    async handler({ params, request }) {
+      const address = await ownNumber(callerOf(request).orgId, params.phoneNumberId);
+      const { state } = await deps.system.ask<NumberReplies['getNumberState']>(address, { type: 'getNumberState' });
+      return {
+        status: 200,
+        body: {
+          phoneNumberId: params.phoneNumberId,
+          ratePerSec: state.ratePerSec,
+          effectiveRatePerSec: state.effectiveRatePerSec,
+          throughputLevel: state.throughputLevel,
+          quality: state.quality,
+          queued: state.queued,
+          queuedByPriority: state.queuedByPriority,
+          waitingForPairRate: state.waitingForPairRate,
+          granted: state.granted,
+          marketingPauses: state.marketingPauses.map(pauseBody),
+        },
+      };
+    },
+  });
+
+  const resumeMarketing = defineRoute({
+    method: 'POST',
+    url: '/numbers/:phoneNumberId/marketing/resume',
+    operationId: 'resumeNumberMarketing',
+    summary: 'Resume marketing sends paused for negative feedback or quality (all reasons, or the ones named)',
+    tags: ['numbers'],
+    auth: 'any',
+    scopes: ['numbers:manage'],
+    params: NumberParams,
+    body: z
+      .object({ reasons: z.array(z.enum(MARKETING_PAUSE_REASONS)).min(1).optional() })
+      .strict()
+      .meta({ id: 'ResumeMarketing' }),
+    responses: {
+      200: z
+        .object({
+          ended: z.array(z.enum(MARKETING_PAUSE_REASONS)),
+          stillPausedBy: z.array(z.enum(MARKETING_PAUSE_REASONS)),
+        })
+        .meta({ id: 'MarketingResumed' }),
+    },
+    async handler({ params, body, request }) {
+      const caller = callerOf(request);
+      const address = await ownNumber(caller.orgId, params.phoneNumberId);
+      const by = auditActorOf(caller);
+      const msg: NumberMsg = {
+        type: 'resumeMarketing',
+        by: `${by.kind}:${by.id}`,
+        ...(body.reasons === undefined ? {} : { reasons: body.reasons }),
+      };
+      const resumed = await deps.system.ask<NumberReplies['resumeMarketing']>(address, msg);
+      return { status: 200, body: { ended: [...resumed.ended], stillPausedBy: [...resumed.stillPausedBy] } };
+    },
+  });
+
   const updateNumber = defineRoute({
     method: 'PATCH',
     url: '/numbers/:phoneNumberId',
@@ -550,6 +664,8 @@ export function numberRoutes(deps: NumbersRoutesDeps): ApiRoute[] {
     connectNumber,
     listNumbers,
     getNumber,
+    getSendingState,
+    resumeMarketing,
     updateNumber,
     disconnectNumber,
     updateCredentials,

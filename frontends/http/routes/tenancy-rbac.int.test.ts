@@ -440,6 +440,8 @@ const CASES: Readonly<Record<string, Case>> = {
   connectNumber: { permission: 'numbers:manage', body: () => ({ mode: 'simulator' }) },
   listNumbers: { permission: 'numbers:read' },
   getNumber: { permission: 'numbers:read' },
+  getNumberSendingState: { permission: 'numbers:read' },
+  resumeNumberMarketing: { permission: 'numbers:manage', body: () => ({}) },
   updateNumber: { permission: 'numbers:manage', body: () => ({ displayName: 'Matrix' }) },
   disconnectNumber: {
     permission: 'numbers:manage',
