@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { WebhookEventType } from '../webhooks/webhook-events.ts';
 import type { Effect, MessageReceived, StatusUpdated, TurnContext, TurnResult } from '../../core/index.ts';
 import { conversationActor } from './conversation.actor.ts';
 import {
@@ -439,6 +440,34 @@ describe('conversation actor', () => {
     });
     // Nothing more is sent; only the conversation list learns that the newest message failed (summary.ts).
     expect(denied.effects?.map((e) => (e.type === 'tell' ? e.to.kind : e.type))).toEqual(['conversation-index']);
+  });
+
+  it("emits the organisation's subscribed customer webhooks for an event that came straight from its webhook", () => {
+    const told = (webhookTypes: readonly WebhookEventType[] | undefined) =>
+      ofType(
+        run(initialConversationState(), {
+          ...(inbound('wamid.IN1', T0) as Extract<ConversationMsg, { type: 'inbound' }>),
+          ...(webhookTypes === undefined ? {} : { webhookTypes }),
+        }).effects,
+        'tell',
+      ).filter((e) => e.to.kind === 'webhook-endpoints');
+    // Through the inbound feed (no webhookTypes): the feed emitted them already.
+    expect(told(undefined)).toEqual([]);
+    expect(told([])).toEqual([]);
+    expect(told(['message.status'])).toEqual([]);
+    expect(told(['message.received'])).toEqual([
+      {
+        type: 'tell',
+        to: { kind: 'webhook-endpoints', id: 'org1' },
+        msg: {
+          type: 'publishEvent',
+          event: expect.objectContaining({
+            type: 'message.received',
+            data: expect.objectContaining({ messageId: 'wamid.IN1' }),
+          }),
+        },
+      },
+    ]);
   });
 
   it('asks the contact again while a short customer message is still being matched against keywords', () => {

@@ -24,6 +24,8 @@ import {
 import { DEFAULT_RATE_CARD, type RateCard } from '../billing/rate-card.ts';
 import { walletAddress, type WalletMsg, type WalletReplies } from '../billing/wallet.messages.ts';
 import { customerKeyOf } from '../contacts/customer-key.ts';
+import { webhookEventsOf } from '../inbound-feed/webhook-translation.ts';
+import { emitWebhookEvent } from '../webhooks/webhook-events.ts';
 import { recipientCountry } from '../contacts/phone-country.ts';
 import { contactAddress, type ContactMsg, type ContactReply } from '../contacts/contact.messages.ts';
 import { NUMBER_KIND, feedbackSignalOfCode, type NumberMsg, type SendPriority } from '../number/number.messages.ts';
@@ -138,9 +140,9 @@ const conversationHandler = defineActor<ConversationState, ConversationMsg, Logg
       case 'creditReserved':
         return onCreditReserved(state, msg, ctx);
       case 'inbound':
-        return onInbound(state, msg, ctx);
+        return withCustomerWebhooks(onInbound(state, msg, ctx), state, msg, ctx);
       case 'status':
-        return onStatus(state, msg, ctx);
+        return withCustomerWebhooks(onStatus(state, msg, ctx), state, msg, ctx);
       case 'mediaFetched':
         return onMediaFetched(state, msg, ctx);
       case 'retryMediaFetch':
@@ -157,6 +159,25 @@ const conversationHandler = defineActor<ConversationState, ConversationMsg, Logg
 export const conversationActor = withSummaryUpdates(conversationHandler);
 
 // ---------------------------------------------------------------- helpers
+
+/**
+ * An event that came straight from the organisation's webhook (`webhookTypes` set, see inbound-routing.ts) is
+ * announced to the organisation's customer webhooks here, in the turn that records it (exactly once: the turn
+ * consumes the event under its webhook dedupe key). Only the types some endpoint subscribes to.
+ */
+function withCustomerWebhooks(
+  turn: Turn,
+  before: ConversationState,
+  msg: Msg<'inbound'> | Msg<'status'>,
+  ctx: TurnContext,
+): Turn {
+  const orgId = msg.orgId ?? before.orgId;
+  if (msg.webhookTypes === undefined || msg.webhookTypes.length === 0 || orgId === null) return turn;
+  const subscribed: readonly string[] = msg.webhookTypes;
+  const events = webhookEventsOf(msg.event, orgId, ctx.msgId, ctx.nowMs).filter((e) => subscribed.includes(e.type));
+  if (events.length === 0) return turn;
+  return { ...turn, effects: [...(turn.effects ?? []), ...events.map(emitWebhookEvent)] };
+}
 
 function updated(state: ConversationState, index: number, message: LoggedMessage): ConversationState {
   const log = state.log.slice();

@@ -1,3 +1,4 @@
+import type { WebhookEventType } from '../webhooks/webhook-events.ts';
 import type { MessageReceived, OutboundContent, SendOutcome, StatusUpdated } from '../../core/index.ts';
 import type { AuditActor } from '../org/org.messages.ts';
 import type { MediaFetchOutcome, MessageMedia } from './media.ts';
@@ -136,8 +137,22 @@ export type ConversationMsg =
   | { readonly type: 'tierChecked'; readonly callId: string; readonly reply: unknown }
   /** The wallet's answer to `reserve` (callId = message id): held, or refused with the wallet's code. */
   | { readonly type: 'creditReserved'; readonly callId: string; readonly reply: unknown }
-  | { readonly type: 'inbound'; readonly event: MessageReceived; readonly orgId?: string }
-  | { readonly type: 'status'; readonly event: StatusUpdated }
+  /**
+   * A customer's message or a status of one of ours. `webhookTypes`: the event came straight from the organisation's
+   * webhook (see inbound-routing.ts), and the conversation emits the customer-webhook events of these types.
+   */
+  | {
+      readonly type: 'inbound';
+      readonly event: MessageReceived;
+      readonly orgId?: string;
+      readonly webhookTypes?: readonly WebhookEventType[];
+    }
+  | {
+      readonly type: 'status';
+      readonly event: StatusUpdated;
+      readonly orgId?: string;
+      readonly webhookTypes?: readonly WebhookEventType[];
+    }
   | { readonly type: 'mediaFetched'; readonly callId: string; readonly result: MediaFetchOutcome }
   | { readonly type: 'retryMediaFetch'; readonly messageId: string }
   /** A page of the log, newest first: `before` a seq (exclusive), only one `direction` when given. */

@@ -1,12 +1,7 @@
 import { defineActor, unreachable, type Effect, type InboundEvent } from '../../core/index.ts';
 import { contactAddress, type ContactMsg } from '../contacts/contact.messages.ts';
 import { customerKeyOf } from '../contacts/customer-key.ts';
-import {
-  CONVERSATION_KIND,
-  conversationId,
-  parseMessageKey,
-  type ConversationMsg,
-} from '../conversation/conversation.messages.ts';
+import { conversationDeliveryOf } from '../conversation/inbound-routing.ts';
 import { endOfMetaSecond } from '../conversation/meta-time.ts';
 import { NUMBER_KIND, type NumberMsg } from '../number/number.messages.ts';
 import { parseMessagingLimit } from '../number/tier.ts';
@@ -126,25 +121,8 @@ export const inboundFeedActor = defineActor<InboundFeedState, InboundFeedMsg, Fe
  * events have no actor to inform yet.
  */
 function conversationEffects(event: InboundEvent, orgId: string | undefined): Effect[] {
-  if (event.type === 'messageReceived') {
-    if (event.from === undefined && event.fromUserId === undefined) return [];
-    const key = customerKeyOf({ phone: event.from ?? null, userId: event.fromUserId ?? null });
-    const msg: ConversationMsg = orgId === undefined ? { type: 'inbound', event } : { type: 'inbound', event, orgId };
-    return [{ type: 'tell', to: { kind: CONVERSATION_KIND, id: conversationId(event.accountId, key) }, msg }];
-  }
-  if (event.type === 'statusUpdated') {
-    const ours = event.messageKey === undefined ? undefined : parseMessageKey(event.messageKey);
-    let id = ours?.conversationId;
-    if (id === undefined) {
-      if (event.recipientId === undefined && event.recipientUserId === undefined) return [];
-      id = conversationId(
-        event.accountId,
-        customerKeyOf({ phone: event.recipientId ?? null, userId: event.recipientUserId ?? null }),
-      );
-    }
-    const msg: ConversationMsg = { type: 'status', event };
-    return [{ type: 'tell', to: { kind: CONVERSATION_KIND, id }, msg }];
-  }
+  const delivery = conversationDeliveryOf(event, orgId);
+  if (delivery !== null) return [{ type: 'tell', to: delivery.to, msg: delivery.msg }];
   if (
     event.type === 'userPreferenceChanged' &&
     orgId !== undefined &&

@@ -325,7 +325,8 @@ describe('after a restart', () => {
     const after = await list('');
     expect(after.status, after.text).toBe(200);
     expect(after.json).toEqual(before);
-    writes('c3', 'Hallo?', Math.floor(Date.now() / 1000) * 1000);
+    // Meta's timestamps are whole seconds: the next one, so that it is newer than every message so far.
+    writes('c3', 'Hallo?', Math.ceil((Date.now() + 1) / 1000) * 1000);
     const moved = await eventually(
       () => list(''),
       (r) => r.json.data[0]?.id === idOf('c3'),
