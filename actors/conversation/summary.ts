@@ -89,8 +89,8 @@ export function withSummaryUpdates<I>(
 
 /**
  * False when the turn cannot have changed the summary: same state, or the same organisation, customer, assignee,
- * window and log length, and the newest SUMMARY_TAIL messages are the very same objects (only older messages
- * changed: their statuses and send states are no listing's business). Directions never change in place, so the
+ * window and log length, and the newest SUMMARY_TAIL messages are the very same objects or differ only in what no
+ * listing shows (statuses, send steps other than failing). Directions never change in place, so the
  * unread count only changes when the log grows.
  */
 function mayChangeSummary(before: ConversationState, after: ConversationState): boolean {
@@ -108,8 +108,23 @@ function mayChangeSummary(before: ConversationState, after: ConversationState): 
   const b = after.log;
   if (a === b) return false;
   if (a.length !== b.length) return true;
-  for (let i = 1; i <= Math.min(SUMMARY_TAIL, a.length); i++) if (a[a.length - i] !== b[b.length - i]) return true;
+  for (let i = 1; i <= Math.min(SUMMARY_TAIL, a.length); i++) {
+    const x = a[a.length - i]!;
+    const y = b[b.length - i]!;
+    if (x !== y && listedFieldsDiffer(x, y)) return true;
+  }
   return false;
+}
+
+/** A message replaced in place (a status, a send step) changes the listing only through these fields. */
+function listedFieldsDiffer(x: LoggedMessage, y: LoggedMessage): boolean {
+  return (
+    x.atMs !== y.atMs ||
+    x.direction !== y.direction ||
+    x.type !== y.type ||
+    x.content !== y.content ||
+    (x.sendState === 'failed') !== (y.sendState === 'failed')
+  );
 }
 
 /** Equal as a listing shows them (the version fields aside). */
