@@ -184,7 +184,7 @@ describe('conversation actor', () => {
   it('calls the channel port when the slot comes, with our message key, and records the accepted id', () => {
     let state = run(initialConversationState(), inbound('wamid.IN1', T0)).state;
     state = run(state, sendText('m1'), T0 + 1).state;
-    const granted = run(state, { type: 'slotGranted', messageId: 'm1' }, T0 + 2);
+    const granted = run(state, { type: 'slotGranted', messageId: 'm1', ratePerSec: 80 }, T0 + 2);
     expect(ofType(granted.effects, 'callPort')).toEqual([
       {
         type: 'callPort',
@@ -195,6 +195,8 @@ describe('conversation actor', () => {
           to: '15551234567',
           messageKey: `${ID}/m1`,
           content: { type: 'text', text: { body: 'Hello' } },
+          // The number's pace at the grant: the adapter keeps it on the wire.
+          maxRatePerSec: 80,
         },
         resultType: 'sendResult',
         callId: 'm1',

@@ -124,7 +124,7 @@ const conversationHandler = defineActor<ConversationState, ConversationMsg, Logg
       case 'send':
         return onSend(state, msg, ctx);
       case 'slotGranted':
-        return onSlotGranted(state, msg.messageId, ctx);
+        return onSlotGranted(state, msg.messageId, msg.ratePerSec, ctx);
       case 'slotRequested':
         return onSlotRequested(state, msg, ctx);
       case 'sendResult':
@@ -798,7 +798,12 @@ function onSlotRequested(state: ConversationState, msg: Msg<'slotRequested'>, ct
   return { state, effects: [retryLater(found.message, 1_000, ctx)] };
 }
 
-function onSlotGranted(state: ConversationState, messageId: string, ctx: TurnContext): Turn {
+function onSlotGranted(
+  state: ConversationState,
+  messageId: string,
+  ratePerSec: number | undefined,
+  ctx: TurnContext,
+): Turn {
   const found = findMessage(state, messageId);
   if (!found || found.message.sendState !== 'queued') return { state };
   const { index, message } = found;
@@ -819,6 +824,8 @@ function onSlotGranted(state: ConversationState, messageId: string, ctx: TurnCon
     to,
     messageKey: messageKeyOf(ctx.self.id, message.id),
     content: message.content as OutboundMessage['content'],
+    // The adapter spaces the calls at the number's pace, so that commit latency cannot bunch them above it.
+    ...(ratePerSec === undefined ? {} : { maxRatePerSec: ratePerSec }),
   };
   const sending = updated(state, index, {
     ...message,

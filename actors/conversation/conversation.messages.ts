@@ -125,7 +125,8 @@ export type ConversationMsg =
       readonly category: MessageCategory;
       readonly by: AuditActor;
     }
-  | { readonly type: 'slotGranted'; readonly messageId: string }
+  /** `ratePerSec`: the number's pace at the grant, kept on the wire by the channel adapter (absent: none). */
+  | { readonly type: 'slotGranted'; readonly messageId: string; readonly ratePerSec?: number }
   | { readonly type: 'slotRequested'; readonly callId: string; readonly reply: unknown }
   | { readonly type: 'sendResult'; readonly callId: string; readonly result: SendOutcome | PortFailure }
   | { readonly type: 'retrySend'; readonly messageId: string }
