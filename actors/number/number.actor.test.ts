@@ -170,6 +170,37 @@ describe('number actor', () => {
     );
   });
 
+  it('tells each grant the rate it was paced at: 80, 40 during a slow-down after 130429, 1,000 once upgraded', () => {
+    const grantsWithRate = (effects: readonly Effect[] | undefined): SlotGranted[] =>
+      (effects ?? []).flatMap((e) => (e.type === 'tell' ? [e.msg as SlotGranted] : []));
+    let state = initialNumberState();
+    const first = run(state, request('a'));
+    expect(grantsWithRate(first.effects)).toEqual([{ type: 'slotGranted', messageId: 'a', ratePerSec: 80 }]);
+    state = run(first.state, request('b')).state;
+    state = run(state, request('c')).state;
+    state = run(
+      state,
+      {
+        type: 'throttled',
+        code: 130429,
+        requester: { kind: 'conversation', id: '1001.p1555a' },
+        messageId: 'a',
+        priority: 'marketing',
+      },
+      T0 + 5,
+    ).state;
+    // After the 1 s pause, at half rate.
+    const slowed = run(state, { type: 'paceTick' }, T0 + 1_100);
+    expect(grantsWithRate(slowed.effects).map((g) => g.ratePerSec)).toEqual([40, 40]);
+    // The slow-down ends 60 s after it began: the configured rate again, then the upgrade.
+    const ended = run(slowed.state, request('d'), T0 + 70_000);
+    expect(grantsWithRate(ended.effects)).toEqual([{ type: 'slotGranted', messageId: 'd', ratePerSec: 80 }]);
+    state = ended.state;
+    const upgraded = run(state, { type: 'qualityChanged', event: 'THROUGHPUT_UPGRADE' }, T0 + 80_000);
+    const after = run(upgraded.state, request('e'), T0 + 80_000);
+    expect(grantsWithRate(after.effects)).toEqual([{ type: 'slotGranted', messageId: 'e', ratePerSec: 1000 }]);
+  });
+
   it('raises the throughput to 1,000 msg/s on THROUGHPUT_UPGRADE', () => {
     const upgraded = run(initialNumberState(), { type: 'qualityChanged', event: 'THROUGHPUT_UPGRADE' });
     expect(upgraded.state.pacing.ratePerSec).toBe(1000);

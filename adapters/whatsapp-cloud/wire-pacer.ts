@@ -9,19 +9,23 @@
  *
  * ## The bound
  *
- * Rate r (the newest one given for the account), limit L = max(1, ⌊r × 1.02⌋), burst allowance k = ⌊r × 2 %⌋
- * (the number actor's `pacing.ts` uses the same k, so calls that arrive on the grant schedule are not held back).
- * A paced call starts at t only when
- * - GCRA conforms: t ≥ TAT − τ with the emission interval T = 1000 / r ms and τ = k·T; on a start
- *   TAT ← max(TAT, t) + T. A number that was idle starts 1 + k calls at once (1 at 80 msg/s, 21 at 1,000), then
- *   one per T;
- * - and the log of its last L starts says that (t − 1000, t] holds at most L − 1 of them (the L-th newest start is
- *   ≤ t − 1000). This is the hard bound: **every 1 s window [a, a + 1000) holds at most L(r) call starts, r being
- *   the rate in force at the window's last start** (all of the window's starts lie in (s − 1000, s] of its last
- *   start s). With a constant rate GCRA alone already keeps it (N starts in a window: s_N ≥ s_1 + (N − 1 − k)·T and
- *   s_N − s_1 < 1000 = r·T give N ≤ r + k); the log binds after a rate cut (a slow-down after 130429: the next
- *   start waits until the last second holds fewer than the new limit) and makes the bound exact whatever the
- *   floating-point drift of TAT.
+ * Rate r (the newest one given for the account), tolerance k = ⌊r × 2 %⌋, limit L = max(1, r + k) = ⌊r × 1.02⌋
+ * for whole rates (the number actor's `pacing.ts` uses the same k). A paced call starts at t only when
+ * - GCRA conforms: t ≥ TAT − τ with the emission interval T = 1000 / r ms and τ = (B − 1)·T, B = max(1, k) the
+ *   idle burst; on a start TAT ← max(TAT, t) + T. A number that was idle starts B calls at once (≤ 2 % of the
+ *   rate, at least one: 1 at 80 msg/s, 20 at 1,000), then one per T. A call that waited keeps its place in the
+ *   schedule when its timer fires late, up to 5 ms (`recordStart`);
+ * - and the log of its newest starts says that (t − W, t] holds at most L − 1 of them (the L-th newest start is
+ *   ≤ t − W), W = 1000 + k·T − 1 ms. This is the hard bound: **every span [a, a + W), hence every 1 s window,
+ *   holds at most L call starts, L being the limit of the rate in force at the span's last start** (all of its
+ *   starts lie in (s − W, s] of its last start s). The guard (19 ms from 50 msg/s up, 0 below) is there because
+ *   the bound that matters is the one Meta sees: a call's way to Meta (a cold connection, a busy socket) varies by
+ *   a few ms, and L + 1 starts spanning at least W cannot land in one 1 s window at the receiver unless their
+ *   latencies differ by more than the guard. Measured without it, a cold start put 103 sends at 100 msg/s in a
+ *   simulator-side window. The guard costs almost nothing in steady state: calls one T apart put
+ *   ⌈W / T⌉ ≤ r + k = L starts in a span W (the 1 ms absorbs the rounding to whole ms), so the log binds only
+ *   after an idle burst, a catch-up or a rate cut (a slow-down after 130429: the next start waits until the span
+ *   holds fewer than the new limit), and it keeps the bound exact whatever the floating-point drift of TAT.
  *
  * ## Order and the in-flight limit
  *
@@ -34,20 +38,27 @@
  *
  * ## Cost
  *
- * O(1) per call (GCRA, a ring of the last L start times, FIFOs with a moving head). One wake-up per account, armed
- * only while its paced head waits for its time. Memory per account: the FIFOs plus L numbers (≤ 1,020 at 1,000
- * msg/s). An account with nothing in flight or waiting whose pacing record says nothing any more (TAT passed, no
- * start in the last second: the same as a fresh record) is forgotten by a sweep every `idleSweepMs`, one shared
- * wake-up armed only while such accounts exist.
+ * O(1) per call (GCRA, a ring of the newest start times, FIFOs with a moving head); a rate change is O(1) too,
+ * except the first time an account reaches a higher limit (the ring grows). One wake-up per account, armed only
+ * while its paced head waits for its time. Memory per account: the FIFOs plus its largest L numbers (1,020 at
+ * 1,000 msg/s). An account with nothing in flight or waiting whose pacing record says nothing any more (TAT
+ * passed, no start in the last span W: the same as a fresh record) is forgotten by a sweep every `idleSweepMs`,
+ * one shared wake-up armed only while such accounts exist.
  */
 import type { Clock } from '../../core/time/clock.ts';
 
 /** A start never makes a 1 s window exceed the rate by more than this (in percent), as in the number's pacing. */
-export const WIRE_TOLERANCE_PERCENT = 2;
+const WIRE_TOLERANCE_PERCENT = 2;
 /** How often accounts gone idle are looked at (and forgotten once their pacing record is empty). */
 export const DEFAULT_IDLE_SWEEP_MS = 5_000;
 
 const SECOND_MS = 1000;
+/**
+ * How late a waiting call may start and still keep its slot in the schedule (see `recordStart`): enough for a
+ * timer's usual lateness, less than one interval at 80 msg/s, so that a late timer never starts two calls at once
+ * there (a 20 ms catch-up could: 1.6 intervals).
+ */
+const WIRE_CATCH_UP_MS = 5;
 
 export interface WirePacerOptions {
   readonly clock: Pick<Clock, 'now' | 'wakeAt'>;
@@ -64,9 +75,22 @@ export function wireWindowLimit(ratePerSec: number): number {
   return Math.max(1, Math.floor((ratePerSec * (100 + WIRE_TOLERANCE_PERCENT)) / 100));
 }
 
-/** The calls beyond the first an idle account may start at once: ⌊rate × 2 %⌋. */
-export function wireBurstAllowance(ratePerSec: number): number {
+/** The tolerance k = ⌊rate × 2 %⌋: the calls a 1 s window may hold beyond the rate. */
+function wireTolerance(ratePerSec: number): number {
   return Math.floor((ratePerSec * WIRE_TOLERANCE_PERCENT) / 100);
+}
+
+/** The calls an idle account may start at once: max(1, k), at most 2 % of the rate (but at least one). */
+export function wireIdleBurst(ratePerSec: number): number {
+  return Math.max(1, wireTolerance(ratePerSec));
+}
+
+/**
+ * The span the start log counts over: 1 s plus a guard of k·T − 1 ms (≈ 19 ms from 50 msg/s up, 0 below); the
+ * 1 ms is the rounding of start times to whole ms, so that calls one T apart never make the log bind.
+ */
+export function wireLogWindowMs(ratePerSec: number): number {
+  return SECOND_MS + Math.max(0, (wireTolerance(ratePerSec) * SECOND_MS) / ratePerSec - 1);
 }
 
 interface Waiter {
@@ -109,62 +133,79 @@ class Fifo<T> {
   }
 }
 
-/** The pacing record of one account: GCRA state and the ring of its last `limit` start times. */
+/**
+ * The pacing record of one account: GCRA state and a ring of its newest start times, as many as the largest limit
+ * it has had (so a rate change costs O(1), unless the rate reaches a new high: then the ring grows once).
+ */
 class PaceRecord {
   ratePerSec = 0;
   #intervalMs = 0;
   #toleranceMs = 0;
   #limit = 0;
+  #logWindowMs = SECOND_MS;
   /** Theoretical arrival time of the next call (ms). */
   tatMs = -Infinity;
-  /** Start times, oldest first from `#ringHead`, at most `#limit` of them. */
+  /** Start times, oldest first from `#ringHead`; `#ringCount` ≤ the ring's length. */
   #ring: number[] = [];
   #ringHead = 0;
   #ringCount = 0;
   lastStartMs = -Infinity;
 
-  /** Takes the newest rate; keeps TAT and the newest starts (the log applies the new limit to the last second). */
+  /** Takes the newest rate; keeps TAT and the starts (the log applies the new limit to the last span). */
   setRate(ratePerSec: number): void {
     if (ratePerSec === this.ratePerSec) return;
-    const kept = this.#starts().slice(-wireWindowLimit(ratePerSec));
     this.ratePerSec = ratePerSec;
     this.#intervalMs = SECOND_MS / ratePerSec;
-    this.#toleranceMs = wireBurstAllowance(ratePerSec) * this.#intervalMs;
+    this.#toleranceMs = (wireIdleBurst(ratePerSec) - 1) * this.#intervalMs;
     this.#limit = wireWindowLimit(ratePerSec);
-    this.#ring = new Array<number>(this.#limit);
-    for (let i = 0; i < kept.length; i++) this.#ring[i] = kept[i]!;
-    this.#ringHead = 0;
-    this.#ringCount = kept.length;
+    this.#logWindowMs = wireLogWindowMs(ratePerSec);
+    if (this.#limit > this.#ring.length) {
+      const starts: number[] = [];
+      for (let i = 0; i < this.#ringCount; i++) starts.push(this.#ring[(this.#ringHead + i) % this.#ring.length]!);
+      this.#ring = starts.concat(new Array<number>(this.#limit - starts.length).fill(0));
+      this.#ringHead = 0;
+    }
   }
 
   /** The earliest time (≥ nowMs) a call may start, in whole ms. */
   nextStartMs(nowMs: number): number {
     let atMs = Math.max(nowMs, Math.ceil(this.tatMs - this.#toleranceMs));
-    if (this.#ringCount >= this.#limit) atMs = Math.max(atMs, this.#ring[this.#ringHead]! + SECOND_MS);
+    if (this.#ringCount >= this.#limit) {
+      // The limit-th newest start must have left the span (t − W, t].
+      const oldest = this.#ring[(this.#ringHead + this.#ringCount - this.#limit) % this.#ring.length]!;
+      atMs = Math.max(atMs, Math.ceil(oldest + this.#logWindowMs));
+    }
     return atMs;
   }
 
-  recordStart(nowMs: number): void {
-    this.tatMs = Math.max(this.tatMs, nowMs) + this.#intervalMs;
+  /** `hasWaited`: the call waited for its pacing time (a wake-up started it, or a release). */
+  recordStart(nowMs: number, hasWaited: boolean): void {
+    // A call that waited starts when a timer or a release gets round to it, a little late (timers fire a ms or
+    // more after their time; the event loop has other work): counted from its start, every wait would lose that
+    // much (12.5 ms → 13–14 ms at 80 msg/s: 76 calls a second, not 80). So the schedule is kept up to
+    // WIRE_CATCH_UP_MS behind; slots missed by more are forgotten, so that a stall never turns into a long burst
+    // (and the log bounds any burst). A call that found the account idle starts a new schedule, as GCRA does
+    // (times are whole ms: up to 1 ms after TAT counts as on time).
+    const base = hasWaited
+      ? Math.max(this.tatMs, nowMs - WIRE_CATCH_UP_MS)
+      : this.tatMs > nowMs - 1
+        ? this.tatMs
+        : nowMs;
+    this.tatMs = base + this.#intervalMs;
     this.lastStartMs = nowMs;
-    if (this.#ringCount < this.#limit) {
-      this.#ring[(this.#ringHead + this.#ringCount) % this.#limit] = nowMs;
+    const capacity = this.#ring.length;
+    if (this.#ringCount < capacity) {
+      this.#ring[(this.#ringHead + this.#ringCount) % capacity] = nowMs;
       this.#ringCount++;
     } else {
       this.#ring[this.#ringHead] = nowMs;
-      this.#ringHead = (this.#ringHead + 1) % this.#limit;
+      this.#ringHead = (this.#ringHead + 1) % capacity;
     }
   }
 
   /** Nothing remembered matters any more: a fresh record would decide the same from `nowMs` on. */
   isSpent(nowMs: number): boolean {
-    return this.tatMs <= nowMs && this.lastStartMs + SECOND_MS <= nowMs;
-  }
-
-  #starts(): number[] {
-    const out: number[] = [];
-    for (let i = 0; i < this.#ringCount; i++) out.push(this.#ring[(this.#ringHead + i) % this.#limit]!);
-    return out;
+    return this.tatMs <= nowMs && this.lastStartMs + this.#logWindowMs <= nowMs;
   }
 }
 
@@ -257,9 +298,9 @@ export class WirePacer {
     return account;
   }
 
-  #start(account: Account, isPaced: boolean, nowMs = this.#clock.now()): ReleaseCall {
+  #start(account: Account, isPaced: boolean, nowMs = this.#clock.now(), hasWaited = false): ReleaseCall {
     account.active++;
-    if (isPaced) account.pace.recordStart(nowMs);
+    if (isPaced) account.pace.recordStart(nowMs, hasWaited);
     let released = false;
     return () => {
       if (released) return;
@@ -280,7 +321,7 @@ export class WirePacer {
       const isPacedReady = paced !== undefined && pacedAtMs <= nowMs;
       if (isPacedReady && (unpaced === undefined || paced.seq < unpaced.seq)) {
         account.paced.shift();
-        paced.resolve(this.#start(account, true, nowMs));
+        paced.resolve(this.#start(account, true, nowMs, true));
       } else if (unpaced !== undefined) {
         account.unpaced.shift();
         unpaced.resolve(this.#start(account, false, nowMs));

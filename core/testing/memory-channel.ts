@@ -17,7 +17,9 @@
  *   outside `capabilities.supportedContent` → 131051.
  *
  * Not modelled: throughput and pair-rate limits, messaging-limit tiers, media uploads (any media id is accepted),
- * pricing, delivery/read statuses. Script those outcomes with `refuseNextSend`.
+ * pricing, delivery/read statuses. Script those outcomes with `refuseNextSend`. `maxRatePerSec` is ignored: the
+ * double makes no calls, so there is nothing to space on a wire, and delaying sends would hang the tests above the
+ * port that drive it with a clock that never moves (the contract's wire-pacing case is for adapters only).
  */
 import type { ChannelContractHarness, ChannelContractSubject, AcceptedSend } from '../ports/channel.contract.ts';
 import type {
