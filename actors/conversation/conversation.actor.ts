@@ -274,6 +274,28 @@ function retryLater(message: LoggedMessage, delayMs: number, ctx: TurnContext): 
   };
 }
 
+/**
+ * The message counts one more attempt and asks its current step again (`retrySend`) after `delayMs`, under the
+ * step's timer (`<step>:<messageId>`).
+ */
+function askAgainLater(
+  state: ConversationState,
+  index: number,
+  message: LoggedMessage,
+  step: 'wallet' | 'consent',
+  delayMs: number,
+  ctx: TurnContext,
+): Turn {
+  const waiting = updated(state, index, { ...message, attempts: message.attempts + 1 });
+  const retry: Effect = {
+    type: 'setTimer',
+    name: `${step}:${message.id}`,
+    dueAtMs: ctx.nowMs + delayMs,
+    msg: { type: 'retrySend', messageId: message.id },
+  };
+  return { state: waiting, effects: [retry] };
+}
+
 /** 1 s, 2 s, 4 s, … (at most 60 s) after the n-th failed attempt. */
 function backoffMs(attempts: number): number {
   return Math.min(60_000, 1_000 * 2 ** Math.max(0, attempts - 1));
@@ -399,18 +421,7 @@ function onCreditReserved(state: ConversationState, msg: Msg<'creditReserved'>, 
         ctx,
       );
     }
-    const waiting = updated(state, index, { ...message, attempts: message.attempts + 1 });
-    return {
-      state: waiting,
-      effects: [
-        {
-          type: 'setTimer',
-          name: `wallet:${message.id}`,
-          dueAtMs: ctx.nowMs + backoffMs(message.attempts + 1),
-          msg: { type: 'retrySend', messageId: message.id },
-        },
-      ],
-    };
+    return askAgainLater(state, index, message, 'wallet', backoffMs(message.attempts + 1), ctx);
   }
   const answer = reply.value;
   if (!answer.ok) {
@@ -674,30 +685,12 @@ function onConsentChecked(state: ConversationState, msg: Msg<'consentChecked'>, 
         ctx,
       );
     }
-    const waiting = updated(state, index, { ...message, attempts: message.attempts + 1 });
-    return {
-      state: waiting,
-      effects: [
-        {
-          type: 'setTimer',
-          name: `consent:${message.id}`,
-          dueAtMs: ctx.nowMs + backoffMs(message.attempts + 1),
-          msg: { type: 'retrySend', messageId: message.id },
-        },
-      ],
-    };
+    return askAgainLater(state, index, message, 'consent', backoffMs(message.attempts + 1), ctx);
   }
   if (!reply.value.allowed && reply.value.isKeywordPending && message.attempts < MAX_SEND_ATTEMPTS) {
     // The customer's latest short message is still being matched against the organisation's keywords (one round
     // trip to its settings): it may be a STOP, so ask again in a moment rather than send or refuse now.
-    const waiting = updated(state, index, { ...message, attempts: message.attempts + 1 });
-    const retry: Effect = {
-      type: 'setTimer',
-      name: `consent:${message.id}`,
-      dueAtMs: ctx.nowMs + KEYWORD_PENDING_RETRY_MS,
-      msg: { type: 'retrySend', messageId: message.id },
-    };
-    return { state: waiting, effects: [retry] };
+    return askAgainLater(state, index, message, 'consent', KEYWORD_PENDING_RETRY_MS, ctx);
   }
   if (!reply.value.allowed) {
     return failed(
