@@ -247,7 +247,10 @@ function windowClosedError(state: ConversationState, nowMs: number): SendError {
   return { code: 'PARLO_WINDOW_CLOSED', detail };
 }
 
-/** Asks the number for a slot; its refusal (queue full) comes back as `slotRequested`. */
+/**
+ * Tells the number that the message wants a slot: the grant comes back as `slotGranted`, a refusal (queue full) as
+ * `slotRequested`. A tell, not an ask: the usual answer is the grant itself, so no reply turn is spent on it.
+ */
 function slotRequest(state: ConversationState, message: LoggedMessage, ctx: TurnContext): Effect {
   const msg: NumberMsg = {
     type: 'requestSlot',
@@ -256,13 +259,7 @@ function slotRequest(state: ConversationState, message: LoggedMessage, ctx: Turn
     priority: PRIORITY_OF[message.category ?? 'service'],
     recipient: recipientOf(state),
   };
-  return {
-    type: 'ask',
-    to: { kind: NUMBER_KIND, id: state.phoneNumberId! },
-    msg,
-    replyType: 'slotRequested',
-    callId: message.id,
-  };
+  return { type: 'tell', to: { kind: NUMBER_KIND, id: state.phoneNumberId! }, msg };
 }
 
 function retryLater(message: LoggedMessage, delayMs: number, ctx: TurnContext): Effect {

@@ -126,6 +126,18 @@ describe('number actor', () => {
     const refused = run(state, request('one-too-many'));
     expect(refused.reply).toMatchObject({ ok: false, code: 'PARLO_NUMBER_BUSY' });
     expect(refused.state).toBe(state);
+    // Conversations tell their requests: the refusal goes back to the requester, which tries again later.
+    expect(refused.effects).toEqual([
+      {
+        type: 'tell',
+        to: { kind: 'conversation', id: '1001.p1555one-too-many' },
+        msg: {
+          type: 'slotRequested',
+          callId: 'one-too-many',
+          reply: expect.objectContaining({ ok: false, code: 'PARLO_NUMBER_BUSY' }),
+        },
+      },
+    ]);
   });
 
   it('counts inbound messages against the throughput and follows throughput upgrades', () => {

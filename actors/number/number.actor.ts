@@ -176,10 +176,17 @@ function onRequestSlot(
   o: NumberOptions,
 ): Turn {
   if (queuedCount(state) >= MAX_QUEUED_SENDS) {
-    return {
-      state,
-      reply: refusal('PARLO_NUMBER_BUSY', `number ${self} already holds ${MAX_QUEUED_SENDS} sends; retry shortly`),
+    const refused = refusal(
+      'PARLO_NUMBER_BUSY',
+      `number ${self} already holds ${MAX_QUEUED_SENDS} sends; retry shortly`,
+    );
+    // Requesters tell (they hear of a slot by its grant): the refusal goes back to them as `slotRequested`.
+    const answer: Effect = {
+      type: 'tell',
+      to: msg.requester,
+      msg: { type: 'slotRequested', callId: msg.messageId, reply: refused },
     };
+    return { state, effects: [answer], reply: refused };
   }
   const request: QueuedRequest = {
     requester: msg.requester,
