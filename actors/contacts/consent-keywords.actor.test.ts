@@ -106,6 +106,24 @@ describe('consent-keywords actor: settings', () => {
       settings: { ...SETTINGS, updatedAtMs: T0 + 5, updatedBy: ADMIN },
     });
     expect(consentKeywordsActor.isEmpty?.(result.state)).toBe(false);
+    // Audited in the organisation's log, with counts only (no words: they are the organisation's business).
+    expect(result.effects).toEqual([
+      {
+        type: 'tell',
+        to: { kind: 'org', id: expect.any(String) },
+        msg: {
+          type: 'recordAudit',
+          event: 'consentKeywordsChanged',
+          actor: ADMIN,
+          detail: {
+            optOutWords: SETTINGS.optOut.length,
+            optInWords: SETTINGS.optIn.length,
+            disabledDefaults: SETTINGS.disabledDefaults.length,
+            confirmations: SETTINGS.confirmations.length,
+          },
+        },
+      },
+    ]);
     expect(run(result.state, { type: 'getKeywordSettings' }).reply).toEqual({
       ok: true,
       settings: { ...SETTINGS, updatedAtMs: T0 + 5, updatedBy: ADMIN },
@@ -113,6 +131,7 @@ describe('consent-keywords actor: settings', () => {
     // The same settings again: no new fact.
     const again = update(result.state, SETTINGS, T0 + 10);
     expect(again.state).toBe(result.state);
+    expect(again.effects).toBeUndefined();
     expect(again.reply).toMatchObject({ ok: true, changed: false, settings: { updatedAtMs: T0 + 5 } });
     // Back to the defaults (kept: who changed them is worth knowing).
     const reset = update(result.state, EMPTY_KEYWORD_SETTINGS, T0 + 20);

@@ -8,6 +8,7 @@ import {
 import { initialConsentKeywordsState, type ConsentKeywordsState } from './consent-keywords.state.ts';
 import { compileKeywordSettings, sameKeywordSettings, validateKeywordSettings } from './keyword-settings.ts';
 import { confirmationText, matchOptKeyword } from './opt-out-keywords.ts';
+import { ORG_KIND, type OrgMsg } from '../org/org.messages.ts';
 
 type Turn = TurnResult<ConsentKeywordsState>;
 type Msg<T extends ConsentKeywordsMsg['type']> = Extract<ConsentKeywordsMsg, { type: T }>;
@@ -69,7 +70,19 @@ function onUpdate(state: ConsentKeywordsState, msg: Msg<'updateKeywordSettings'>
     updatedBy: msg.by,
   };
   const reply: ConsentKeywordsReplies['updateKeywordSettings'] = { ok: true, changed: true, settings: view(next) };
-  return { state: next, reply };
+  // Which words end a customer's subscription is the organisation's compliance record: audited.
+  const audit: OrgMsg = {
+    type: 'recordAudit',
+    event: 'consentKeywordsChanged',
+    actor: msg.by,
+    detail: {
+      optOutWords: msg.settings.optOut.length,
+      optInWords: msg.settings.optIn.length,
+      disabledDefaults: msg.settings.disabledDefaults.length,
+      confirmations: msg.settings.confirmations.length,
+    },
+  };
+  return { state: next, reply, effects: [{ type: 'tell', to: { kind: ORG_KIND, id: ctx.self.id }, msg: audit }] };
 }
 
 function view(state: ConsentKeywordsState): KeywordSettingsView {

@@ -60,6 +60,7 @@ export const AUDIT_EVENTS = [
   'webhookSecretRotated',
   'dataExported',
   'dataErased',
+  'consentKeywordsChanged',
 ] as const;
 export const AuditEventSchema = z.enum(AUDIT_EVENTS);
 export type AuditEvent = (typeof AUDIT_EVENTS)[number];
