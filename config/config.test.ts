@@ -102,6 +102,12 @@ describe('environment overrides', () => {
       (c) => c.billing.startingCreditMicros,
       0,
     ],
+    [
+      'billing: rate cards file',
+      { PARLO_BILLING__RATE_CARDS_FILE: '/etc/parlo/rate-cards.json' },
+      (c) => c.billing.rateCardsFile,
+      '/etc/parlo/rate-cards.json',
+    ],
   ])('%s', (_, env, pick, expected) => {
     expect(pick(load({ env }))).toEqual(expected);
   });
@@ -486,6 +492,7 @@ describe('describeConfigSources', () => {
       'webhooks.requestTimeoutMs',
       'webhooks.retryWindowHours',
       'billing.startingCreditMicros',
+      'billing.rateCardsFile',
       'sending.pairBurst',
       'sending.pairIntervalMs',
       'sending.feedbackWindowHours',

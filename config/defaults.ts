@@ -100,7 +100,7 @@ export function defaultConfig(): ParloConfig {
       requestTimeoutMs: DEFAULT_WEBHOOKS_REQUEST_TIMEOUT_MS,
       retryWindowHours: DEFAULT_WEBHOOKS_RETRY_WINDOW_HOURS,
     },
-    billing: { startingCreditMicros: DEFAULT_BILLING_STARTING_CREDIT_MICROS },
+    billing: { startingCreditMicros: DEFAULT_BILLING_STARTING_CREDIT_MICROS, rateCardsFile: '' },
     sending: {
       pairBurst: DEFAULT_SENDING_PAIR_BURST,
       pairIntervalMs: DEFAULT_SENDING_PAIR_INTERVAL_MS,

@@ -244,6 +244,10 @@ export const ConfigSchema = z.strictObject({
       description:
         "Credit a new organisation's wallet starts with, in micro-euros (1 EUR = 1,000,000), booked once as a top-up; 0: organisations must be topped up before they send billable messages.",
     }),
+    rateCardsFile: z.string().meta({
+      description:
+        'A JSON file of the rate cards messages are priced with ({"cards":[{version, effectiveFrom, currency, policy, rates}]}); empty: the built-in card (docs/pricing.md).',
+    }),
   }),
   sending: z.strictObject({
     pairBurst: int(1, 45).meta({

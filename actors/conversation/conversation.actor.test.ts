@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_RATE_CARD, type RateCard } from '../billing/rate-card.ts';
 import type { WebhookEventType } from '../webhooks/webhook-events.ts';
 import type { Effect, MessageReceived, StatusUpdated, TurnContext, TurnResult } from '../../core/index.ts';
-import { conversationActor } from './conversation.actor.ts';
+import { conversationActor, createConversationActor } from './conversation.actor.ts';
 import {
   MAX_SEND_ATTEMPTS,
   MESSAGES_KEPT,
@@ -472,6 +473,31 @@ describe('conversation actor', () => {
         },
       },
     ]);
+  });
+
+  it('prices with the rate cards it was created with (billing.rateCardsFile), newest card in force first', () => {
+    const rates = {
+      marketing: 12_345,
+      utility: 1_000,
+      authentication: 900,
+      authenticationInternational: null,
+      service: 0,
+    };
+    const card2: RateCard = { ...DEFAULT_RATE_CARD, version: 2, effectiveFromMs: T0 - HOUR, rates: { other: rates } };
+    const actor = createConversationActor({ rateCards: [DEFAULT_RATE_CARD, card2] });
+    const queued = actor.handle(initialConversationState(), sendMarketing('mk1'), ctx(T0)).state;
+    const allowed = actor.handle(
+      queued,
+      {
+        type: 'consentChecked',
+        callId: 'mk1',
+        reply: { ok: true, value: { ok: true, allowed: true, status: 'optedIn', sinceMs: T0, known: true } },
+      },
+      ctx(T0),
+    );
+    // The US has no row in card 2: its `other` row prices the message (the built-in card says 20,700).
+    expect(ofType(allowed.effects, 'ask')[0]).toMatchObject({ msg: { type: 'reserve', amountMicros: 12_345 } });
+    expect(allowed.state.log.find((m) => m.id === 'mk1')?.billing).toMatchObject({ rateCardVersion: 2 });
   });
 
   it('asks the contact again while a short customer message is still being matched against keywords', () => {

@@ -2,6 +2,7 @@ import {
   defineActor,
   refusal,
   unreachable,
+  type ActorDefinition,
   type Effect,
   type MessageReceived,
   type OutboundMessage,
@@ -79,7 +80,6 @@ const MAX_PAGE = 200;
  * The rate cards messages are priced with. There is no card setting yet (docs/pricing.md, "Where a card is
  * loaded"): the default, illustrative card.
  */
-const RATE_CARDS: readonly [RateCard, ...RateCard[]] = [DEFAULT_RATE_CARD];
 
 const PRIORITY_OF: Readonly<Record<MessageCategory, SendPriority>> = {
   service: 'reply',
@@ -113,50 +113,76 @@ const PRIORITY_OF: Readonly<Record<MessageCategory, SendPriority>> = {
  * - A customer message opening a plan conversation tells the wallet (`countConversation`, never refused); so does
  *   a business message accepted inside the customer-service window when it opens one (it answers the customer).
  */
-const conversationHandler = defineActor<ConversationState, ConversationMsg, LoggedMessage>({
-  kind: CONVERSATION_KIND,
-  stateVersion: CONVERSATION_STATE_VERSION,
-  initialState: () => initialConversationState(),
-  split: conversationSplit,
-  upgrade: upgradeConversation,
-  handle(state, msg, ctx) {
-    switch (msg.type) {
-      case 'send':
-        return onSend(state, msg, ctx);
-      case 'slotGranted':
-        return onSlotGranted(state, msg.messageId, msg.ratePerSec, ctx);
-      case 'slotRequested':
-        return onSlotRequested(state, msg, ctx);
-      case 'sendResult':
-        return onSendResult(state, msg, ctx);
-      case 'retrySend':
-        return requestSlotFor(state, msg.messageId, ctx);
-      case 'consentChecked':
-        return onConsentChecked(state, msg, ctx);
-      case 'inboundObserved':
-        return onInboundObserved(state, msg, ctx);
-      case 'tierChecked':
-        return onTierChecked(state, msg, ctx);
-      case 'creditReserved':
-        return onCreditReserved(state, msg, ctx);
-      case 'inbound':
-        return withCustomerWebhooks(onInbound(state, msg, ctx), state, msg, ctx);
-      case 'status':
-        return withCustomerWebhooks(onStatus(state, msg, ctx), state, msg, ctx);
-      case 'mediaFetched':
-        return onMediaFetched(state, msg, ctx);
-      case 'retryMediaFetch':
-        return onRetryMediaFetch(state, msg.messageId);
-      case 'getConversation':
-        return onGet(state, msg, ctx);
-      default:
-        return unreachable(msg);
-    }
-  },
-});
+export interface ConversationOptions {
+  /** The rate cards in force, oldest to newest (`rateCardAt` picks the one of a send's time); at least one. */
+  readonly rateCards: readonly [RateCard, ...RateCard[]];
+}
 
-/** As registered: a turn that changed the conversation's listing summary also tells its number's index (summary.ts). */
-export const conversationActor = withSummaryUpdates(conversationHandler);
+/** What the handlers are given: the turn's context and the actor's options. */
+interface ConversationContext extends TurnContext {
+  readonly rateCards: readonly [RateCard, ...RateCard[]];
+}
+
+/** The conversation actor priced by the given rate cards (the composition root's `billing.rateCardsFile`). */
+export function createConversationActor(
+  options: ConversationOptions,
+): ActorDefinition<ConversationState, ConversationMsg, LoggedMessage> {
+  const { rateCards } = options;
+  const handler = defineActor<ConversationState, ConversationMsg, LoggedMessage>({
+    kind: CONVERSATION_KIND,
+    stateVersion: CONVERSATION_STATE_VERSION,
+    initialState: () => initialConversationState(),
+    split: conversationSplit,
+    upgrade: upgradeConversation,
+    handle(state, msg, turn) {
+      const ctx: ConversationContext = {
+        self: turn.self,
+        nowMs: turn.nowMs,
+        msgId: turn.msgId,
+        newId: () => turn.newId(),
+        rateCards,
+      };
+      switch (msg.type) {
+        case 'send':
+          return onSend(state, msg, ctx);
+        case 'slotGranted':
+          return onSlotGranted(state, msg.messageId, msg.ratePerSec, ctx);
+        case 'slotRequested':
+          return onSlotRequested(state, msg, ctx);
+        case 'sendResult':
+          return onSendResult(state, msg, ctx);
+        case 'retrySend':
+          return requestSlotFor(state, msg.messageId, ctx);
+        case 'consentChecked':
+          return onConsentChecked(state, msg, ctx);
+        case 'inboundObserved':
+          return onInboundObserved(state, msg, ctx);
+        case 'tierChecked':
+          return onTierChecked(state, msg, ctx);
+        case 'creditReserved':
+          return onCreditReserved(state, msg, ctx);
+        case 'inbound':
+          return withCustomerWebhooks(onInbound(state, msg, ctx), state, msg, ctx);
+        case 'status':
+          return withCustomerWebhooks(onStatus(state, msg, ctx), state, msg, ctx);
+        case 'mediaFetched':
+          return onMediaFetched(state, msg, ctx);
+        case 'retryMediaFetch':
+          return onRetryMediaFetch(state, msg.messageId);
+        case 'getConversation':
+          return onGet(state, msg, ctx);
+        default:
+          return unreachable(msg);
+      }
+    },
+  });
+
+  // As registered: a turn that changed the conversation's listing summary also tells its number's index (summary.ts).
+  return withSummaryUpdates(handler);
+}
+
+/** Priced by the built-in rate card (DEFAULT_RATE_CARD, docs/pricing.md). */
+export const conversationActor = createConversationActor({ rateCards: [DEFAULT_RATE_CARD] });
 
 // ---------------------------------------------------------------- helpers
 
@@ -169,7 +195,7 @@ function withCustomerWebhooks(
   turn: Turn,
   before: ConversationState,
   msg: Msg<'inbound'> | Msg<'status'>,
-  ctx: TurnContext,
+  ctx: ConversationContext,
 ): Turn {
   const orgId = msg.orgId ?? before.orgId;
   if (msg.webhookTypes === undefined || msg.webhookTypes.length === 0 || orgId === null) return turn;
@@ -203,7 +229,7 @@ function failed(
   index: number,
   message: LoggedMessage,
   error: SendError,
-  ctx: TurnContext,
+  ctx: ConversationContext,
 ): Turn {
   const release = releaseOf(state, message, ctx);
   const failedMessage: LoggedMessage = {
@@ -251,7 +277,7 @@ function windowClosedError(state: ConversationState, nowMs: number): SendError {
  * Tells the number that the message wants a slot: the grant comes back as `slotGranted`, a refusal (queue full) as
  * `slotRequested`. A tell, not an ask: the usual answer is the grant itself, so no reply turn is spent on it.
  */
-function slotRequest(state: ConversationState, message: LoggedMessage, ctx: TurnContext): Effect {
+function slotRequest(state: ConversationState, message: LoggedMessage, ctx: ConversationContext): Effect {
   const msg: NumberMsg = {
     type: 'requestSlot',
     requester: ctx.self,
@@ -262,7 +288,7 @@ function slotRequest(state: ConversationState, message: LoggedMessage, ctx: Turn
   return { type: 'tell', to: { kind: NUMBER_KIND, id: state.phoneNumberId! }, msg };
 }
 
-function retryLater(message: LoggedMessage, delayMs: number, ctx: TurnContext): Effect {
+function retryLater(message: LoggedMessage, delayMs: number, ctx: ConversationContext): Effect {
   return {
     type: 'setTimer',
     name: `retry:${message.id}`,
@@ -281,7 +307,7 @@ function askAgainLater(
   message: LoggedMessage,
   step: 'wallet' | 'consent',
   delayMs: number,
-  ctx: TurnContext,
+  ctx: ConversationContext,
 ): Turn {
   const waiting = updated(state, index, { ...message, attempts: message.attempts + 1 });
   const retry: Effect = {
@@ -301,7 +327,7 @@ function backoffMs(attempts: number): number {
 // ---------------------------------------------------------------- metering (see the header)
 
 /** The id the wallet knows a message by: its message key, unique within the organisation. */
-function reservationIdOf(message: LoggedMessage, ctx: TurnContext): string {
+function reservationIdOf(message: LoggedMessage, ctx: ConversationContext): string {
   return messageKeyOf(ctx.self.id, message.id);
 }
 
@@ -314,7 +340,7 @@ function countOpened(
   state: ConversationState,
   startMs: number,
   openedBy: 'customer' | 'business',
-  ctx: TurnContext,
+  ctx: ConversationContext,
 ): Effect {
   return walletTell(state, countConversationMessage(ctx.self.id, state.phoneNumberId ?? '', startMs, openedBy));
 }
@@ -324,17 +350,17 @@ function countOpened(
  * business-initiated plan conversation the message was not admitted in. A free-form message under a card whose
  * service is free returns at the second check, unpriced: free replies cost nothing here.
  */
-function walletStep(state: ConversationState, message: LoggedMessage, ctx: TurnContext): SendCharge | null {
+function walletStep(state: ConversationState, message: LoggedMessage, ctx: ConversationContext): SendCharge | null {
   if (state.orgId === null) return null;
   const isTemplate = !isFreeForm(message);
-  if (isFreeServiceSend(isTemplate, RATE_CARDS, ctx.nowMs)) return null;
+  if (isFreeServiceSend(isTemplate, ctx.rateCards, ctx.nowMs)) return null;
   const charge = chargeOfSend({
     category: message.category ?? 'service',
     isTemplate,
     customer: state.customer,
     window: state.window,
     nowMs: ctx.nowMs,
-    rateCards: RATE_CARDS,
+    rateCards: ctx.rateCards,
   });
   const billing = message.billing;
   const needsHold =
@@ -357,7 +383,7 @@ function reserving(
   index: number,
   message: LoggedMessage,
   charge: SendCharge,
-  ctx: TurnContext,
+  ctx: ConversationContext,
 ): Turn {
   const held = message.billing?.charge === 'reserved' ? message.billing : null;
   const billing: MessageBilling = {
@@ -379,7 +405,12 @@ function reserving(
   return { state: next, effects: [reserveAsk(next, message, billing, ctx)] };
 }
 
-function reserveAsk(state: ConversationState, message: LoggedMessage, billing: MessageBilling, ctx: TurnContext) {
+function reserveAsk(
+  state: ConversationState,
+  message: LoggedMessage,
+  billing: MessageBilling,
+  ctx: ConversationContext,
+) {
   const start = billing.planConversationStartMs;
   const opening =
     start === null ? undefined : conversationOpening(ctx.self.id, state.phoneNumberId!, start, 'business');
@@ -392,7 +423,7 @@ function reserveAsk(state: ConversationState, message: LoggedMessage, billing: M
   } satisfies Effect;
 }
 
-function onCreditReserved(state: ConversationState, msg: Msg<'creditReserved'>, ctx: TurnContext): Turn {
+function onCreditReserved(state: ConversationState, msg: Msg<'creditReserved'>, ctx: ConversationContext): Turn {
   const found = findMessage(state, msg.callId);
   if (!found) return { state };
   const { index, message } = found;
@@ -442,7 +473,7 @@ function onCreditReserved(state: ConversationState, msg: Msg<'creditReserved'>, 
 function releaseOf(
   state: ConversationState,
   message: LoggedMessage,
-  ctx: TurnContext,
+  ctx: ConversationContext,
 ): { billing: MessageBilling; effect: Effect } | null {
   const billing = message.billing;
   if (state.orgId === null || billing === undefined || (billing.charge !== 'reserved' && billing.charge !== 'pending'))
@@ -472,7 +503,7 @@ function meterStatus(
   state: ConversationState,
   before: LoggedMessage,
   after: LoggedMessage,
-  ctx: TurnContext,
+  ctx: ConversationContext,
 ): { message: LoggedMessage; effect: Effect } | null {
   const status = after.status ?? EMPTY_MESSAGE_STATUS;
   const billing = after.billing;
@@ -488,7 +519,8 @@ function meterStatus(
       recipientCountry: country,
       insideServiceWindow: billing?.insideServiceWindow ?? false,
       insideFreeEntryPoint: billing?.insideFreeEntryPoint ?? false,
-      rateCard: RATE_CARDS.find((card) => card.version === billing?.rateCardVersion) ?? cardAt(RATE_CARDS, after.atMs),
+      rateCard:
+        ctx.rateCards.find((card) => card.version === billing?.rateCardVersion) ?? cardAt(ctx.rateCards, after.atMs),
     });
     if (billing?.charge !== 'reserved' && charge.amountMicros === 0) return null;
     const settle = settleMessage(
@@ -519,7 +551,7 @@ function meterStatus(
 
 // ---------------------------------------------------------------- handlers
 
-function onSend(state: ConversationState, msg: Msg<'send'>, ctx: TurnContext): Turn {
+function onSend(state: ConversationState, msg: Msg<'send'>, ctx: ConversationContext): Turn {
   const known = findMessage(state, msg.messageId);
   if (known) {
     const reply: ConversationReplies['send'] = {
@@ -582,7 +614,7 @@ function onSend(state: ConversationState, msg: Msg<'send'>, ctx: TurnContext): T
  * The step after consent: a message the wallet must hear of (billable, or business-initiated) first has its price
  * held (`reserving`); then `admit`.
  */
-function proceed(state: ConversationState, index: number, message: LoggedMessage, ctx: TurnContext): Turn {
+function proceed(state: ConversationState, index: number, message: LoggedMessage, ctx: ConversationContext): Turn {
   const charge = walletStep(state, message, ctx);
   if (charge) return reserving(state, index, message, charge, ctx);
   return admit(state, index, message, ctx);
@@ -592,7 +624,7 @@ function proceed(state: ConversationState, index: number, message: LoggedMessage
  * The step after the wallet: a business-initiated message outside the customer-service window first needs the
  * portfolio's messaging limit (`checkingTier`); everything else asks the number for a slot.
  */
-function admit(state: ConversationState, index: number, message: LoggedMessage, ctx: TurnContext): Turn {
+function admit(state: ConversationState, index: number, message: LoggedMessage, ctx: ConversationContext): Turn {
   if (needsTier(state, message, ctx.nowMs)) {
     const checking = updated(state, index, { ...message, sendState: 'checkingTier' });
     return { state: checking, effects: [tierCheck(checking, message.id)] };
@@ -620,7 +652,7 @@ function tierCheck(state: ConversationState, messageId: string): Effect {
   };
 }
 
-function onTierChecked(state: ConversationState, msg: Msg<'tierChecked'>, ctx: TurnContext): Turn {
+function onTierChecked(state: ConversationState, msg: Msg<'tierChecked'>, ctx: ConversationContext): Turn {
   const found = findMessage(state, msg.callId);
   if (!found || found.message.sendState !== 'checkingTier') return { state };
   const { index, message } = found;
@@ -665,7 +697,7 @@ function consentCheck(state: ConversationState, messageId: string): Effect {
   return { type: 'ask', to: contactOf(state), msg, replyType: 'consentChecked', callId: messageId };
 }
 
-function onConsentChecked(state: ConversationState, msg: Msg<'consentChecked'>, ctx: TurnContext): Turn {
+function onConsentChecked(state: ConversationState, msg: Msg<'consentChecked'>, ctx: ConversationContext): Turn {
   const found = findMessage(state, msg.callId);
   if (!found || found.message.sendState !== 'checkingConsent') return { state };
   const { index, message } = found;
@@ -706,7 +738,7 @@ function onConsentChecked(state: ConversationState, msg: Msg<'consentChecked'>, 
  * window was just opened by that very message); an opt-out also fails this conversation's marketing messages that
  * have not left yet.
  */
-function onInboundObserved(state: ConversationState, msg: Msg<'inboundObserved'>, ctx: TurnContext): Turn {
+function onInboundObserved(state: ConversationState, msg: Msg<'inboundObserved'>, ctx: ConversationContext): Turn {
   const reply = msg.reply as { ok: true; value: ContactReply<'observeInbound'> } | { ok: false };
   if (!reply.ok || reply.value.keyword === null) return { state };
   let next = state;
@@ -766,7 +798,7 @@ function onInboundObserved(state: ConversationState, msg: Msg<'inboundObserved'>
   return { state: queued, effects: [...releases, slotRequest(queued, queued.log[queued.log.length - 1]!, ctx)] };
 }
 
-function requestSlotFor(state: ConversationState, messageId: string, ctx: TurnContext): Turn {
+function requestSlotFor(state: ConversationState, messageId: string, ctx: ConversationContext): Turn {
   const found = findMessage(state, messageId);
   if (found?.message.sendState === 'checkingConsent') return { state, effects: [consentCheck(state, messageId)] };
   if (found?.message.sendState === 'reserving' && found.message.billing)
@@ -779,7 +811,7 @@ function requestSlotFor(state: ConversationState, messageId: string, ctx: TurnCo
   return { state, effects: [slotRequest(state, found.message, ctx)] };
 }
 
-function onSlotRequested(state: ConversationState, msg: Msg<'slotRequested'>, ctx: TurnContext): Turn {
+function onSlotRequested(state: ConversationState, msg: Msg<'slotRequested'>, ctx: ConversationContext): Turn {
   const reply = msg.reply as { ok: true; value: { ok: boolean } } | { ok: false };
   if (reply.ok && reply.value.ok) return { state };
   // The number's queue is full (or the ask failed): try again shortly; the message stays queued.
@@ -792,7 +824,7 @@ function onSlotGranted(
   state: ConversationState,
   messageId: string,
   ratePerSec: number | undefined,
-  ctx: TurnContext,
+  ctx: ConversationContext,
 ): Turn {
   const found = findMessage(state, messageId);
   if (!found || found.message.sendState !== 'queued') return { state };
@@ -832,7 +864,7 @@ function onSlotGranted(
   };
 }
 
-function onSendResult(state: ConversationState, msg: Msg<'sendResult'>, ctx: TurnContext): Turn {
+function onSendResult(state: ConversationState, msg: Msg<'sendResult'>, ctx: ConversationContext): Turn {
   const found = findMessage(state, msg.callId);
   if (!found || found.message.sendState !== 'sending') return { state };
   const { index, message } = found;
@@ -902,7 +934,7 @@ function transient(
   index: number,
   message: LoggedMessage,
   error: SendError,
-  ctx: TurnContext,
+  ctx: ConversationContext,
   afterMs?: number,
 ): Turn {
   if (message.attempts >= MAX_SEND_ATTEMPTS) {
@@ -918,7 +950,7 @@ function transient(
   return { state: queued, effects: [retryLater(message, afterMs ?? backoffMs(message.attempts), ctx)] };
 }
 
-function onInbound(state: ConversationState, msg: Msg<'inbound'>, ctx: TurnContext): Turn {
+function onInbound(state: ConversationState, msg: Msg<'inbound'>, ctx: ConversationContext): Turn {
   const event = msg.event;
   if (findByProviderId(state, event.providerMessageId)) return { state };
   const customer = {
@@ -1001,7 +1033,7 @@ function stringOr(value: unknown): string | null {
   return typeof value === 'string' ? value : null;
 }
 
-function onStatus(state: ConversationState, msg: Msg<'status'>, ctx: TurnContext): Turn {
+function onStatus(state: ConversationState, msg: Msg<'status'>, ctx: ConversationContext): Turn {
   const event = msg.event;
   const ours = event.messageKey === undefined ? undefined : parseMessageKey(event.messageKey)?.messageId;
   const found = ours === undefined ? findByProviderId(state, event.providerMessageId) : findMessage(state, ours);
@@ -1029,7 +1061,7 @@ function onStatus(state: ConversationState, msg: Msg<'status'>, ctx: TurnContext
   return { state: updated(state, index, metered ? metered.message : reconciled), effects };
 }
 
-function onGet(state: ConversationState, msg: Msg<'getConversation'>, ctx: TurnContext): Turn {
+function onGet(state: ConversationState, msg: Msg<'getConversation'>, ctx: ConversationContext): Turn {
   const limit = Math.min(Math.max(msg.limit ?? DEFAULT_PAGE, 1), MAX_PAGE);
   const { before, direction } = msg;
   const older =
@@ -1055,7 +1087,7 @@ function onGet(state: ConversationState, msg: Msg<'getConversation'>, ctx: TurnC
   return { state, reply };
 }
 
-function onMediaFetched(state: ConversationState, msg: Msg<'mediaFetched'>, ctx: TurnContext): Turn {
+function onMediaFetched(state: ConversationState, msg: Msg<'mediaFetched'>, ctx: ConversationContext): Turn {
   const found = findMessage(state, msg.callId);
   if (!found) return { state };
   const message = applyMediaResult(found.message, msg.result);

@@ -21,6 +21,9 @@ import type { ParloConfig } from '../../config/index.ts';
 import { ACTOR_DEFINITIONS } from '../../actors/registry.ts';
 import { createWalletActor } from '../../actors/billing/wallet.actor.ts';
 import { WALLET_KIND } from '../../actors/billing/wallet.messages.ts';
+import { createConversationActor } from '../../actors/conversation/conversation.actor.ts';
+import { CONVERSATION_KIND } from '../../actors/conversation/conversation.messages.ts';
+import { rateCardsOf } from './rate-cards.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { createAuthenticate } from '../http/auth/authenticate.ts';
 import { RateLimiter, publicRateLimit, withRateLimit } from '../http/auth/rate-limit.ts';
@@ -75,6 +78,8 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
   const metrics: Metrics = config.metrics.enabled ? new InMemoryMetrics() : new NoopMetrics();
   // Before anything is opened: a missing or bad key stops the start with a ConfigError naming the setting.
   const secretBox = openSecretBox(config);
+  // The rate cards billable messages are priced with (billing.rateCardsFile; a bad file is a ConfigError too).
+  const conversation = createConversationActor({ rateCards: rateCardsOf(config) });
   // Customers' media under <dataDir>/media; its API refs are keyed from the SecretBox keys (frontends/cli/media.ts).
   const media = await openMedia(config);
   const runtimeDir = join(config.dataDir, 'runtime');
@@ -114,7 +119,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
   const definitions =
     overrides.definitions ??
     withNumberSettings(webhooks.definitions(ACTOR_DEFINITIONS), config).map((d) =>
-      d.kind === WALLET_KIND ? wallet : d,
+      d.kind === WALLET_KIND ? wallet : d.kind === CONVERSATION_KIND ? conversation : d,
     );
   const system = new ActorSystem({
     nodeId: config.nodeId,
