@@ -7,6 +7,7 @@ import type { Address } from '../../core/index.ts';
 import { makeTempDir } from '../../core/testing/temp-dir.ts';
 import type { BenchOptions } from '../run.ts';
 import type { BenchReport, ReportRow } from '../lib/report.ts';
+import { eventually } from '../../core/testing/eventually.ts';
 
 /**
  * `npm run bench -- send [--quick] [--json] [--only=pacing|e2e] [--driver=http|actor] [--in-flight=N] [--profile]`:
@@ -212,16 +213,6 @@ async function forEachLimited(count: number, limit: number, work: (i: number) =>
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function eventually<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await sleep(50);
-  }
-}
-
 // ---------------------------------------------------------------- send-log arithmetic
 
 interface WindowFigures {
@@ -358,6 +349,7 @@ async function openWindows(ctx: Ctx, phoneNumberIds: readonly string[], customer
       () => call<{ window?: { canSendFreeForm: boolean } }>(ctx.parlo, 'GET', path, undefined, ctx.apiKey),
       (r) => r.status === 200 && r.json.window?.canSendFreeForm === true,
       `the window of ${path}`,
+      60_000,
     );
   });
 }
@@ -932,6 +924,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
         () => ctx.askNode<NumberState>({ kind: 'number', id }, { type: 'getNumberState' }),
         (r) => r.state.ratePerSec === 1000,
         `number ${id} to follow the throughput upgrade`,
+        60_000,
       );
     }
 

@@ -4,6 +4,7 @@ import { loadConfig } from '../../config/index.ts';
 import { silentLogger } from '../../core/index.ts';
 import { makeTempDir } from '../../core/testing/temp-dir.ts';
 import { startParlo, type RunningParlo } from './start.ts';
+import { eventually } from '../../core/testing/eventually.ts';
 
 /**
  * The send path end to end on the real composition root with the bundled simulator: the 24 h window refusing a
@@ -52,16 +53,6 @@ async function api<K extends keyof Bodies>(
   });
   const text = await response.body.text();
   return { status: response.statusCode, json: JSON.parse(text) as Bodies[K], text };
-}
-
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 let token: string;

@@ -5,6 +5,7 @@ import { loadConfig } from '../../config/index.ts';
 import { silentLogger } from '../../core/index.ts';
 import { makeTempDir } from '../../core/testing/temp-dir.ts';
 import { startParlo, type RunningParlo } from './start.ts';
+import { eventually } from '../../core/testing/eventually.ts';
 
 /**
  * Metering end to end on the real composition root (LMDB in a temp dir, the real runtime, the bundled simulator
@@ -64,16 +65,6 @@ async function api<T>(
   });
   const text = await response.body.text();
   return { status: response.statusCode, json: JSON.parse(text) as T, text };
-}
-
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 const wallet = async () => (await api<WalletBody>('GET', '/v1/billing/wallet')).json;

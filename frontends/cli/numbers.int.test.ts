@@ -15,6 +15,7 @@ import {
 } from '../../actors/conversation/conversation.messages.ts';
 import { verifyParloSignature } from '../../adapters/webhook-http/signature.ts';
 import { startParlo, type RunningParlo } from './start.ts';
+import { eventually } from '../../core/testing/eventually.ts';
 
 /**
  * Connecting WhatsApp numbers end to end, on the real composition root: sign up, connect a simulator number and a
@@ -100,16 +101,6 @@ async function receivedIds(phoneNumberId: string, phone: string): Promise<(strin
     { type: 'getConversation' },
   );
   return reply.conversation.messages.map((m) => m.providerMessageId);
-}
-
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 let orgA: { orgId: string; token: string };

@@ -5,6 +5,7 @@ import { silentLogger } from '../../../core/index.ts';
 import { makeTempDir } from '../../../core/testing/temp-dir.ts';
 import { contactAddress, type ContactReply } from '../../../actors/contacts/contact.messages.ts';
 import { startParlo, type RunningParlo } from '../../cli/start.ts';
+import { eventually } from '../../../core/testing/eventually.ts';
 
 /**
  * An organisation's own consent keywords on the real composition root with the bundled simulator: a customer's
@@ -47,16 +48,6 @@ async function api<T>(
   });
   const text = await response.body.text();
   return { status: response.statusCode, json: JSON.parse(text) as T, text };
-}
-
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 const messagesOf = async (customer: string) =>

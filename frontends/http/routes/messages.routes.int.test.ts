@@ -5,6 +5,7 @@ import { silentLogger } from '../../../core/index.ts';
 import { CONVERSATION_INDEX_KIND } from '../../../actors/conversation-index/conversation-index.messages.ts';
 import { makeTempDir } from '../../../core/testing/temp-dir.ts';
 import { startParlo, type RunningParlo } from '../../cli/start.ts';
+import { eventually } from '../../../core/testing/eventually.ts';
 
 /**
  * Listing conversations and paging their messages, end to end on the real composition root with the bundled
@@ -52,16 +53,6 @@ async function api<K extends keyof Bodies>(
   });
   const text = await response.body.text();
   return { status: response.statusCode, json: JSON.parse(text) as Bodies[K], text };
-}
-
-async function eventually<T>(read: () => Promise<T>, check: (value: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = await read();
-    if (check(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 const HOUR = 3_600_000;
@@ -331,6 +322,7 @@ describe('after a restart', () => {
       () => list(''),
       (r) => r.json.data[0]?.id === idOf('c3'),
       'c3 to move to the top',
+      30_000,
     );
     expect(moved.json.data[0]).toMatchObject({ window: { isOpen: true }, unreadCount: 2 });
   }, 60_000);
