@@ -43,6 +43,8 @@ export class Activation {
    */
   writtenItems = new Map<number | string, unknown>();
   writtenItemsArray: readonly unknown[] | undefined;
+  /** Split states: the head as last written (undefined: not written in this activation), see `sameHead`. */
+  writtenHead: object | undefined;
 
   constructor(
     readonly address: Address,
@@ -61,4 +63,21 @@ export class Activation {
       !this.scheduled && this.mailbox.length === 0 && this.inFlightCycles === 0 && this.mailbox.waitingProducers === 0
     );
   }
+}
+
+/**
+ * Whether two heads of a split state hold the very same values field by field (identity, one level deep): a turn
+ * that changed only items leaves every head field as it was, so the head need not be written again.
+ */
+export function sameHead(written: object | undefined, head: object): boolean {
+  if (written === undefined) return false;
+  const a = written as Record<string, unknown>;
+  const b = head as Record<string, unknown>;
+  let count = 0;
+  for (const key in b) {
+    if (a[key] !== b[key]) return false;
+    count++;
+  }
+  for (const _key in a) count--;
+  return count === 0;
 }

@@ -70,8 +70,11 @@ export interface TurnResult<S, R = unknown> {
  * changed item is a new object) and `itemKey` unique and stable within the actor.
  */
 export interface StateSplit<S, I> {
-  /** The state without its items, written whenever the state changed. */
-  head(state: S): unknown;
+  /**
+   * The state without its items: a plain object, written when one of its fields changed (by identity, one level
+   * deep), so a turn that changed only items writes only those.
+   */
+  head(state: S): object;
   /** The items, each stored under `[kind, id, itemKey(item)]`. */
   items(state: S): readonly I[];
   itemKey(item: I): number | string;

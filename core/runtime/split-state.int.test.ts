@@ -107,6 +107,23 @@ describe('split states (ActorDefinition.split)', () => {
     expect(f.store.readItems('list', 'b')[6]).toEqual({ seq: 7, text: 'changed' });
   });
 
+  it('writes the head only when one of its fields changed', async () => {
+    const f = (fixture = await startRuntimeFixture({ definitions: [listActor] }));
+    await f.system.ask(list('h'), { type: 'add', text: 'first' });
+    const heads = vi.spyOn(f.store, 'putState');
+    await f.system.ask(list('h'), { type: 'edit', seq: 1, text: 'edited' });
+    expect(heads).not.toHaveBeenCalled();
+    await f.system.ask(list('h'), { type: 'rename', title: 'renamed' });
+    await f.system.ask(list('h'), { type: 'edit', seq: 1, text: 'edited again' });
+    expect(heads.mock.calls).toEqual([['list', 'h', { v: 2, s: { title: 'renamed', nextSeq: 2 } }]]);
+    await f.restart();
+    expect(await f.system.ask(list('h'), { type: 'get' })).toEqual({
+      title: 'renamed',
+      nextSeq: 2,
+      entries: [{ seq: 1, text: 'edited again' }],
+    });
+  });
+
   it('deletes the records of items that left the state', async () => {
     const f = (fixture = await startRuntimeFixture({ definitions: [listActor] }));
     for (let i = 0; i < 5; i++) await f.system.ask(list('c'), { type: 'add', text: `t${i}`, keep: 3 });

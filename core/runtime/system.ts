@@ -8,7 +8,7 @@ import { RUNTIME_METRICS, labelled, type Metrics } from '../metrics/metrics.ts';
 import type { OutboxEffect, RuntimeStore } from '../store/runtime-store.ts';
 import type { Clock } from '../time/clock.ts';
 import type { Envelope, Reply, Subscription, EventListener, Transport } from '../transport/transport.port.ts';
-import { Activation, type Delivery } from './activation.ts';
+import { Activation, sameHead, type Delivery } from './activation.ts';
 import type { AnyActorDefinition, TurnContext, TurnResult, StateSplit } from './define-actor.ts';
 import { OutboxDispatcher } from './outbox-dispatcher.ts';
 import { TimerService } from './timer-service.ts';
@@ -523,6 +523,7 @@ export class ActorSystem {
           for (const key of activation.writtenItems.keys()) this.store.deleteItem(kind, id, key);
           activation.writtenItems.clear();
           activation.writtenItemsArray = undefined;
+          activation.writtenHead = undefined;
         } else if (activation.definition.split) {
           this.writeSplit(activation, activation.definition.split);
         } else {
@@ -554,7 +555,11 @@ export class ActorSystem {
   private writeSplit(activation: Activation, split: StateSplit<unknown, unknown>): void {
     const { kind, id } = activation.address;
     const state = activation.state;
-    this.store.putState(kind, id, { v: activation.definition.stateVersion, s: split.head(state) });
+    const head = split.head(state) as object;
+    if (!sameHead(activation.writtenHead, head)) {
+      this.store.putState(kind, id, { v: activation.definition.stateVersion, s: head });
+      activation.writtenHead = head;
+    }
     const items = split.items(state);
     if (items === activation.writtenItemsArray) return;
     // Updated in place: one lookup per item, no allocation unless items left the state.
@@ -584,7 +589,9 @@ export class ActorSystem {
     const msgId = delivery.msgId;
     this.metrics.count(this.kindTurnsMetric(kind));
 
-    if (msgId !== undefined) {
+    // A local outbox delivery cannot be a duplicate: its entry leaves the outbox in the commit that consumes it
+    // (see consume), so no consumed-id record is looked up or written for it.
+    if (msgId !== undefined && delivery.outboxSeq === undefined) {
       const duplicate = this.findConsumed(activation, msgId);
       if (duplicate) {
         this.metrics.count(RUNTIME_METRICS.duplicatesSkipped);
@@ -680,10 +687,14 @@ export class ActorSystem {
     if (delivery.settle) cycle.settles.push({ settle: delivery.settle, reply: { ok: true, value: result.reply } });
   }
 
-  /** Records that the delivery was consumed: its id, its outbox entry and its timer go in the same commit. */
+  /**
+   * Records that the delivery was consumed, in the same commit: a local outbox delivery by removing its outbox
+   * entry (which is what keeps it from ever being delivered again), any other message with an id by recording the
+   * id (and reply) for duplicate detection, a timer by removing it.
+   */
   private consume(activation: Activation, delivery: Delivery, cycle: CommitCycle, nowMs: number, reply: unknown): void {
     const { kind, id } = activation.address;
-    if (delivery.msgId !== undefined) {
+    if (delivery.msgId !== undefined && delivery.outboxSeq === undefined) {
       this.store.putConsumed(kind, id, delivery.msgId, nowMs, reply);
       activation.pendingConsumed.set(delivery.msgId, reply);
       cycle.consumed.push({ activation, msgId: delivery.msgId });

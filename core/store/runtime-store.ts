@@ -183,6 +183,11 @@ export class RuntimeStore {
     return this.outbox.getCount();
   }
 
+  /** Consumed-message records held, for tests and diagnostics. */
+  consumedCount(): number {
+    return this.consumed.getCount();
+  }
+
   /** The earliest timer's due time, if any. */
   earliestTimerDueAt(): number | undefined {
     for (const key of this.timers.getKeys({ limit: 1 })) return key[0];
