@@ -555,7 +555,7 @@ export class ActorSystem {
   private writeSplit(activation: Activation, split: StateSplit<unknown, unknown>): void {
     const { kind, id } = activation.address;
     const state = activation.state;
-    const head = split.head(state) as object;
+    const head = split.head(state);
     if (!sameHead(activation.writtenHead, head)) {
       this.store.putState(kind, id, { v: activation.definition.stateVersion, s: head });
       activation.writtenHead = head;
