@@ -35,7 +35,7 @@ describe('conversation storage', () => {
     const head = conversationSplit.head(state);
     expect(head).not.toHaveProperty('log');
     const items = conversationSplit.items(state);
-    expect(items.map((m) => conversationSplit.itemKey(m))).toEqual([1, 2, 3]);
+    expect(items.map((m, i) => conversationSplit.itemKey(m, i))).toEqual([1, 2, 3]);
     expect(conversationSplit.join(structuredClone(head), structuredClone(items))).toEqual(state);
   });
 

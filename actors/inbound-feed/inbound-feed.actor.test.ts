@@ -97,7 +97,7 @@ describe('inbound-feed actor', () => {
       ctx(5),
     ).state;
     expect(split.head(state)).toEqual({ counts: { statusUpdated: 1 }, nextSeq: 2, lastEventAtMs: 5 });
-    expect(split.items(state).map((entry) => split.itemKey(entry))).toEqual([1]);
+    expect(split.items(state).map((entry, i) => split.itemKey(entry, i))).toEqual([1]);
     expect(split.join(split.head(state), split.items(state))).toEqual(state);
     const v1 = { counts: { statusUpdated: 2 }, recent: [status(1), status(2)], lastEventAtMs: 9 };
     expect(inboundFeedActor.upgrade!(v1, 1)).toEqual({

@@ -683,7 +683,7 @@ describe('number actor: stored state', () => {
       quality: 'RED',
       marketingPauses: [{ reason: 'qualityRed', sinceMs: T0 }],
     });
-    expect(numberActor.stateVersion).toBe(2);
+    expect(numberActor.stateVersion).toBe(3);
     // It works on: UNFLAGGED releases the queued marketing request.
     const resumed = numberActor.handle(upgraded, { type: 'qualityChanged', event: 'UNFLAGGED' }, ctx(T0 + 100));
     expect(grantsOf(resumed.effects)).toEqual(['m']);

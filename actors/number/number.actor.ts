@@ -6,6 +6,7 @@ import {
   type Effect,
   type TurnResult,
 } from '../../core/index.ts';
+import { NUMBER_STATE_VERSION, numberSplit, upgradeNumber, type NumberItem } from './number.storage.ts';
 import {
   DEFAULT_FEEDBACK_POLICY,
   createFeedbackState,
@@ -39,7 +40,6 @@ import {
   liveWait,
   pauseReasons,
   queuedCount,
-  upgradeFromVersion1,
   type NumberState,
   type PairWait,
   type QueuedRequest,
@@ -110,15 +110,13 @@ export function rateOfThroughputLevel(level: string | null): number {
  */
 export function createNumberActor(
   options: NumberOptions = DEFAULT_NUMBER_OPTIONS,
-): ActorDefinition<NumberState, NumberMsg> {
-  return defineActor<NumberState, NumberMsg>({
+): ActorDefinition<NumberState, NumberMsg, NumberItem> {
+  return defineActor<NumberState, NumberMsg, NumberItem>({
     kind: NUMBER_KIND,
-    stateVersion: 2,
+    stateVersion: NUMBER_STATE_VERSION,
     initialState: () => initialNumberState(),
-    upgrade(stored, storedVersion) {
-      if (storedVersion === 1) return upgradeFromVersion1(stored);
-      return stored as NumberState;
-    },
+    upgrade: upgradeNumber,
+    split: numberSplit,
     handle(state, msg, ctx) {
       const nowMs = ctx.nowMs;
       const self = ctx.self.id;

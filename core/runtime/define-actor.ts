@@ -77,7 +77,8 @@ export interface StateSplit<S, I> {
   head(state: S): object;
   /** The items, each stored under `[kind, id, itemKey(item)]`. */
   items(state: S): readonly I[];
-  itemKey(item: I): number | string;
+  /** The item's key; `position` is its index in `items(state)` (for items keyed by their place). */
+  itemKey(item: I, position: number): number | string;
   /** The state from its stored head and items (items in key order, as LMDB orders the keys). */
   join(head: unknown, items: readonly I[]): S;
 }

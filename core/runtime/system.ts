@@ -445,8 +445,11 @@ export class ActorSystem {
       if (stored.v === definition.stateVersion) {
         // The joined state holds the stored item objects: they need no write until a turn replaces them.
         const items = split.items(state);
-        for (const item of items) activation.writtenItems.set(split.itemKey(item), item);
+        for (let position = 0; position < items.length; position++) {
+          activation.writtenItems.set(split.itemKey(items[position], position), items[position]);
+        }
         activation.writtenItemsArray = items;
+        activation.writtenHead = split.head(state);
       } else {
         // Upgraded: the stored items (if any) are of an older shape; each is rewritten, or deleted when gone.
         for (const key of this.store.readItemKeys(address.kind, address.id)) activation.writtenItems.set(key, null);
@@ -564,8 +567,9 @@ export class ActorSystem {
     if (items === activation.writtenItemsArray) return;
     // Updated in place: one lookup per item, no allocation unless items left the state.
     const written = activation.writtenItems;
-    for (const item of items) {
-      const key = split.itemKey(item);
+    for (let position = 0; position < items.length; position++) {
+      const item = items[position];
+      const key = split.itemKey(item, position);
       if (written.get(key) !== item || !written.has(key)) {
         this.store.putItem(kind, id, key, item);
         written.set(key, item);
@@ -573,7 +577,7 @@ export class ActorSystem {
     }
     if (written.size !== items.length) {
       const current = new Set<number | string>();
-      for (const item of items) current.add(split.itemKey(item));
+      for (let position = 0; position < items.length; position++) current.add(split.itemKey(items[position], position));
       for (const key of written.keys()) {
         if (!current.has(key)) {
           this.store.deleteItem(kind, id, key);
