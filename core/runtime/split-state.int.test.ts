@@ -131,6 +131,26 @@ describe('split states (ActorDefinition.split)', () => {
     expect(f.store.readItems('list', 'c').map((e) => (e as Entry).seq)).toEqual([3, 4, 5]);
   });
 
+  it('stores exactly the items held after any mix of appends that trim the front, edits and renames', async () => {
+    const f = (fixture = await startRuntimeFixture({ definitions: [listActor] }));
+    let seed = 7;
+    const random = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) % n;
+    for (let round = 0; round < 40; round++) {
+      const burst: Promise<unknown>[] = [];
+      for (let i = 0, n = 1 + random(4); i < n; i++) {
+        const roll = random(10);
+        if (roll < 6) burst.push(f.system.ask(list('m'), { type: 'add', text: `r${round}.${i}`, keep: 6 }));
+        else if (roll < 9)
+          burst.push(f.system.ask(list('m'), { type: 'edit', seq: 1 + random(round + 2), text: `e${round}` }));
+        else burst.push(f.system.ask(list('m'), { type: 'rename', title: `t${round}` }));
+      }
+      await Promise.all(burst); // one or more turns per commit
+      const state = await f.system.ask<ListState>(list('m'), { type: 'get' });
+      await f.store.durable();
+      expect(f.store.readItems('list', 'm')).toEqual(state.entries);
+    }
+  });
+
   it('deletes the head and every item when a turn leaves the state empty', async () => {
     const f = (fixture = await startRuntimeFixture({ definitions: [listActor] }));
     for (let i = 0; i < 4; i++) await f.system.ask(list('d'), { type: 'add', text: `t${i}` });

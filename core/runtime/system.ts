@@ -564,11 +564,17 @@ export class ActorSystem {
       activation.writtenHead = head;
     }
     const items = split.items(state);
-    if (items === activation.writtenItemsArray) return;
-    // Updated in place: one lookup per item, no allocation unless items left the state.
+    const previous = activation.writtenItemsArray;
+    if (items === previous) return;
+    // An item that is the very object at its place in the array last written (or at its place shifted by the
+    // items dropped from the front, with the same key) was written: no lookup. Others are looked up by key.
+    const shift = previous === undefined ? 0 : frontShift(previous, items);
     const written = activation.writtenItems;
     for (let position = 0; position < items.length; position++) {
       const item = items[position];
+      if (previous !== undefined && previous[position + shift] === item) {
+        if (shift === 0 || split.itemKey(item, position) === split.itemKey(item, position + shift)) continue;
+      }
       const key = split.itemKey(item, position);
       if (written.get(key) !== item || !written.has(key)) {
         this.store.putItem(kind, id, key, item);
@@ -868,6 +874,17 @@ class RuntimeTurnContext implements TurnContext {
 }
 
 const OK_EMPTY: Reply = Object.freeze({ ok: true, value: undefined });
+
+/** Items dropped from the front at most, for the aligned comparison in writeSplit (a log trimmed by a few). */
+const MAX_FRONT_SHIFT = 8;
+
+/** How many items `next` dropped from the front of `previous` (0 when it did not simply drop a few). */
+function frontShift(previous: readonly unknown[], next: readonly unknown[]): number {
+  if (next.length === 0 || previous.length === 0 || next[0] === previous[0]) return 0;
+  const limit = Math.min(MAX_FRONT_SHIFT, previous.length - 1);
+  for (let shift = 1; shift <= limit; shift++) if (previous[shift] === next[0]) return shift;
+  return 0;
+}
 
 function throwIfRefused(reply: Reply): unknown {
   if (!reply.ok) throw new ParloError(asErrorCode(reply.code), reply.message);
