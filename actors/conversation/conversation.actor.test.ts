@@ -219,6 +219,32 @@ describe('conversation actor', () => {
     expect(findByProviderId(accepted.state, 'wamid.OUT1')?.message.id).toBe('m1');
   });
 
+  it('takes a repeated status as a no-op: the very same state, no effects, no customer webhook again', () => {
+    let state = run(initialConversationState(), inbound('wamid.IN1', T0)).state;
+    state = run(state, sendText('m1'), T0 + 1).state;
+    state = run(state, { type: 'slotGranted', messageId: 'm1' }, T0 + 2).state;
+    state = run(
+      state,
+      {
+        type: 'sendResult',
+        callId: 'm1',
+        result: { outcome: 'accepted', providerMessageId: 'wamid.OUT1', recipientId: '15551234567' },
+      },
+      T0 + 3,
+    ).state;
+    const delivered = {
+      ...(status('wamid.OUT1', 'delivered', T0 + 5, `${ID}/m1`) as Extract<ConversationMsg, { type: 'status' }>),
+      orgId: 'org1',
+      webhookTypes: ['message.status'] as const,
+    };
+    const first = run(state, delivered, T0 + 6);
+    expect(first.state).not.toBe(state);
+    expect(ofType(first.effects, 'tell').filter((e) => e.to.kind === 'webhook-endpoints')).toHaveLength(1);
+    const again = run(first.state, delivered, T0 + 7);
+    expect(again.state).toBe(first.state);
+    expect(again.effects ?? []).toEqual([]);
+  });
+
   it('fails a queued free-form message whose window closed before its slot came', () => {
     let state = run(initialConversationState(), inbound('wamid.IN1', T0)).state;
     state = run(state, sendText('m1'), T0 + 24 * HOUR - 10).state;

@@ -199,6 +199,7 @@ function withCustomerWebhooks(
 ): Turn {
   const orgId = msg.orgId ?? before.orgId;
   if (msg.webhookTypes === undefined || msg.webhookTypes.length === 0 || orgId === null) return turn;
+  if (turn.state === before) return turn; // a status already merged: announced when it was
   const subscribed: readonly string[] = msg.webhookTypes;
   const events = webhookEventsOf(msg.event, orgId, ctx.msgId, ctx.nowMs).filter((e) => subscribed.includes(e.type));
   if (events.length === 0) return turn;
@@ -1041,6 +1042,11 @@ function onStatus(state: ConversationState, msg: Msg<'status'>, ctx: Conversatio
     return { state: { ...state, unknownStatuses: state.unknownStatuses + 1 } };
   const { index, message } = found;
   const status = mergeStatus(message.status ?? EMPTY_MESSAGE_STATUS, event);
+  // A status already merged (Meta's duplicates; statuses are delivered without a dedupe id) changes nothing.
+  const settled = message.sendState === 'accepted' || message.sendState === 'failed';
+  if (status === message.status && message.providerMessageId !== null && settled) {
+    return { state };
+  }
   // A status names the WhatsApp id even when the send's own answer was lost (timeout after Meta accepted).
   const reconciled: LoggedMessage = {
     ...message,

@@ -27,6 +27,7 @@ describe('conversationDeliveryOf', () => {
     expect(conversationDeliveryOf(received, 'org1', ['message.received'])).toEqual({
       to: { kind: 'conversation', id: '1001.p15551234567' },
       msg: { type: 'inbound', event: received, orgId: 'org1', webhookTypes: ['message.received'] },
+      idempotent: false,
     });
     expect(conversationDeliveryOf(received, undefined)?.msg).toEqual({ type: 'inbound', event: received });
   });
@@ -37,6 +38,7 @@ describe('conversationDeliveryOf', () => {
     expect(conversationDeliveryOf(status, 'org1', [])).toEqual({
       to: { kind: 'conversation', id: '1001.p15557654321' },
       msg: { type: 'status', event: status, orgId: 'org1', webhookTypes: [] },
+      idempotent: true, // merged by rank: a repeated status changes nothing, so it needs no dedupe id
     });
     expect(conversationDeliveryOf(status, 'org1')?.msg).toEqual({ type: 'status', event: status });
   });

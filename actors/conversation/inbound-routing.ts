@@ -6,7 +6,8 @@ import { CONVERSATION_KIND, conversationId, parseMessageKey, type ConversationMs
 /**
  * The conversation a channel event belongs to, and the message that tells it: a customer's message goes to the
  * conversation of its sender, a status to the conversation named by our message key (or, for a message sent
- * outside Parlo, of its recipient). Null for events of no conversation.
+ * outside Parlo, of its recipient). Null for events of no conversation. `idempotent`: the conversation handles a
+ * repeat of the message as a no-op (statuses merge by rank), so it may be told without a dedupe id.
  *
  * `webhookTypes` (only when the event comes straight from an organisation's webhook, not through an inbound feed):
  * the customer-webhook event types the organisation subscribes to; the conversation then emits those events itself.
@@ -15,14 +16,14 @@ export function conversationDeliveryOf(
   event: InboundEvent,
   orgId: string | undefined,
   webhookTypes?: readonly WebhookEventType[],
-): { readonly to: Address; readonly msg: ConversationMsg } | null {
+): { readonly to: Address; readonly msg: ConversationMsg; readonly idempotent: boolean } | null {
   const customerWebhooks = webhookTypes === undefined ? {} : { webhookTypes };
   if (event.type === 'messageReceived') {
     if (event.from === undefined && event.fromUserId === undefined) return null;
     const key = customerKeyOf({ phone: event.from ?? null, userId: event.fromUserId ?? null });
     const msg: ConversationMsg =
       orgId === undefined ? { type: 'inbound', event } : { type: 'inbound', event, orgId, ...customerWebhooks };
-    return { to: { kind: CONVERSATION_KIND, id: conversationId(event.accountId, key) }, msg };
+    return { to: { kind: CONVERSATION_KIND, id: conversationId(event.accountId, key) }, msg, idempotent: false };
   }
   if (event.type === 'statusUpdated') {
     const ours = event.messageKey === undefined ? undefined : parseMessageKey(event.messageKey);
@@ -38,7 +39,7 @@ export function conversationDeliveryOf(
       orgId === undefined || webhookTypes === undefined
         ? { type: 'status', event }
         : { type: 'status', event, orgId, webhookTypes };
-    return { to: { kind: CONVERSATION_KIND, id }, msg };
+    return { to: { kind: CONVERSATION_KIND, id }, msg, idempotent: true };
   }
   return null;
 }

@@ -5,7 +5,8 @@ import { conversationDeliveryOf } from '../../actors/conversation/inbound-routin
 
 /**
  * Records inbound channel events durably, once each (the dedupe key is the message id, so a webhook delivered
- * twice is recorded once), and resolves when every event's turn is durable.
+ * twice is recorded once; statuses, which merge idempotently, go without it), and resolves when every event's
+ * turn is durable.
  *
  * Events an organisation's webhook received (`orgId` set) that belong to a conversation — customer messages and
  * statuses — go straight to their conversation actor, which records them and emits the organisation's customer
@@ -22,7 +23,8 @@ export function actorInboundSink(
       await Promise.all(
         events.map(({ event, dedupeKey }) => {
           const direct = orgId === undefined ? null : conversationDeliveryOf(event, orgId, webhookTypes ?? []);
-          if (direct !== null) return system.tell(direct.to, direct.msg, { msgId: dedupeKey });
+          // Statuses merge idempotently (a repeated one changes nothing), so they need no dedupe record.
+          if (direct !== null) return system.tell(direct.to, direct.msg, direct.idempotent ? {} : { msgId: dedupeKey });
           const msg: InboundFeedMsg =
             orgId === undefined
               ? { type: 'recordEvent', event }
