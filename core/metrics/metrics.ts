@@ -146,6 +146,8 @@ export const RUNTIME_METRICS = {
   duplicatesSkipped: 'parlo_runtime_duplicates_skipped_total',
   deadLetters: 'parlo_runtime_dead_letters_total',
   commits: 'parlo_runtime_commits_total',
+  /** Tells handled in their sender's commit (no outbox entry). */
+  inCycleDeliveries: 'parlo_runtime_in_cycle_deliveries_total',
   commitLatencyMs: 'parlo_runtime_commit_latency_ms',
   turnsPerCommit: 'parlo_runtime_turns_per_commit',
   mailboxDepth: 'parlo_runtime_mailbox_depth',

@@ -8,8 +8,20 @@ import { Mailbox } from './mailbox.ts';
 export interface Delivery {
   readonly msg: unknown;
   readonly msgId: string | undefined;
-  /** Set when the message came from an outbox entry on this node: the entry is removed in the consuming commit. */
-  readonly outboxSeq?: number | undefined;
+  /**
+   * Set when the message has an outbox entry on this node: the entry is removed in the consuming commit. Set late
+   * for a message delivered within its sender's commit that was still waiting when that commit was made.
+   */
+  outboxSeq?: number | undefined;
+  /**
+   * A message from this node's own outbox or from a turn of this node's current commit: it cannot arrive twice
+   * (its only copy leaves in the consuming commit), so no consumed-id record is looked up or written for it.
+   */
+  readonly local?: boolean | undefined;
+  /** A tell delivered within its sender's commit: the outbox sequence reserved for it (see ActorSystem). */
+  readonly inCycleSeq?: number | undefined;
+  /** Set when a turn took the delivery (in-cycle deliveries: it then needs no outbox entry). */
+  consumed?: boolean | undefined;
   /** Set for timer deliveries: the timer is removed in the consuming commit, unless it was replaced meanwhile. */
   readonly timer?: { readonly name: string; readonly dueAtMs: number; readonly timerId: string } | undefined;
   /** Called with the reply once the turn (and everything before it) is durable. */
@@ -31,6 +43,11 @@ export class Activation {
   dirty = false;
   /** Commit cycles that wrote for this actor and are not durable yet. */
   inFlightCycles = 0;
+  /**
+   * Tells and asks of this actor in the outbox that the dispatcher has not handed on yet. While any is, a new tell
+   * also goes through the outbox (behind them), never straight into its receiver's mailbox: tells stay in order.
+   */
+  undispatched = 0;
   lastActiveAtMs: number;
   /** Consumed message ids (→ reply) not durable yet; LMDB answers for older ones. */
   readonly pendingConsumed = new Map<string, unknown>();
@@ -60,7 +77,11 @@ export class Activation {
 
   get isIdle(): boolean {
     return (
-      !this.scheduled && this.mailbox.length === 0 && this.inFlightCycles === 0 && this.mailbox.waitingProducers === 0
+      !this.scheduled &&
+      this.mailbox.length === 0 &&
+      this.inFlightCycles === 0 &&
+      this.undispatched === 0 &&
+      this.mailbox.waitingProducers === 0
     );
   }
 }

@@ -11,6 +11,8 @@ export interface OutboxItem {
   readonly from: string;
   readonly id: string;
   readonly effect: OutboxEffect;
+  /** Counted in its sender's `undispatched` (a live turn's tell or ask; replayed entries are not). */
+  readonly counted?: boolean;
 }
 
 export interface OutboxDispatcherDeps {
@@ -26,6 +28,8 @@ export interface OutboxDispatcherDeps {
   request(printed: string, msg: unknown, msgId: string): Promise<Reply>;
   publish(topic: string, event: unknown): void;
   removeOutbox(seq: number): void;
+  /** A tell or ask of `from` was handed on (into a mailbox, to the transport): later ones may overtake nothing. */
+  dispatched(from: string): void;
   isRunning(): boolean;
 }
 
@@ -49,6 +53,7 @@ const RETRY_MAX_MS = 30_000;
 export class OutboxDispatcher {
   private queue: OutboxItem[] = [];
   private pumping = false;
+  private waitingForSpace = false;
   private stopped = false;
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -57,6 +62,11 @@ export class OutboxDispatcher {
 
   get pendingCount(): number {
     return this.queue.length + this.inFlight;
+  }
+
+  /** Entries wait behind one whose receiver's mailbox is full. */
+  get isWaitingForSpace(): boolean {
+    return this.waitingForSpace;
   }
 
   enqueue(items: readonly OutboxItem[]): void {
@@ -91,12 +101,16 @@ export class OutboxDispatcher {
           // Keep order: later entries wait until this one found room in its target's mailbox.
           this.queue = this.queue.slice(index);
           index = 0;
+          this.waitingForSpace = true;
           await waiting;
+          this.waitingForSpace = false;
         }
+        if (item.counted === true) this.deps.dispatched(item.from);
       }
       this.queue = [];
     } finally {
       this.pumping = false;
+      this.waitingForSpace = false;
       this.notifyIfIdle();
     }
   }

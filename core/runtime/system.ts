@@ -10,7 +10,7 @@ import type { Clock } from '../time/clock.ts';
 import type { Envelope, Reply, Subscription, EventListener, Transport } from '../transport/transport.port.ts';
 import { Activation, sameHead, type Delivery } from './activation.ts';
 import type { AnyActorDefinition, TurnContext, TurnResult, StateSplit } from './define-actor.ts';
-import { OutboxDispatcher } from './outbox-dispatcher.ts';
+import { OutboxDispatcher, type OutboxItem } from './outbox-dispatcher.ts';
 import { TimerService } from './timer-service.ts';
 
 import type { Ports } from './ports.ts';
@@ -59,7 +59,9 @@ interface CommitCycle {
   turns: number;
   wrote: boolean;
   readonly settles: { settle: (reply: Reply) => void; reply: Reply }[];
-  readonly outbox: { seq: number; from: string; id: string; effect: OutboxEffect }[];
+  readonly outbox: OutboxItem[];
+  /** Tells delivered straight into a local mailbox in this cycle; those still waiting at its end get an entry. */
+  readonly inCycle: { delivery: Delivery; from: string; to: string; msg: unknown }[];
   readonly consumed: { activation: Activation; msgId: string }[];
   readonly timers: { activation: Activation; name: string; entry: unknown }[];
   /** Timer deliveries this cycle consumed or found stale; the timer service may look at them again. */
@@ -132,6 +134,10 @@ export class ActorSystem {
       request: (printed, msg, msgId) => this.requestFromNode(printed, msg, msgId),
       publish: (topic, event) => this.transport.publish(topic, event),
       removeOutbox: (seq) => this.store.removeOutbox(seq),
+      dispatched: (from) => {
+        const activation = this.activations.get(from);
+        if (activation !== undefined && activation.undispatched > 0) activation.undispatched--;
+      },
       isRunning: () => this.state === 'running' || this.state === 'stopping',
     });
     this.timers = new TimerService({
@@ -485,6 +491,7 @@ export class ActorSystem {
       wrote: false,
       settles: [],
       outbox: [],
+      inCycle: [],
       consumed: [],
       timers: [],
       firedTimerIds: [],
@@ -514,6 +521,7 @@ export class ActorSystem {
       }
     }
     this.ready.splice(0, readIndex);
+    this.persistWaitingInCycle(cycle);
     let queued = 0;
     for (const activation of this.ready) queued += activation.mailbox.length;
     this.metrics.gauge(RUNTIME_METRICS.mailboxDepth, queued);
@@ -598,10 +606,11 @@ export class ActorSystem {
     const { kind, id } = activation.address;
     const msgId = delivery.msgId;
     this.metrics.count(this.kindTurnsMetric(kind));
+    if (delivery.inCycleSeq !== undefined) delivery.consumed = true;
 
     // A local outbox delivery cannot be a duplicate: its entry leaves the outbox in the commit that consumes it
     // (see consume), so no consumed-id record is looked up or written for it.
-    if (msgId !== undefined && delivery.outboxSeq === undefined) {
+    if (msgId !== undefined && !isLocalDelivery(delivery)) {
       const duplicate = this.findConsumed(activation, msgId);
       if (duplicate) {
         this.metrics.count(RUNTIME_METRICS.duplicatesSkipped);
@@ -643,9 +652,13 @@ export class ActorSystem {
     if (result.effects) {
       for (const effect of result.effects) {
         switch (effect.type) {
-          case 'tell':
-            this.appendOutbox(activation, { type: 'tell', to: formatAddress(effect.to), msg: effect.msg }, cycle);
+          case 'tell': {
+            const to = formatAddress(effect.to);
+            if (!this.deliverInCycle(activation, effect.to, to, effect.msg, cycle)) {
+              this.appendOutbox(activation, { type: 'tell', to, msg: effect.msg }, cycle);
+            }
             break;
+          }
           case 'ask':
             this.appendOutbox(
               activation,
@@ -704,7 +717,7 @@ export class ActorSystem {
    */
   private consume(activation: Activation, delivery: Delivery, cycle: CommitCycle, nowMs: number, reply: unknown): void {
     const { kind, id } = activation.address;
-    if (delivery.msgId !== undefined && delivery.outboxSeq === undefined) {
+    if (delivery.msgId !== undefined && !isLocalDelivery(delivery)) {
       this.store.putConsumed(kind, id, delivery.msgId, nowMs, reply);
       activation.pendingConsumed.set(delivery.msgId, reply);
       cycle.consumed.push({ activation, msgId: delivery.msgId });
@@ -746,8 +759,45 @@ export class ActorSystem {
 
   private appendOutbox(activation: Activation, effect: OutboxEffect, cycle: CommitCycle): void {
     const { seq, entry } = this.store.appendOutbox(activation.printed, effect);
-    cycle.outbox.push({ seq, from: entry.from, id: entry.id, effect });
+    const counted = effect.type === 'tell' || effect.type === 'ask';
+    if (counted) activation.undispatched++;
+    cycle.outbox.push({ seq, from: entry.from, id: entry.id, effect, counted });
     cycle.wrote = true;
+  }
+
+  /**
+   * A tell to an actor of this node goes straight into its mailbox, to be handled in this same commit (sender's
+   * turn and receiver's turn are then made durable together: no outbox entry, no consumed-id record), when that
+   * keeps every guarantee of the outbox path: the receiver's kind is known and its mailbox has room, and nothing
+   * could be overtaken — the sender has no earlier tell or ask still waiting to be dispatched, and the dispatcher
+   * is not holding entries back for a full mailbox. Otherwise false: the tell goes through the outbox.
+   */
+  private deliverInCycle(sender: Activation, to: Address, printed: string, msg: unknown, cycle: CommitCycle): boolean {
+    if (sender.undispatched > 0 || this.dispatcher.isWaitingForSpace) return false;
+    if (!this.definitions.has(to.kind) || !this.isLocal(printed)) return false;
+    const receiver = this.activations.get(printed) ?? this.activate(to, printed);
+    if (receiver === undefined || receiver.mailbox.isFull) return false;
+    const { seq, id } = this.store.reserveOutboxSeq();
+    const delivery: Delivery = { msg, msgId: id, local: true, inCycleSeq: seq };
+    receiver.mailbox.push(delivery);
+    cycle.inCycle.push({ delivery, from: sender.printed, to: printed, msg });
+    this.metrics.count(RUNTIME_METRICS.inCycleDeliveries);
+    this.schedule(receiver);
+    return true;
+  }
+
+  /**
+   * In-cycle deliveries still in a mailbox when the cycle ends (the turn limit was reached) get their outbox entry
+   * in this commit, so a crash cannot lose them; they are not dispatched again (they are in the mailbox already),
+   * and the consuming commit removes the entry as for any outbox delivery.
+   */
+  private persistWaitingInCycle(cycle: CommitCycle): void {
+    for (const { delivery, from, to, msg } of cycle.inCycle) {
+      if (delivery.consumed === true || delivery.inCycleSeq === undefined) continue;
+      this.store.putOutboxEntry(delivery.inCycleSeq, { from, id: delivery.msgId!, effect: { type: 'tell', to, msg } });
+      delivery.outboxSeq = delivery.inCycleSeq;
+      cycle.wrote = true;
+    }
   }
 
   private turnContext(activation: Activation, msgId: string | undefined, nowMs: number): TurnContext {
@@ -884,6 +934,11 @@ function frontShift(previous: readonly unknown[], next: readonly unknown[]): num
   const limit = Math.min(MAX_FRONT_SHIFT, previous.length - 1);
   for (let shift = 1; shift <= limit; shift++) if (previous[shift] === next[0]) return shift;
   return 0;
+}
+
+/** From this node's outbox or from a turn of this commit: it cannot arrive twice (see Delivery.local). */
+function isLocalDelivery(delivery: Delivery): boolean {
+  return delivery.local === true || delivery.outboxSeq !== undefined;
 }
 
 function throwIfRefused(reply: Reply): unknown {

@@ -268,10 +268,23 @@ export class RuntimeStore {
 
   /** Appends an outbox entry and returns its sequence number (the dispatch order). */
   appendOutbox(from: string, effect: OutboxEffect): { seq: number; entry: OutboxEntry } {
-    const seq = this.nextOutboxSeq++;
-    const entry: OutboxEntry = { from, id: `${this.outboxIdPrefix}.${seq.toString(36)}`, effect };
+    const { seq, id } = this.reserveOutboxSeq();
+    const entry: OutboxEntry = { from, id, effect };
     this.track(this.outbox.put(seq, entry));
     return { seq, entry };
+  }
+
+  /**
+   * An outbox sequence number and its message id, without an entry: for a message delivered within the commit
+   * that produced it, which gets its entry (`putOutboxEntry`) only if it is still waiting when that commit is made.
+   */
+  reserveOutboxSeq(): { seq: number; id: string } {
+    const seq = this.nextOutboxSeq++;
+    return { seq, id: `${this.outboxIdPrefix}.${seq.toString(36)}` };
+  }
+
+  putOutboxEntry(seq: number, entry: OutboxEntry): void {
+    this.track(this.outbox.put(seq, entry));
   }
 
   removeOutbox(seq: number): void {
