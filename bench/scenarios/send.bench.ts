@@ -151,7 +151,7 @@ function cpuSeconds(pid: number | undefined): number {
 /** The node's runtime counters (`GET /metrics`): actor turns and LMDB commits so far. */
 async function runtimeCounters(
   parlo: Pool,
-): Promise<{ turns: number; commits: number; turnsByKind: Record<string, number> }> {
+): Promise<{ turns: number; commits: number; inCycle: number; turnsByKind: Record<string, number> }> {
   const response = await parlo.request({ method: 'GET', path: '/metrics' });
   const text = await response.body.text();
   const counter = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? Number.NaN);
@@ -162,6 +162,7 @@ async function runtimeCounters(
   return {
     turns: counter('parlo_runtime_turns_total'),
     commits: counter('parlo_runtime_commits_total'),
+    inCycle: counter('parlo_runtime_in_cycle_deliveries_total') || 0,
     turnsByKind,
   };
 }
@@ -519,6 +520,8 @@ interface E2EResult {
   /** Actor turns and LMDB commits of the node during the phase. */
   readonly turns: number;
   readonly commits: number;
+  /** Tells handled within their sender's commit (no outbox entry). */
+  readonly inCycle: number;
   /** The turns of each actor kind during the phase. */
   readonly turnsByKind: Record<string, number>;
   readonly refusals: Record<string, number>;
@@ -646,6 +649,7 @@ async function endToEndPhase(
     cpuSeconds: cpu,
     turns: countersAfter.turns - cpuBefore.counters.turns,
     commits: countersAfter.commits - cpuBefore.counters.commits,
+    inCycle: countersAfter.inCycle - cpuBefore.counters.inCycle,
     turnsByKind: Object.fromEntries(
       Object.entries(countersAfter.turnsByKind).map(([kind, n]) => [
         kind,
@@ -762,6 +766,7 @@ function e2eReport(
       e2eTurnsByKind: e2e.turnsByKind,
       e2eCommits: e2e.commits,
       e2eMessagesPerCommit: e2e.delivered / Math.max(1, e2e.commits),
+      e2eInCycleTellsPerMessage: e2e.inCycle / Math.max(1, e2e.delivered),
       e2eMonotonicUs: e2e.monotonicUs,
     },
     rows: [
@@ -798,6 +803,11 @@ function e2eReport(
           value: n / Math.max(1, e2e.delivered),
           unit: 'turns',
         })),
+      {
+        metric: 'end to end: tells handled in their sender’s commit, per message',
+        value: e2e.inCycle / Math.max(1, e2e.delivered),
+        unit: 'tells',
+      },
       { metric: 'end to end: messages not delivered + failed', value: e2e.notDelivered + e2e.failed, unit: 'msg' },
     ],
   };
