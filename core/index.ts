@@ -58,3 +58,4 @@ export {
 } from './ports/media-store.port.ts';
 export { loadUws, type Uws } from './net/uws.ts';
 export { SecretBox, parseKeyList } from './crypto/secret-box.ts';
+export { randomHex } from './crypto/random-id.ts';

@@ -4,6 +4,7 @@ import autocannon from 'autocannon';
 import { makeTempDir } from '../../core/testing/temp-dir.ts';
 import type { BenchOptions } from '../run.ts';
 import type { BenchReport } from '../lib/report.ts';
+import { PARLO_NODE_FLAGS } from '../../frontends/cli/node-flags.ts';
 
 /**
  * `npm run bench -- api`: the platform REST API of a real node (`startParlo`, embedded, LMDB, in its own process),
@@ -65,7 +66,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
   const child = fork(
     fileURLToPath(new URL('../lib/parlo-node.ts', import.meta.url)),
     [temp.path, 'bench-app-secret', JSON.stringify(BENCH_LIMITS)],
-    { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    { execArgv: ['--import', 'tsx', ...PARLO_NODE_FLAGS], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
   try {
     const { httpUrl } = await new Promise<{ httpUrl: string }>((resolve, reject) => {

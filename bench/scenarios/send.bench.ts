@@ -8,6 +8,7 @@ import { makeTempDir } from '../../core/testing/temp-dir.ts';
 import type { BenchOptions } from '../run.ts';
 import type { BenchReport, ReportRow } from '../lib/report.ts';
 import { eventually } from '../../core/testing/eventually.ts';
+import { PARLO_NODE_FLAGS } from '../../frontends/cli/node-flags.ts';
 
 /**
  * `npm run bench -- send [--quick] [--json] [--only=pacing|e2e] [--driver=http|actor] [--in-flight=N] [--profile]`:
@@ -848,7 +849,7 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     const node = await forkReady<{ httpUrl: string }>(
       '../lib/parlo-node.ts',
       [temp.path, APP_SECRET, JSON.stringify(overrides)],
-      profileArgs,
+      [...PARLO_NODE_FLAGS, ...profileArgs],
     );
     nodeChild = node.child;
     const connections = Math.max(PACING_IN_FLIGHT, inFlightArg ?? E2E_IN_FLIGHT);

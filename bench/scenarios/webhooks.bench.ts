@@ -5,6 +5,7 @@ import autocannon from 'autocannon';
 import { makeTempDir } from '../../core/testing/temp-dir.ts';
 import type { BenchOptions } from '../run.ts';
 import type { BenchReport } from '../lib/report.ts';
+import { PARLO_NODE_FLAGS } from '../../frontends/cli/node-flags.ts';
 
 const APP_SECRET = 'bench-app-secret';
 const NUMBERS = 20;
@@ -30,7 +31,7 @@ function webhookBody(n: number): { body: string; signature: string } {
 export async function run(options: BenchOptions): Promise<BenchReport> {
   const temp = makeTempDir('parlo-bench-webhooks-');
   const child = fork(fileURLToPath(new URL('../lib/parlo-node.ts', import.meta.url)), [temp.path, APP_SECRET], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: ['--import', 'tsx', ...PARLO_NODE_FLAGS],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   try {

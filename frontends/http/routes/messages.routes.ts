@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { ParloError, type ActorSystem, type OutboundContent } from '../../../core/index.ts';
+import { ParloError, randomHex, type ActorSystem, type OutboundContent } from '../../../core/index.ts';
 import { contactAddress, type ContactReply } from '../../../actors/contacts/contact.messages.ts';
 import { CUSTOMER_KEY_PATTERN, customerKeyOf } from '../../../actors/contacts/customer-key.ts';
 import {
@@ -350,7 +349,7 @@ export function messageRoutes(deps: MessagesRoutesDeps): ApiRoute[] {
           );
         }
       }
-      const messageId = `msg_${randomBytes(12).toString('hex')}`;
+      const messageId = `msg_${randomHex(12)}`;
       const sent = okOrThrow(
         await conversation<'send'>(id, {
           type: 'send',
