@@ -11,6 +11,7 @@ import { conversationIndexActor } from './conversation-index/conversation-index.
 import { idempotencyActor } from './idempotency/idempotency.actor.ts';
 import { inboundFeedActor } from './inbound-feed/inbound-feed.actor.ts';
 import { numberActor } from './number/number.actor.ts';
+import { templatesActor } from './templates/templates.actor.ts';
 import { portfolioActor } from './portfolio/portfolio.actor.ts';
 import { numberDirectoryActor } from './numbers/number-directory.actor.ts';
 import { orgNumbersActor } from './numbers/numbers.actor.ts';
@@ -49,4 +50,5 @@ export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [
   walletActor,
   ledgerSegmentActor,
   usageArchiveActor,
+  templatesActor,
 ];

@@ -8,6 +8,7 @@ import { parseMessagingLimit } from '../number/tier.ts';
 import { PORTFOLIO_KIND, type PortfolioMsg } from '../portfolio/portfolio.actor.ts';
 import { emitWebhookEvent, type WebhookEventType } from '../webhooks/webhook-events.ts';
 import { webhookEventsOf } from './webhook-translation.ts';
+import { TEMPLATES_KIND, templatesActorId, type TemplatesMsg } from '../templates/templates.messages.ts';
 
 /**
  * The durable inbound feed of one channel account (a WhatsApp phone number, or `waba-<id>` for account-level
@@ -117,7 +118,8 @@ export const inboundFeedActor = defineActor<InboundFeedState, InboundFeedMsg, Fe
 
 /**
  * Customer messages and statuses go on to their conversation actor, a number's quality changes to its number
- * actor (and Meta's messaging limit to the portfolio), WhatsApp's marketing stop/resume to the contact; other
+ * actor (and Meta's messaging limit to the portfolio), WhatsApp's marketing stop/resume to the contact, a
+ * template's review, quality and category to the account's templates actor (organisation webhooks only); other
  * events have no actor to inform yet.
  */
 function conversationEffects(event: InboundEvent, orgId: string | undefined): Effect[] {
@@ -164,7 +166,38 @@ function conversationEffects(event: InboundEvent, orgId: string | undefined): Ef
     }
     return effects;
   }
+  if (orgId !== undefined) {
+    const templates = templateEffect(event, orgId);
+    if (templates !== null) return [templates];
+  }
   return [];
+}
+
+/** Meta's review, quality and category webhooks of a template go to the account's `templates` actor. */
+function templateEffect(event: InboundEvent, orgId: string): Effect | null {
+  let msg: TemplatesMsg;
+  switch (event.type) {
+    case 'templateStatusChanged':
+      msg = {
+        type: 'statusChanged',
+        templateId: event.templateId,
+        name: event.templateName,
+        language: event.language,
+        event: event.event,
+        reason: event.reason ?? null,
+        category: event.category ?? null,
+      };
+      break;
+    case 'templateQualityChanged':
+      msg = { type: 'qualityChanged', templateId: event.templateId, quality: event.newScore };
+      break;
+    case 'templateCategoryChanged':
+      msg = { type: 'categoryChanged', templateId: event.templateId, category: event.newCategory };
+      break;
+    default:
+      return null;
+  }
+  return { type: 'tell', to: { kind: TEMPLATES_KIND, id: templatesActorId(orgId, event.businessAccountId) }, msg };
 }
 
 function isSubscribed(types: readonly WebhookEventType[], type: string): boolean {

@@ -5,8 +5,8 @@
  *   and reads the number's display number, verified name, quality and throughput;
  * - `POST /{version}/{phone-number-id}/whatsapp_business_profile`: sets the business profile customers see.
  */
-import { request } from 'undici';
 import { z } from 'zod';
+import { CREDENTIAL_CODES, graphAdminCall } from './graph-admin-call.ts';
 
 export interface PhoneNumberInfo {
   readonly displayPhoneNumber: string;
@@ -57,18 +57,6 @@ const NumberBody = z.object({
   throughput: z.object({ level: z.string() }).optional(),
 });
 
-const GraphErrorBody = z.object({
-  error: z.object({
-    message: z.string().optional(),
-    code: z.number().optional(),
-    error_subcode: z.number().optional(),
-    error_data: z.object({ details: z.string().optional() }).optional(),
-  }),
-});
-
-/** Graph codes that mean "this token may not do this" (190 invalid token, 10/200 permissions, 102/104 session). */
-const CREDENTIAL_CODES = new Set([190, 10, 200, 102, 104]);
-
 export async function fetchPhoneNumberInfo(options: NumberAdminOptions): Promise<PhoneNumberLookup> {
   const answer = await call(options, 'GET', `?fields=${FIELDS}`);
   if (!answer.ok) return answer;
@@ -107,38 +95,10 @@ async function call(
   suffix: string,
   body?: object,
 ): Promise<{ ok: true; json: unknown; text: string } | GraphCallFailure> {
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  const url = `${options.baseUrl}/${options.apiVersion}/${encodeURIComponent(options.phoneNumberId)}${suffix}`;
-  let status: number;
-  let text: string;
-  try {
-    const response = await request(url, {
-      method,
-      headers: {
-        authorization: `Bearer ${options.accessToken}`,
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      headersTimeout: timeoutMs,
-      bodyTimeout: timeoutMs,
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    status = response.statusCode;
-    text = await response.body.text();
-  } catch (error) {
-    return { ok: false, reason: 'unreachable', detail: `Graph API call failed: ${(error as Error).message}` };
-  }
-  const json = parseJson(text);
-  if (status >= 200 && status < 300) return { ok: true, json, text };
-  const graphError = GraphErrorBody.safeParse(json);
-  const code = graphError.success ? graphError.data.error.code : undefined;
-  const subcode = graphError.success ? graphError.data.error.error_subcode : undefined;
-  const details = graphError.success ? graphError.data.error.error_data?.details : undefined;
-  const message = graphError.success
-    ? `${graphError.data.error.message ?? ''}${details ? ` (${details})` : ''}`
-    : text.slice(0, 200);
-  const detail = `HTTP ${status}${code === undefined ? '' : `, Graph code ${code}`}: ${message}`;
+  const answer = await graphAdminCall(options, method, options.phoneNumberId, suffix, body);
+  if (answer.ok) return answer;
+  const { status, code, subcode, detail } = answer;
+  if (status === 0) return { ok: false, reason: 'unreachable', detail };
   if (status === 401 || (code !== undefined && CREDENTIAL_CODES.has(code))) {
     return { ok: false, reason: 'credentialsRejected', detail };
   }
@@ -147,12 +107,4 @@ async function call(
   if (status === 404 || (code === 100 && subcode === 33)) return { ok: false, reason: 'unknownNumber', detail };
   if (code === 100) return { ok: false, reason: 'invalidParameter', detail };
   return { ok: false, reason: 'unreachable', detail };
-}
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
-  }
 }

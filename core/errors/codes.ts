@@ -238,7 +238,27 @@ export const ERROR_CODES = {
   },
   PARLO_META_UNREACHABLE: {
     httpStatus: 502,
-    summary: 'The Graph API could not be reached or answered unexpectedly while checking the credentials; retry later.',
+    summary: 'The Graph API could not be reached or answered unexpectedly; nothing was changed at Meta; retry later.',
+  },
+  PARLO_TEMPLATE_INVALID: {
+    httpStatus: 422,
+    summary: 'The template breaks Meta’s template rules; `details.problems` names each component and rule.',
+  },
+  PARLO_TEMPLATE_REFUSED: {
+    httpStatus: 422,
+    summary: 'Meta refused the template (for example the name already exists in that language); the message says why.',
+  },
+  PARLO_TEMPLATE_NOT_FOUND: {
+    httpStatus: 404,
+    summary: 'No template with this id (or name and language) in the organisation’s WhatsApp business account.',
+  },
+  PARLO_TEMPLATE_LIMIT: {
+    httpStatus: 409,
+    summary: 'The WhatsApp business account holds Meta’s maximum of 6,000 templates; delete one first.',
+  },
+  PARLO_TEMPLATE_VALUES_MISSING: {
+    httpStatus: 422,
+    summary: 'A template preview lacks values for some variables; `details.missing` names each.',
   },
   PARLO_SIMULATOR_UNAVAILABLE: {
     httpStatus: 409,
