@@ -11,7 +11,7 @@ export type TemplateCategory = (typeof TEMPLATE_CATEGORIES)[number];
 export const HEADER_FORMATS = ['TEXT', 'IMAGE', 'VIDEO', 'DOCUMENT', 'LOCATION'] as const;
 export type HeaderFormat = (typeof HEADER_FORMATS)[number];
 
-/** `positional`: `{{1}}`, `{{2}}`…; `named`: `{{first_name}}` (lowercase letters, digits, underscores). */
+/** `positional`: `{{1}}`, `{{2}}`…; `named`: `{{first_name}}` (lowercase letters and underscores, as Meta says). */
 export type ParameterFormat = 'positional' | 'named';
 
 export interface NamedExample {

@@ -30,6 +30,7 @@ import { RateLimiter, publicRateLimit, withRateLimit } from '../http/auth/rate-l
 import { actorIdempotency } from '../http/idempotency/idempotency-store.ts';
 import { apiKeyRoutes } from '../http/routes/api-keys.routes.ts';
 import { billingRoutes } from '../http/routes/billing.routes.ts';
+import { templateRoutes } from '../http/routes/templates.routes.ts';
 import { contactRoutes } from '../http/routes/contacts.routes.ts';
 import { identityRoutes } from '../http/routes/identity.routes.ts';
 import { numberRoutes } from '../http/routes/numbers.routes.ts';
@@ -37,6 +38,7 @@ import { messageRoutes } from '../http/routes/messages.routes.ts';
 import { mediaRoutes } from '../http/routes/media.routes.ts';
 import { webhookRoutes } from '../http/routes/webhooks.routes.ts';
 import { fetchPhoneNumberInfo, updateBusinessProfile } from '../../adapters/whatsapp-cloud/number-admin.ts';
+import { deleteTemplate, submitTemplate } from '../../adapters/whatsapp-cloud/template-admin.ts';
 import { numberCredentials } from './number-credentials.ts';
 import { organisationWebhooks } from './org-webhooks.ts';
 import { simulatorNumbers } from './simulator-numbers.ts';
@@ -188,6 +190,13 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     }),
     ...contactRoutes({ system, ...(clock ? { now: () => clock.now() } : {}) }),
     ...billingRoutes({ system, ...(clock ? { now: () => clock.now() } : {}) }),
+    ...templateRoutes({
+      system,
+      secretBox,
+      graph: { baseUrl: whatsapp.graphBaseUrl, apiVersion: config.whatsapp.apiVersion },
+      submitTemplate,
+      deleteTemplate,
+    }),
   ];
   const rateLimiter = new RateLimiter({
     perKeyPerSec: config.api.ratePerKeyPerSec,

@@ -48,6 +48,9 @@ import { billingRoutes } from './billing.routes.ts';
 import { MemoryMediaStore } from '../../../core/testing/memory-media-store.ts';
 import { createMediaRefs, deriveMediaRefKeys } from '../media-refs.ts';
 import { mediaRoutes } from './media.routes.ts';
+import { templateRoutes } from './templates.routes.ts';
+import { templatesActor } from '../../../actors/templates/templates.actor.ts';
+import { STARTER_TEMPLATES } from '../../../actors/templates/starter-library.ts';
 
 /**
  * Tenant isolation and role-based access, generated from the OpenAPI document the app serves: every operation in
@@ -92,6 +95,8 @@ interface OrgA {
   readonly contactKey: string;
   /** The organisation's ref of a stored photo (GET /v1/media/{mediaRef}). */
   readonly mediaRef: string;
+  /** A message template of its cloud account. */
+  readonly templateId: string;
 }
 
 interface OrgB {
@@ -106,6 +111,7 @@ interface OrgB {
   readonly deliveryId: string;
   readonly contactKey: string;
   readonly mediaRef: string;
+  readonly templateId: string;
 }
 
 let a: OrgA;
@@ -346,8 +352,11 @@ const B_IDS: Readonly<Record<string, (org: OrgB) => string>> = {
   contactKey: (org) => org.contactKey,
   // B's ref of the very photo A also received (one stored object): only the organisation scope tells them apart.
   mediaRef: (org) => org.mediaRef,
+  templateId: (org) => org.templateId,
   // Not an id: the consent scope of a contact.
   scope: () => 'marketing',
+  // Not an id: a starter template, the same for every organisation.
+  key: () => STARTER_TEMPLATES[0]!.key,
 };
 
 /** The same kinds of ids in org A: well-formed and existing, for calls whose credential check comes first. */
@@ -363,7 +372,9 @@ const A_IDS: Readonly<Record<string, (org: OrgA) => string>> = {
   conversationId: (org) => conversationOf(org.phoneNumberId),
   contactKey: (org) => org.contactKey,
   mediaRef: (org) => org.mediaRef,
+  templateId: (org) => org.templateId,
   scope: () => 'marketing',
+  key: () => STARTER_TEMPLATES[0]!.key,
 };
 
 interface Case {
@@ -504,7 +515,43 @@ const CASES: Readonly<Record<string, Case>> = {
   listLedger: { permission: 'billing:read' },
   exportLedger: { permission: 'billing:read' },
   getMedia: { permission: 'messages:read' },
+  // A's matrix connects simulator numbers, each of an account of its own: calls that create or list name one.
+  listTemplates: { permission: 'templates:read', query: () => ({ wabaId: a.wabaId }) },
+  createTemplate: { permission: 'templates:manage', body: () => ({ template: matrixTemplate(), wabaId: a.wabaId }) },
+  lintTemplate: { permission: 'templates:read', body: () => ({ template: matrixTemplate() }) },
+  listStarterTemplates: { permission: 'templates:read' },
+  // The key names a library entry shared by every organisation: the submission is A's own template.
+  submitStarterTemplate: { permission: 'templates:manage', body: () => ({ wabaId: a.wabaId }), outsideIdWrite: true },
+  getTemplate: { permission: 'templates:read' },
+  previewTemplate: { permission: 'templates:read', body: () => ({ values: { body: { '1': 'Ana' } } }) },
+  // Each call deletes a template of its own (the matrix template of A stays for the other calls).
+  deleteTemplate: {
+    permission: 'templates:manage',
+    params: async () => ({ templateId: await createTemplate(a.users.owner.token, a.wabaId) }),
+  },
 };
+
+let templateNames = 0;
+/** A valid template with a name of its own. */
+function matrixTemplate(): Record<string, unknown> {
+  return {
+    name: `matrix_${++templateNames}`,
+    language: 'en',
+    category: 'UTILITY',
+    components: [{ type: 'BODY', text: 'Hello {{1}}, your order is ready.', example: { body_text: [['Ana']] } }],
+  };
+}
+
+async function createTemplate(token: string, wabaId?: string): Promise<string> {
+  const res = await call('POST', '/v1/templates', {
+    token,
+    body: { template: matrixTemplate(), ...(wabaId === undefined ? {} : { wabaId }) },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  return (JSON.parse(res.body) as { id: string }).id;
+}
+
+let metaTemplateIds = 0;
 
 function caseOf(operationId: string): Case {
   const found = CASES[operationId];
@@ -539,6 +586,7 @@ beforeAll(async () => {
       walletActor,
       ledgerSegmentActor,
       usageArchiveActor,
+      templatesActor,
     ],
     ports: {
       'webhooks-out': {
@@ -586,6 +634,20 @@ beforeAll(async () => {
     ...contactRoutes({ system: fixture.system, now: () => fixture.clock.now() }),
     ...billingRoutes({ system: fixture.system, now: () => fixture.clock.now() }),
     ...mediaRoutes({ store: mediaStore, refs: mediaRefs }),
+    ...templateRoutes({
+      system: fixture.system,
+      secretBox,
+      graph: { baseUrl: 'https://graph.invalid', apiVersion: 'v23.0' },
+      // Stands in for Meta: every submission is taken for review (the real calls have their own tests).
+      submitTemplate: () =>
+        Promise.resolve({
+          ok: true,
+          templateId: String(9_000_000 + ++metaTemplateIds),
+          status: 'PENDING',
+          category: 'UTILITY',
+        }),
+      deleteTemplate: () => Promise.resolve({ ok: true }),
+    }),
   ];
   app = buildHttpApp({
     system: fixture.system,
@@ -611,7 +673,9 @@ beforeAll(async () => {
     ...(await webhookIds(ownerA.token, ownerA.orgId)),
     contactKey: await recordConsent(ownerA.token, 'p15550000001', 'tenancy a'),
     mediaRef: await receivedPhoto(ownerA.orgId),
+    templateId: '',
   };
+  a = { ...a, templateId: await createTemplate(ownerA.token) };
 
   // Org B: owner, an operator, a key and a pending invite.
   const ownerB = await signUp('Tenant B', 'owner-b@tenancy.test');
@@ -626,7 +690,9 @@ beforeAll(async () => {
     ...(await webhookIds(ownerB.token, ownerB.orgId)),
     contactKey: await recordConsent(ownerB.token, 'p15550000002', 'tenancy b'),
     mediaRef: await receivedPhoto(ownerB.orgId),
+    templateId: '',
   };
+  b = { ...b, templateId: await createTemplate(ownerB.token, b.wabaId) };
   await connectSimulatorNumber(ownerB.token);
   await customerWrites(a.orgId, a.phoneNumberId);
   await customerWrites(b.orgId, b.phoneNumberId);
