@@ -177,6 +177,55 @@ describe('wire pacer: the bound and its burst', () => {
   });
 });
 
+describe('wire pacer: the latency guard', () => {
+  it('widens the span to 1 s plus the longest recent call, so that calls bunched on the way stay within the bound', async () => {
+    const { clock, started, call } = setup();
+    // One slow call (60 ms from start to answer) teaches the account its latency.
+    call(1_000);
+    await settle();
+    await clock.advance(60);
+    started[0]!.release();
+    await clock.advance(2_000);
+    // Then a backlog at 1,000 msg/s: every 1,021 starts span at least 1 s + the guard (60 ms, decaying).
+    for (let i = 0; i < 3_000; i++) call(1_000);
+    await settle();
+    for (let t = 0; t < 4_000; t++) {
+      await clock.advance(1);
+      for (const s of started.slice(1)) s.release(); // answered at once: no new latency
+    }
+    const starts = started.slice(1).map((s) => s.atMs);
+    expect(starts).toHaveLength(3_000);
+    for (let i = wireWindowLimit(1_000); i < starts.length; i++) {
+      const span = starts[i]! - starts[i - wireWindowLimit(1_000)]!;
+      // 60 ms halving every 10 s: 52 ms when the backlog starts, still 39 ms when it ends 4 s later.
+      expect(span).toBeGreaterThanOrEqual(1_039);
+    }
+    // The price: after the first second, ~1,020 starts per 1.04–1.05 s instead of per 1.02 s.
+    const rate = (starts.length - 1) / ((starts.at(-1)! - starts[0]!) / 1000);
+    expect(rate).toBeGreaterThan(960);
+    expect(rate).toBeLessThan(993);
+  });
+
+  it('lets the guard decay: a minute after a slow call the account paces at its full rate again', async () => {
+    const { clock, started, call } = setup();
+    call(1_000);
+    await settle();
+    await clock.advance(200);
+    started[0]!.release();
+    await clock.advance(60_000); // six half-lives: 200 ms → 3 ms
+    for (let i = 0; i < 3_000; i++) call(1_000);
+    await settle();
+    for (let t = 0; t < 4_000; t++) {
+      await clock.advance(1);
+      for (const s of started.slice(1)) s.release();
+    }
+    const starts = started.slice(1).map((s) => s.atMs);
+    expect(starts).toHaveLength(3_000);
+    const rate = (starts.length - 1) / ((starts.at(-1)! - starts[0]!) / 1000);
+    expect(rate).toBeGreaterThan(995);
+  });
+});
+
 describe('wire pacer: in-flight limit, order and lanes', () => {
   it('starts paced calls in arrival order; a paced wait holds no in-flight slot', async () => {
     const { clock, started, call } = setup(2);
