@@ -33,7 +33,7 @@
  * starts spanning at least 1 s + G cannot arrive within one 1 s window, whatever bunched them on the way (a GC
  * pause or a busy event loop on either side, measured: 1,046 arrivals in a window at 1,000 msg/s with the fixed
  * guard only). So the span W is 1 s plus the larger of the guard above and G, G being the longest paced call of
- * the account lately (a decaying maximum: halved every 10 s, capped at 250 ms). On a quiet loopback G is a few ms
+ * the account lately (a decaying maximum: halved every 30 s, capped at 250 ms). On a quiet loopback G is a few ms
  * and costs nothing; when calls slow to 50 ms the steady rate becomes L / 1.05 s (971 msg/s at 1,000): a few
  * per cent of throughput for the bound at the receiver.
  *
@@ -70,10 +70,11 @@ const SECOND_MS = 1000;
  */
 const WIRE_CATCH_UP_MS = 5;
 /**
- * The latency guard (see "The latency guard" above): the longest recent call, halving every this many ms, at most
+ * The latency guard (see "The latency guard" above): the longest recent call, halving every this many ms (10 s let a
+ * stall seen 20 s earlier be forgotten too soon: 1,022 in a window at 1,000 msg/s), at most
  * MAX_LATENCY_GUARD_MS (a longer stall is an outage, not jitter: pacing would otherwise drop far below the rate).
  */
-const LATENCY_GUARD_HALF_LIFE_MS = 10_000;
+const LATENCY_GUARD_HALF_LIFE_MS = 30_000;
 export const MAX_LATENCY_GUARD_MS = 250;
 
 export interface WirePacerOptions {
