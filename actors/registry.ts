@@ -6,6 +6,7 @@ import { loginActor } from './identity/login.actor.ts';
 import { sessionActor } from './identity/session.actor.ts';
 import { consentKeywordsActor } from './contacts/consent-keywords.actor.ts';
 import { contactActor } from './contacts/contact.actor.ts';
+import { contactFieldsActor } from './contacts/contact-fields.actor.ts';
 import { conversationActor } from './conversation/conversation.actor.ts';
 import { conversationIndexActor } from './conversation-index/conversation-index.actor.ts';
 import { idempotencyActor } from './idempotency/idempotency.actor.ts';
@@ -46,6 +47,7 @@ export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [
   conversationIndexActor,
   portfolioActor,
   contactActor,
+  contactFieldsActor,
   consentKeywordsActor,
   walletActor,
   ledgerSegmentActor,

@@ -25,6 +25,7 @@ import {
   type ContactReplies,
   type ContactView,
   type KeywordMatchView,
+  type Refused,
   type ScopeConsentView,
 } from './contact.messages.ts';
 import { consentKeywordsAddress, type ConsentKeywordsMsg } from './consent-keywords.messages.ts';
@@ -45,6 +46,7 @@ import {
   type OptKeywordMatch,
 } from './opt-out-keywords.ts';
 import { normaliseE164 } from './phone-country.ts';
+import { EMPTY_PROFILE, applyProfilePatch } from './contact-profile.ts';
 
 type Turn = TurnResult<ContactState>;
 type Msg<T extends ContactMsg['type']> = Extract<ContactMsg, { type: T }>;
@@ -69,12 +71,13 @@ interface Self {
  */
 export const contactActor = defineActor<ContactState, ContactMsg>({
   kind: CONTACT_KIND,
-  // 2: pendingKeywords (messages being classified against the organisation's keyword settings).
-  stateVersion: 2,
+  // 2: pendingKeywords (messages being classified against the organisation's keyword settings). 3: profile.
+  stateVersion: 3,
   initialState: initialContactState,
   upgrade(stored, storedVersion) {
     const state = stored as ContactState;
-    return storedVersion < 2 ? { ...state, pendingKeywords: [] } : state;
+    const withKeywords = storedVersion < 2 ? { ...state, pendingKeywords: [] } : state;
+    return storedVersion < 3 ? { ...withKeywords, profile: EMPTY_PROFILE } : withKeywords;
   },
   // A contact that never existed is not stored; a BSUID record that only knows its phone (a link) is.
   isEmpty: (state) => state.createdAtMs === null && (state.phone === null || state.userId === null),
@@ -101,6 +104,8 @@ export const contactActor = defineActor<ContactState, ContactMsg>({
       case 'getContact':
         if (!contactExists(state)) return notFound(state, parts);
         return reply<'getContact'>(state, { ok: true, contact: contactView(state, parts) });
+      case 'updateProfile':
+        return onUpdateProfile(state, msg, ctx, parts);
       case 'marketingPreferenceChanged':
         return onMarketingPreference(state, msg, ctx, parts);
       case 'evidenceShared':
@@ -114,6 +119,23 @@ export const contactActor = defineActor<ContactState, ContactMsg>({
 });
 
 // ---------------------------------------------------------------- handlers
+
+function onUpdateProfile(state: ContactState, msg: Msg<'updateProfile'>, ctx: TurnContext, self: Self): Turn {
+  const applied = applyProfilePatch(state.profile, msg.patch);
+  if (applied.problems.length > 0) {
+    return reply<'updateProfile'>(state, refusal('PARLO_VALIDATION_FAILED', applied.problems.join('; ')) as Refused);
+  }
+  if (applied.profile === state.profile && contactExists(state)) {
+    return reply<'updateProfile'>(state, { ok: true, changed: false, contact: contactView(state, self) });
+  }
+  const next: ContactState = {
+    ...state,
+    profile: applied.profile,
+    createdAtMs: state.createdAtMs ?? ctx.nowMs,
+    updatedAtMs: ctx.nowMs,
+  };
+  return reply<'updateProfile'>(next, { ok: true, changed: true, contact: contactView(next, self) });
+}
 
 function onObserveInbound(state: ContactState, msg: Msg<'observeInbound'>, ctx: TurnContext, self: Self): Turn {
   // The same message observed again (a redelivery under another id): answer as the first time, change nothing.
@@ -595,5 +617,6 @@ function contactView(state: ContactState, self: Self): ContactView {
     createdAtMs: state.createdAtMs ?? 0,
     updatedAtMs: state.updatedAtMs ?? state.createdAtMs ?? 0,
     consent: { marketing: scopeView('marketing', state), utility: scopeView('utility', state) },
+    profile: state.profile,
   };
 }

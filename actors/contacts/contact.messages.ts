@@ -14,6 +14,14 @@ import {
   type ConsentStatus,
 } from './consent.ts';
 import { MAX_KEYWORD_MESSAGE_LENGTH, type OptKind } from './opt-out-keywords.ts';
+import {
+  LANGUAGE_PATTERN,
+  MAX_NAME_LENGTH,
+  MAX_NOTES_LENGTH,
+  MAX_TAGS,
+  MAX_TAG_LENGTH,
+  type ContactProfile,
+} from './contact-profile.ts';
 import { customerKeyOf, isCustomerKey } from './customer-key.ts';
 
 /**
@@ -151,6 +159,28 @@ export const ContactMsg = z.discriminatedUnion('type', [
     atMs: EpochMs.optional(),
     by: AuditActor,
   }),
+  /**
+   * From the API (or an import): name, language, time zone, tags, custom field values (checked by the caller
+   * against the organisation's definitions), notes. Creates the contact if it does not exist yet.
+   */
+  z.object({
+    type: z.literal('updateProfile'),
+    patch: z.object({
+      name: z.string().max(MAX_NAME_LENGTH).nullable().optional(),
+      language: z.string().regex(LANGUAGE_PATTERN).nullable().optional(),
+      timeZone: z.string().max(64).nullable().optional(),
+      tags: z
+        .object({
+          set: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).optional(),
+          add: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).optional(),
+          remove: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).optional(),
+        })
+        .optional(),
+      fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).nullable()).optional(),
+      notes: z.string().max(MAX_NOTES_LENGTH).nullable().optional(),
+    }),
+    by: AuditActor,
+  }),
   /** May a message of this scope be sent to the customer now? Answers for unknown contacts too (status unknown). */
   z.object({ type: z.literal('checkConsent'), scope: ConsentScopeSchema }),
   z.object({ type: z.literal('getContact') }),
@@ -218,6 +248,7 @@ export interface ContactView {
   readonly createdAtMs: number;
   readonly updatedAtMs: number;
   readonly consent: Readonly<Record<ConsentScope, ScopeConsentView>>;
+  readonly profile: ContactProfile;
 }
 
 export interface ContactReplies {
@@ -249,6 +280,8 @@ export interface ContactReplies {
     isKeywordPending: boolean;
   };
   getContact: { ok: true; contact: ContactView } | Refused;
+  /** `changed: false` when the patch changed nothing. */
+  updateProfile: { ok: true; changed: boolean; contact: ContactView } | Refused;
   marketingPreferenceChanged: { ok: true; status: ConsentStatus };
   evidenceShared: { ok: true; added: number };
   keywordClassified: { ok: true };

@@ -1,4 +1,5 @@
 import { EMPTY_CONSENT, type ContactConsent } from './consent.ts';
+import { EMPTY_PROFILE, type ContactProfile } from './contact-profile.ts';
 import { contactIdParts } from './contact.messages.ts';
 import type { OptKeywordMatch } from './opt-out-keywords.ts';
 
@@ -51,6 +52,8 @@ export interface ContactState {
    * not applied yet, oldest first (at most `MAX_PENDING_KEYWORDS`). While any waits, marketing is not allowed.
    */
   readonly pendingKeywords: readonly PendingKeyword[];
+  /** Name, language, time zone, tags, custom fields, notes (contact-profile.ts). */
+  readonly profile: ContactProfile;
 }
 
 export function initialContactState(id: string): ContactState {
@@ -68,6 +71,7 @@ export function initialContactState(id: string): ContactState {
     lastPhoneNumberId: null,
     consent: EMPTY_CONSENT,
     pendingKeywords: [],
+    profile: EMPTY_PROFILE,
   };
 }
 

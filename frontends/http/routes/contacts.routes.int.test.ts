@@ -10,6 +10,7 @@ import {
 import { startRuntimeFixture, type RuntimeFixture } from '../../../core/testing/runtime-fixture.ts';
 import { consentKeywordsActor } from '../../../actors/contacts/consent-keywords.actor.ts';
 import { contactActor } from '../../../actors/contacts/contact.actor.ts';
+import { contactFieldsActor } from '../../../actors/contacts/contact-fields.actor.ts';
 import { contactAddress, customerKeyOf, type ContactReply } from '../../../actors/contacts/contact.messages.ts';
 import { CONVERSATION_KIND, type ConversationMsg } from '../../../actors/conversation/conversation.messages.ts';
 import { OPT_CONFIRMATION_TEXTS } from '../../../actors/contacts/opt-out-keywords.ts';
@@ -170,6 +171,7 @@ beforeAll(async () => {
       loginActor,
       sessionActor,
       contactActor,
+      contactFieldsActor,
       consentKeywordsActor,
       conversationStandIn,
       webhookEndpointsActor,
@@ -394,6 +396,99 @@ describe('contacts and consent over the API', () => {
       linkedContactKey: string;
     }>();
     expect(viaBsuid).toMatchObject({ phone, linkedContactKey: `p${phone}` });
+  });
+});
+
+describe('contact profiles and custom fields over the API', () => {
+  const fields = [
+    { key: 'tier', label: 'Loyalty tier', type: 'enum', options: ['gold', 'silver'] },
+    { key: 'birthday', label: 'Birthday', type: 'date' },
+    { key: 'orders', label: 'Orders', type: 'number' },
+    { key: 'vip', label: 'VIP', type: 'boolean' },
+  ];
+  const PROFILE_KEY = 'p34600000077';
+
+  it('defines typed custom fields, refusing every problem by name', async () => {
+    const bad = await call('PUT', '/contacts/fields', a.token, {
+      fields: [
+        { key: 'Tier', label: 'x', type: 'text' },
+        { key: 'tags', label: 'Tags', type: 'text' },
+        { key: 'level', label: 'Level', type: 'enum', options: [] },
+      ],
+    });
+    expect(bad.statusCode).toBe(400);
+    const message = bad.json<{ error: { message: string } }>().error.message;
+    expect(message).toContain('fields[0].key');
+    expect(message).toContain('fields[1].key: "tags" is a property every contact has');
+    expect(message).toContain('fields[2].options');
+    const put = await call('PUT', '/contacts/fields', a.token, { fields });
+    expect(put.statusCode, put.body).toBe(200);
+    expect(put.json()).toMatchObject({ fields, updatedAt: expect.any(String) });
+    expect((await call('GET', '/contacts/fields', b.token)).json()).toEqual({ fields: [], updatedAt: null });
+  });
+
+  it('updates a profile (creating the contact), checking each value against its field, and changes nothing on a refusal', async () => {
+    const refused = await call('PATCH', `/contacts/${PROFILE_KEY}`, a.token, {
+      name: 'Lucía',
+      timeZone: 'Mars/Olympus',
+      tags: { add: ['has space'] },
+      fields: { tier: 'platinum', birthday: '1990-02-30', orders: '3', nickname: 'Lu' },
+    });
+    expect(refused.statusCode).toBe(400);
+    const details = refused.json<{ error: { details: { path: string }[] } }>().error.details.map((d) => d.path);
+    expect(details).toEqual(
+      expect.arrayContaining([
+        'fields.tier',
+        'fields.birthday',
+        'fields.orders',
+        'fields.nickname',
+        'timeZone',
+        'tags.add',
+      ]),
+    );
+    expect((await call('GET', `/contacts/${PROFILE_KEY}`, a.token)).statusCode).toBe(404);
+
+    const updated = await call('PATCH', `/contacts/${PROFILE_KEY}`, a.token, {
+      name: 'Lucía',
+      language: 'es',
+      timeZone: 'Europe/Madrid',
+      tags: { add: ['VIP', 'newsletter', 'vip'] },
+      fields: { tier: 'gold', birthday: '1990-02-28', orders: 3, vip: true },
+      notes: 'Prefers mornings',
+    });
+    expect(updated.statusCode, updated.body).toBe(200);
+    expect(updated.json()).toMatchObject({
+      key: PROFILE_KEY,
+      phone: '34600000077',
+      profile: {
+        name: 'Lucía',
+        language: 'es',
+        timeZone: 'Europe/Madrid',
+        tags: ['newsletter', 'vip'],
+        fields: { tier: 'gold', birthday: '1990-02-28', orders: 3, vip: true },
+        notes: 'Prefers mornings',
+      },
+    });
+    const changed = await call('PATCH', `/contacts/${PROFILE_KEY}`, a.token, {
+      tags: { remove: ['newsletter'] },
+      fields: { orders: null },
+      notes: null,
+    });
+    expect(changed.json()).toMatchObject({
+      profile: { tags: ['vip'], fields: { tier: 'gold', birthday: '1990-02-28', vip: true }, notes: null },
+    });
+    expect(changed.json<{ profile: { fields: object } }>().profile.fields).not.toHaveProperty('orders');
+    // Another organisation's PATCH of the same customer is its own contact.
+    expect((await call('GET', `/contacts/${PROFILE_KEY}`, b.token)).statusCode).toBe(404);
+  });
+
+  it('hides the value of a field no longer defined, and shows it again when the field comes back', async () => {
+    await call('PUT', '/contacts/fields', a.token, { fields: fields.filter((f) => f.key !== 'tier') });
+    const hidden = (await call('GET', `/contacts/${PROFILE_KEY}`, a.token)).json<{ profile: { fields: object } }>();
+    expect(hidden.profile.fields).toEqual({ birthday: '1990-02-28', vip: true });
+    await call('PUT', '/contacts/fields', a.token, { fields });
+    const back = (await call('GET', `/contacts/${PROFILE_KEY}`, a.token)).json<{ profile: { fields: object } }>();
+    expect(back.profile.fields).toMatchObject({ tier: 'gold' });
   });
 });
 

@@ -23,8 +23,33 @@ import {
   type ContactView,
   type ScopeConsentView,
 } from '../../../actors/contacts/contact.messages.ts';
+import {
+  contactFieldsAddress,
+  type ContactFieldsReplies,
+  type ContactFieldsState,
+} from '../../../actors/contacts/contact-fields.actor.ts';
+import {
+  FIELD_TYPES,
+  MAX_ENUM_OPTIONS,
+  MAX_ENUM_OPTION_LENGTH,
+  MAX_FIELDS,
+  MAX_FIELD_KEY_LENGTH,
+  MAX_FIELD_LABEL_LENGTH,
+  checkFieldValue,
+  type FieldValue,
+} from '../../../actors/contacts/contact-fields.ts';
+import {
+  LANGUAGE_PATTERN,
+  MAX_NAME_LENGTH,
+  MAX_NOTES_LENGTH,
+  MAX_TAGS,
+  MAX_TAG_LENGTH,
+  TAG_PATTERN,
+  isTimeZone,
+  normaliseTag,
+} from '../../../actors/contacts/contact-profile.ts';
 import { defineRoute, type ApiRoute } from '../api/define-route.ts';
-import { validationFailed } from '../api/validation.ts';
+import { validationFailed, type ValidationDetail } from '../api/validation.ts';
 import { callerOf, okOrThrow } from '../auth/caller.ts';
 import { iso } from './identity.routes.ts';
 import { consentKeywordRoutes } from './consent-keywords.routes.ts';
@@ -106,6 +131,18 @@ const Contact = z
     createdAt: z.string(),
     updatedAt: z.string(),
     consent: z.object({ marketing: ScopeConsent, utility: ScopeConsent }),
+    profile: z
+      .object({
+        name: z.string().nullable(),
+        language: z.string().nullable().describe("Meta's language code (es, en_US, pt_BR)"),
+        timeZone: z.string().nullable().describe('IANA time zone (Europe/Madrid)'),
+        tags: z.array(z.string()),
+        fields: z
+          .record(z.string(), z.union([z.string(), z.number(), z.boolean()]))
+          .describe('Values of the organisation’s custom fields (GET /v1/contacts/fields)'),
+        notes: z.string().nullable(),
+      })
+      .meta({ id: 'ContactProfile' }),
   })
   .meta({ id: 'Contact' });
 
@@ -182,8 +219,10 @@ function scopeBody(s: ScopeConsentView): z.input<typeof ScopeConsent> {
   };
 }
 
-function contactBody(c: ContactView): z.input<typeof Contact> {
+/** `defined`: the organisation's field keys; values of fields no longer defined are kept but not shown. */
+export function contactBody(c: ContactView, defined: ReadonlySet<string>): z.input<typeof Contact> {
   const at = (ms: number | null) => (ms === null ? null : iso(ms));
+  const fields = Object.fromEntries(Object.entries(c.profile.fields).filter(([key]) => defined.has(key)));
   return {
     key: c.key,
     phone: c.phone,
@@ -196,6 +235,62 @@ function contactBody(c: ContactView): z.input<typeof Contact> {
     createdAt: iso(c.createdAtMs),
     updatedAt: iso(c.updatedAtMs),
     consent: { marketing: scopeBody(c.consent.marketing), utility: scopeBody(c.consent.utility) },
+    profile: { ...c.profile, tags: [...c.profile.tags], fields },
+  };
+}
+
+const FieldDefinitionSchema = z
+  .object({
+    key: z.string().min(1).max(MAX_FIELD_KEY_LENGTH).describe('lower_snake_case: the name in the API and in segments'),
+    label: z.string().min(1).max(MAX_FIELD_LABEL_LENGTH),
+    type: z.enum(FIELD_TYPES),
+    options: z
+      .array(z.string().min(1).max(MAX_ENUM_OPTION_LENGTH))
+      .max(MAX_ENUM_OPTIONS)
+      .optional()
+      .describe('enum fields: the allowed values'),
+  })
+  .meta({ id: 'ContactField' });
+
+const FieldSet = z
+  .object({
+    fields: z.array(FieldDefinitionSchema),
+    updatedAt: z.string().nullable(),
+  })
+  .meta({ id: 'ContactFields' });
+
+const TagList = z.array(z.string().min(1).max(MAX_TAG_LENGTH)).max(MAX_TAGS);
+
+const ProfileInput = z
+  .object({
+    name: z.string().trim().min(1).max(MAX_NAME_LENGTH).nullable().optional(),
+    language: z
+      .string()
+      .regex(LANGUAGE_PATTERN, 'a language code as Meta writes it: es, en_US, pt_BR')
+      .nullable()
+      .optional(),
+    timeZone: z.string().min(1).max(64).nullable().optional().describe('IANA time zone (Europe/Madrid)'),
+    tags: z
+      .object({ set: TagList.optional(), add: TagList.optional(), remove: TagList.optional() })
+      .strict()
+      .optional(),
+    fields: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).nullable())
+      .optional()
+      .describe('Custom field values by key; null removes a value'),
+    notes: z.string().max(MAX_NOTES_LENGTH).nullable().optional(),
+  })
+  .meta({ id: 'ContactUpdate' });
+
+function fieldSetBody(state: ContactFieldsState): z.input<typeof FieldSet> {
+  return {
+    fields: state.fields.map((f) => ({
+      key: f.key,
+      label: f.label,
+      type: f.type,
+      ...(f.options ? { options: [...f.options] } : {}),
+    })),
+    updatedAt: state.updatedAtMs === null ? null : iso(state.updatedAtMs),
   };
 }
 
@@ -209,6 +304,12 @@ export function contactRoutes(deps: ContactsRoutesDeps): ApiRoute[] {
     key: string,
     msg: Extract<ContactMsg, { type: T }>,
   ): Promise<ContactReply<T>> => system.ask<ContactReply<T>>(contactAddress(orgId, key), msg);
+  const definedFields = async (orgId: string): Promise<ReadonlySet<string>> => {
+    const defined = await system.ask<ContactFieldsReplies['getFields']>(contactFieldsAddress(orgId), {
+      type: 'getFields',
+    });
+    return new Set(defined.fields.map((f) => f.key));
+  };
 
   const recordConsent = defineRoute({
     method: 'PUT',
@@ -246,7 +347,8 @@ export function contactRoutes(deps: ContactsRoutesDeps): ApiRoute[] {
           by: auditActorOf(caller),
         }),
       );
-      return { status: 200, body: { recorded: reply.recorded, contact: contactBody(reply.contact) } };
+      const defined = await definedFields(caller.orgId);
+      return { status: 200, body: { recorded: reply.recorded, contact: contactBody(reply.contact, defined) } };
     },
   });
 
@@ -261,10 +363,11 @@ export function contactRoutes(deps: ContactsRoutesDeps): ApiRoute[] {
     params: z.object({ contactKey: ContactKey }),
     responses: { 200: Contact },
     async handler({ params, request }) {
+      const { orgId } = callerOf(request);
       const { contact: view } = okOrThrow(
-        await contact<'getContact'>(callerOf(request).orgId, params.contactKey, { type: 'getContact' }),
+        await contact<'getContact'>(orgId, params.contactKey, { type: 'getContact' }),
       );
-      return { status: 200, body: contactBody(view) };
+      return { status: 200, body: contactBody(view, await definedFields(orgId)) };
     },
   });
 
@@ -302,5 +405,138 @@ export function contactRoutes(deps: ContactsRoutesDeps): ApiRoute[] {
   });
 
   // The organisation's consent keywords belong to the same resource (and are served wherever contacts are).
-  return [recordConsent, getContact, checkConsent, ...consentKeywordRoutes({ system })];
+  const getFields = defineRoute({
+    method: 'GET',
+    url: '/contacts/fields',
+    operationId: 'getContactFields',
+    summary: "The organisation's custom contact fields",
+    tags: ['contacts'],
+    auth: 'any',
+    scopes: ['contacts:read'],
+    responses: { 200: FieldSet },
+    async handler({ request }) {
+      const state = await system.ask<ContactFieldsReplies['getFields']>(contactFieldsAddress(callerOf(request).orgId), {
+        type: 'getFields',
+      });
+      return { status: 200, body: fieldSetBody(state) };
+    },
+  });
+
+  const putFields = defineRoute({
+    method: 'PUT',
+    url: '/contacts/fields',
+    operationId: 'replaceContactFields',
+    summary: "Replace the organisation's custom contact fields",
+    description: `The whole set (at most ${MAX_FIELDS}): each with a lower_snake_case key (not a property every contact has, such as name or tags), a label and a type — text, number, date (YYYY-MM-DD), boolean, or enum with its options. Values already stored for a field that is removed are kept, not shown, and show again if the field comes back. Refused with 400 \`PARLO_VALIDATION_FAILED\` naming each problem.`,
+    tags: ['contacts'],
+    auth: 'any',
+    scopes: ['org:manage'],
+    body: z.object({ fields: z.array(FieldDefinitionSchema).max(MAX_FIELDS) }),
+    responses: { 200: FieldSet },
+    async handler({ body, request }) {
+      const caller = callerOf(request);
+      const replaced = await system.ask<ContactFieldsReplies['replaceFields']>(contactFieldsAddress(caller.orgId), {
+        type: 'replaceFields',
+        fields: body.fields,
+        by: auditActorOf(caller),
+      });
+      if (!replaced.ok) throw new ParloError('PARLO_VALIDATION_FAILED', replaced.message);
+      return { status: 200, body: fieldSetBody(replaced) };
+    },
+  });
+
+  const updateProfile = defineRoute({
+    method: 'PATCH',
+    url: '/contacts/:contactKey',
+    operationId: 'updateContact',
+    summary: "Change a contact's name, language, time zone, tags, custom field values or notes",
+    description:
+      'Only what the body names changes; `null` clears a property or a field value. Tags: `set` replaces them, `add` and `remove` change them (tags are kept lowercase). Each custom field value must fit its field (GET /v1/contacts/fields): a value of another type, an unknown field, an unknown time zone or language is refused with 400 `PARLO_VALIDATION_FAILED` naming the field, and nothing changes. Creates the contact if it does not exist yet.',
+    tags: ['contacts'],
+    auth: 'any',
+    scopes: ['contacts:write'],
+    params: z.object({ contactKey: ContactKey }),
+    body: ProfileInput,
+    responses: { 200: Contact },
+    async handler({ params, body, request }) {
+      const caller = callerOf(request);
+      const definitions = await system.ask<ContactFieldsReplies['getFields']>(contactFieldsAddress(caller.orgId), {
+        type: 'getFields',
+      });
+      const problems: ValidationDetail[] = [];
+      const fields: Record<string, FieldValue | null> = {};
+      for (const [key, value] of Object.entries(body.fields ?? {})) {
+        const field = definitions.fields.find((f) => f.key === key);
+        if (!field) {
+          problems.push({
+            location: 'body',
+            path: `fields.${key}`,
+            rule: 'custom',
+            message: 'is not a custom field of this organisation (GET /v1/contacts/fields)',
+          });
+          continue;
+        }
+        if (value === null) {
+          fields[key] = null;
+          continue;
+        }
+        const checked = checkFieldValue(field, value);
+        if (checked.ok) fields[key] = checked.value;
+        else
+          problems.push({
+            location: 'body',
+            path: `fields.${key}`,
+            rule: 'custom',
+            message: `must be ${checked.message} (a ${field.type} field)`,
+          });
+      }
+      if (body.timeZone !== undefined && body.timeZone !== null && !isTimeZone(body.timeZone)) {
+        problems.push({
+          location: 'body',
+          path: 'timeZone',
+          rule: 'custom',
+          message: `"${body.timeZone}" is not an IANA time zone (Europe/Madrid, America/Mexico_City)`,
+        });
+      }
+      for (const [list, tags] of Object.entries(body.tags ?? {})) {
+        for (const tag of tags ?? []) {
+          if (!TAG_PATTERN.test(normaliseTag(tag)) || normaliseTag(tag).length > MAX_TAG_LENGTH) {
+            problems.push({
+              location: 'body',
+              path: `tags.${list}`,
+              rule: 'custom',
+              message: `"${tag}" is not a tag: letters, digits, - _ : without spaces, at most ${MAX_TAG_LENGTH} characters`,
+            });
+          }
+        }
+      }
+      if (problems.length > 0) throw validationFailed(problems);
+      const updated = okOrThrow(
+        await contact<'updateProfile'>(caller.orgId, params.contactKey, {
+          type: 'updateProfile',
+          patch: {
+            ...(body.name === undefined ? {} : { name: body.name }),
+            ...(body.language === undefined ? {} : { language: body.language }),
+            ...(body.timeZone === undefined ? {} : { timeZone: body.timeZone }),
+            ...(body.tags === undefined ? {} : { tags: body.tags }),
+            ...(body.fields === undefined ? {} : { fields }),
+            ...(body.notes === undefined ? {} : { notes: body.notes }),
+          },
+          by: auditActorOf(caller),
+        }),
+      );
+      const defined = new Set(definitions.fields.map((f) => f.key));
+      return { status: 200, body: contactBody(updated.contact, defined) };
+    },
+  });
+
+  return [
+    recordConsent,
+    getFields,
+    putFields,
+    getContact,
+    updateProfile,
+    checkConsent,
+    ...consentKeywordRoutes({ system }),
+  ];
 }

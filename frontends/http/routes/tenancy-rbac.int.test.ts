@@ -49,6 +49,7 @@ import { MemoryMediaStore } from '../../../core/testing/memory-media-store.ts';
 import { createMediaRefs, deriveMediaRefKeys } from '../media-refs.ts';
 import { mediaRoutes } from './media.routes.ts';
 import { templateRoutes } from './templates.routes.ts';
+import { contactFieldsActor } from '../../../actors/contacts/contact-fields.actor.ts';
 import { templatesActor } from '../../../actors/templates/templates.actor.ts';
 import { STARTER_TEMPLATES } from '../../../actors/templates/starter-library.ts';
 
@@ -495,6 +496,16 @@ const CASES: Readonly<Record<string, Case>> = {
     outsideIdWrite: true,
   },
   getContact: { permission: 'contacts:read' },
+  getContactFields: { permission: 'contacts:read' },
+  replaceContactFields: {
+    permission: 'org:manage',
+    body: () => ({ fields: [{ key: 'tier', label: 'Loyalty tier', type: 'enum', options: ['gold', 'silver'] }] }),
+  },
+  updateContact: {
+    permission: 'contacts:write',
+    body: () => ({ tags: { add: ['matrix'] }, language: 'es' }),
+    outsideIdWrite: true,
+  },
   checkContactConsent: { permission: 'contacts:read' },
   getConsentKeywords: { permission: 'contacts:read' },
   updateConsentKeywords: {
@@ -582,6 +593,7 @@ beforeAll(async () => {
       createWebhookDeliveryActor({ ...DEFAULT_DELIVERY_POLICY, retryWindowMs: 0 }),
       webhookLogActor,
       contactActor,
+      contactFieldsActor,
       consentKeywordsActor,
       walletActor,
       ledgerSegmentActor,
