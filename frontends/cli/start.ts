@@ -31,6 +31,7 @@ import { actorIdempotency } from '../http/idempotency/idempotency-store.ts';
 import { apiKeyRoutes } from '../http/routes/api-keys.routes.ts';
 import { billingRoutes } from '../http/routes/billing.routes.ts';
 import { templateRoutes } from '../http/routes/templates.routes.ts';
+import { ApiKeyCache } from '../http/auth/api-key-cache.ts';
 import { contactRoutes } from '../http/routes/contacts.routes.ts';
 import { identityRoutes } from '../http/routes/identity.routes.ts';
 import { numberRoutes } from '../http/routes/numbers.routes.ts';
@@ -158,6 +159,8 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
         logger,
       })
     : undefined;
+  // Verified API keys, trusted for 10 s per node (a revocation through this node drops its key at once).
+  const apiKeys = new ApiKeyCache(clock ? () => clock.now() : Date.now);
   const apiRoutes = [
     // Embedded mode has no mail server: invite tokens go to the console log for the operator to pass on.
     ...identityRoutes({
@@ -165,7 +168,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       logInviteTokens: config.transport.kind === 'in-process',
       ...(clock ? { now: () => clock.now() } : {}),
     }),
-    ...apiKeyRoutes({ system }),
+    ...apiKeyRoutes({ system, apiKeys }),
     ...messageRoutes({ system, mediaRefs: media.refs }),
     ...mediaRoutes({ store: media.store, refs: media.refs }),
     ...numberRoutes({
@@ -211,7 +214,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     logger,
     api: {
       routes: apiRoutes,
-      authenticate: withRateLimit(createAuthenticate(system), rateLimiter),
+      authenticate: withRateLimit(createAuthenticate(system, { apiKeys }), rateLimiter),
       guardPublic: publicRateLimit(rateLimiter),
       idempotency: actorIdempotency(system, { retentionMs: config.api.idempotencyRetentionHours * 60 * 60 * 1000 }),
     },

@@ -4,6 +4,7 @@ import { ORG_KIND, type OrgMsg, type OrgReply } from '../../../actors/org/org.me
 import { SESSION_KIND, type SessionMsg, type SessionReply } from '../../../actors/identity/session.messages.ts';
 import type { Authenticate, AuthRequirement } from '../api/register-routes.ts';
 import { callerSatisfies, forbidden, refusalError, setCaller, type ApiCaller } from './caller.ts';
+import type { ApiKeyCache } from './api-key-cache.ts';
 import { hashToken, parseApiKey, parseSessionToken } from './credentials.ts';
 
 export { callerOf, requirePermission, userCallerOf, type ApiCaller } from './caller.ts';
@@ -31,9 +32,12 @@ export function orgOfApiKeyId(keyId: string): string | null {
  * route's `scopes` are permission names (`users:invite`), checked with the role's table for users and the key's
  * scopes for keys. The caller is attached to the request (`callerOf`).
  */
-export function createAuthenticate(system: ActorSystem): Authenticate {
+export function createAuthenticate(
+  system: ActorSystem,
+  options: { readonly apiKeys?: ApiKeyCache } = {},
+): Authenticate {
   return async (request: FastifyRequest, requirement: AuthRequirement): Promise<void> => {
-    const caller = await identify(system, request, requirement);
+    const caller = await identify(system, request, requirement, options.apiKeys);
     if (requirement.auth === 'session' && caller.kind !== 'user') {
       throw new ParloError('PARLO_ACCESS_FORBIDDEN', 'this route needs a signed-in session; API keys may not call it');
     }
@@ -51,6 +55,7 @@ async function identify(
   system: ActorSystem,
   request: FastifyRequest,
   requirement: AuthRequirement,
+  apiKeys: ApiKeyCache | undefined,
 ): Promise<ApiCaller> {
   const authorization = request.headers.authorization;
   const apiKey = request.headers[API_KEY_HEADER];
@@ -58,7 +63,7 @@ async function identify(
     throw new ParloError('PARLO_BAD_REQUEST', 'send one credential: either Authorization or X-Api-Key, not both');
   }
   if (authorization !== undefined) return authenticateSession(system, authorization);
-  if (apiKey !== undefined) return authenticateApiKey(system, apiKey);
+  if (apiKey !== undefined) return authenticateApiKey(system, apiKey, apiKeys);
   if (requirement.auth === 'apiKey') {
     throw new ParloError('PARLO_API_KEY_INVALID', 'this route needs an API key in the X-Api-Key header');
   }
@@ -77,14 +82,21 @@ async function authenticateSession(system: ActorSystem, header: string): Promise
   return { kind: 'user', userId: reply.userId, orgId: reply.orgId, role: reply.role, sessionId: reply.sessionId };
 }
 
-async function authenticateApiKey(system: ActorSystem, header: string | string[]): Promise<ApiCaller> {
+async function authenticateApiKey(
+  system: ActorSystem,
+  header: string | string[],
+  apiKeys: ApiKeyCache | undefined,
+): Promise<ApiCaller> {
   const parsed = typeof header === 'string' ? parseApiKey(header.trim()) : null;
   const orgId = parsed ? orgOfApiKeyId(parsed.keyId) : null;
   if (!parsed || orgId === null) {
     throw new ParloError('PARLO_API_KEY_INVALID', 'the X-Api-Key header does not hold a Parlo API key');
   }
+  const secretHash = hashToken(parsed.secret);
+  const cached = apiKeys?.get(parsed.keyId, secretHash);
+  if (cached !== undefined) return cached;
   const address = { kind: ORG_KIND, id: orgId };
-  const verify: OrgMsg = { type: 'verifyApiKey', keyId: parsed.keyId, secretHash: hashToken(parsed.secret) };
+  const verify: OrgMsg = { type: 'verifyApiKey', keyId: parsed.keyId, secretHash };
   const reply = await system.ask<OrgReply<'verifyApiKey'>>(address, verify);
   if (!reply.ok) {
     // An org that does not exist must look like a key that does not exist.
@@ -94,5 +106,7 @@ async function authenticateApiKey(system: ActorSystem, header: string | string[]
   const touch: OrgMsg = { type: 'touchApiKey', keyId: parsed.keyId };
   // Fire and forget: a failed touch only leaves last-used stale.
   system.tell(address, touch).catch(() => undefined);
-  return { kind: 'apiKey', keyId: reply.keyId, orgId: reply.orgId, scopes: reply.scopes };
+  const caller: ApiCaller = { kind: 'apiKey', keyId: reply.keyId, orgId: reply.orgId, scopes: reply.scopes };
+  apiKeys?.put(parsed.keyId, secretHash, caller);
+  return caller;
 }

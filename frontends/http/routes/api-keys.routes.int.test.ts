@@ -8,6 +8,7 @@ import { orgActor } from '../../../actors/org/org.actor.ts';
 import { buildHttpApp } from '../app.ts';
 import { createAuthenticate } from '../auth/authenticate.ts';
 import { apiKeyRoutes } from './api-keys.routes.ts';
+import { ApiKeyCache } from '../auth/api-key-cache.ts';
 import { identityRoutes } from './identity.routes.ts';
 
 let fixture: RuntimeFixture;
@@ -17,15 +18,17 @@ let other: { orgId: string; token: string };
 
 beforeAll(async () => {
   fixture = await startRuntimeFixture({ definitions: [orgActor, loginActor, sessionActor] });
+  // As in the composition root: verified keys are cached, and a revocation through this node drops its key.
+  const apiKeys = new ApiKeyCache(() => fixture.clock.now());
   const routes = [
     ...identityRoutes({ system: fixture.system, now: () => fixture.clock.now() }),
-    ...apiKeyRoutes({ system: fixture.system }),
+    ...apiKeyRoutes({ system: fixture.system, apiKeys }),
   ];
   app = buildHttpApp({
     system: fixture.system,
     metrics: fixture.metrics,
     logger: silentLogger(),
-    api: { routes, authenticate: createAuthenticate(fixture.system) },
+    api: { routes, authenticate: createAuthenticate(fixture.system, { apiKeys }) },
   });
   owner = await signUp('Keys Inc', 'owner@keys.test');
   other = await signUp('Other Inc', 'owner@other.test');

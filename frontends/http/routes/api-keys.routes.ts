@@ -7,6 +7,7 @@ import { API_KEY_ID_PATTERN, orgOfApiKeyId } from '../auth/authenticate.ts';
 import { okOrThrow, userCallerOf } from '../auth/caller.ts';
 import { formatApiKey, hashToken, newSecret } from '../auth/credentials.ts';
 import { ApiKeySummary, apiKeySummary, by, iso, routesActors } from './identity.routes.ts';
+import type { ApiKeyCache } from '../auth/api-key-cache.ts';
 
 /**
  * API keys of the caller's organisation. Keys are made and revoked by signed-in people only (no key scope grants
@@ -15,6 +16,8 @@ import { ApiKeySummary, apiKeySummary, by, iso, routesActors } from './identity.
  */
 export interface ApiKeysRoutesDeps {
   readonly system: ActorSystem;
+  /** The node's cache of verified keys: a revoked key is dropped from it at once. */
+  readonly apiKeys?: ApiKeyCache;
 }
 
 const ScopeSchema = z.enum(API_KEY_SCOPE_NAMES as readonly [ApiKeyScope, ...ApiKeyScope[]]);
@@ -101,7 +104,7 @@ export function apiKeyRoutes(deps: ApiKeysRoutesDeps): ApiRoute[] {
     method: 'DELETE',
     url: '/api-keys/:keyId',
     operationId: 'revokeApiKey',
-    summary: 'Revoke an API key (idempotent); it stops working at once',
+    summary: 'Revoke an API key (idempotent); it stops working at once (on other nodes of a cluster within 10 s)',
     tags: ['api-keys'],
     auth: 'session',
     scopes: ['api-keys:manage'],
@@ -118,6 +121,7 @@ export function apiKeyRoutes(deps: ApiKeysRoutesDeps): ApiRoute[] {
       });
       if (!revoked.ok && revoked.code === 'PARLO_API_KEY_INVALID') throw keyNotFound(params.keyId);
       okOrThrow(revoked);
+      deps.apiKeys?.invalidate(params.keyId);
       return { status: 204 };
     },
   });

@@ -1,0 +1,51 @@
+import type { ApiCaller } from './caller.ts';
+
+/** How long a node trusts a verified API key without asking its organisation again. */
+export const API_KEY_CACHE_TTL_MS = 10_000;
+/** Keys remembered at once per node (the oldest is forgotten first). */
+export const API_KEY_CACHE_MAX = 10_000;
+
+interface Entry {
+  readonly secretHash: string;
+  readonly caller: ApiCaller;
+  readonly expiresAtMs: number;
+}
+
+/**
+ * Verified API keys, per node: an integration sending thousands of messages a second would otherwise ask its
+ * organisation's actor to verify (and touch) its key on every request. A key is trusted for
+ * API_KEY_CACHE_TTL_MS after a verification, and only with the very secret that was verified (its hash). A key
+ * revoked through this node is forgotten at once (`invalidate`); one revoked through another node of a cluster
+ * stops working here within the TTL. The key's last-used time is touched at each verification, which is finer
+ * than the organisation's own resolution (a minute).
+ */
+export class ApiKeyCache {
+  readonly #entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly ttlMs: number = API_KEY_CACHE_TTL_MS,
+    private readonly maxEntries: number = API_KEY_CACHE_MAX,
+  ) {}
+
+  /** The caller of a key verified lately with this secret, else undefined. */
+  get(keyId: string, secretHash: string): ApiCaller | undefined {
+    const entry = this.#entries.get(keyId);
+    if (entry === undefined) return undefined;
+    if (entry.expiresAtMs <= this.now()) {
+      this.#entries.delete(keyId);
+      return undefined;
+    }
+    return entry.secretHash === secretHash ? entry.caller : undefined;
+  }
+
+  put(keyId: string, secretHash: string, caller: ApiCaller): void {
+    this.#entries.delete(keyId);
+    if (this.#entries.size >= this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
+    this.#entries.set(keyId, { secretHash, caller, expiresAtMs: this.now() + this.ttlMs });
+  }
+
+  invalidate(keyId: string): void {
+    this.#entries.delete(keyId);
+  }
+}
