@@ -126,7 +126,12 @@ function onUpdateProfile(state: ContactState, msg: Msg<'updateProfile'>, ctx: Tu
     return reply<'updateProfile'>(state, refusal('PARLO_VALIDATION_FAILED', applied.problems.join('; ')) as Refused);
   }
   if (applied.profile === state.profile && contactExists(state)) {
-    return reply<'updateProfile'>(state, { ok: true, changed: false, contact: contactView(state, self) });
+    return reply<'updateProfile'>(state, {
+      ok: true,
+      changed: false,
+      created: false,
+      contact: contactView(state, self),
+    });
   }
   const next: ContactState = {
     ...state,
@@ -134,7 +139,8 @@ function onUpdateProfile(state: ContactState, msg: Msg<'updateProfile'>, ctx: Tu
     createdAtMs: state.createdAtMs ?? ctx.nowMs,
     updatedAtMs: ctx.nowMs,
   };
-  return reply<'updateProfile'>(next, { ok: true, changed: true, contact: contactView(next, self) });
+  const created = !contactExists(state);
+  return reply<'updateProfile'>(next, { ok: true, changed: true, created, contact: contactView(next, self) });
 }
 
 function onObserveInbound(state: ContactState, msg: Msg<'observeInbound'>, ctx: TurnContext, self: Self): Turn {

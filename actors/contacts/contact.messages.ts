@@ -171,9 +171,9 @@ export const ContactMsg = z.discriminatedUnion('type', [
       timeZone: z.string().max(64).nullable().optional(),
       tags: z
         .object({
-          set: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).optional(),
-          add: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).optional(),
-          remove: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).optional(),
+          set: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).readonly().optional(),
+          add: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).readonly().optional(),
+          remove: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).readonly().optional(),
         })
         .optional(),
       fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).nullable()).optional(),
@@ -280,8 +280,8 @@ export interface ContactReplies {
     isKeywordPending: boolean;
   };
   getContact: { ok: true; contact: ContactView } | Refused;
-  /** `changed: false` when the patch changed nothing. */
-  updateProfile: { ok: true; changed: boolean; contact: ContactView } | Refused;
+  /** `changed: false` when the patch changed nothing; `created` when the contact did not exist before. */
+  updateProfile: { ok: true; changed: boolean; created: boolean; contact: ContactView } | Refused;
   marketingPreferenceChanged: { ok: true; status: ConsentStatus };
   evidenceShared: { ok: true; added: number };
   keywordClassified: { ok: true };

@@ -482,6 +482,56 @@ describe('contact profiles and custom fields over the API', () => {
     expect((await call('GET', `/contacts/${PROFILE_KEY}`, b.token)).statusCode).toBe(404);
   });
 
+  it('creates and updates many contacts in one call, each item on its own, with consent evidence', async () => {
+    const refused = await call('POST', '/contacts/batch', a.token, {
+      contacts: [{ phone: '+34600000101', optIn: true }],
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json<{ error: { message: string } }>().error.message).toContain('consent');
+
+    const res = await call('POST', '/contacts/batch', a.token, {
+      defaultCountry: 'ES',
+      consent: { source: 'spring-fair.csv', wording: 'Yes, send me offers on WhatsApp' },
+      contacts: [
+        { phone: '600 00 01 01', name: 'Ana', tags: { add: ['fair'] }, fields: { tier: 'gold' }, optIn: true },
+        { phone: '+34 600 000 077', tags: { add: ['fair'] } }, // the contact of the profile test
+        { phone: '12', name: 'Nobody' },
+        { phone: '600000101', name: 'Ana again' },
+        { phone: '600000102', fields: { tier: 'platinum', nickname: 'x' } },
+        { phone: '+34600000077' },
+      ],
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json<{
+      created: number;
+      updated: number;
+      unchanged: number;
+      failed: number;
+      results: { index: number; key: string | null; outcome: string; error: { fields: string[] } | null }[];
+    }>();
+    expect(body).toMatchObject({ created: 1, updated: 1, failed: 4 });
+    expect(body.results.map((r) => [r.key, r.outcome])).toEqual([
+      ['p34600000101', 'created'],
+      ['p34600000077', 'updated'],
+      [null, 'failed'],
+      ['p34600000101', 'failed'],
+      ['p34600000102', 'failed'],
+      ['p34600000077', 'failed'],
+    ]);
+    expect(body.results[4]!.error!.fields).toEqual(['fields.tier', 'fields.nickname']);
+    const ana = (await call('GET', '/contacts/p34600000101', a.token)).json<{
+      profile: { name: string; tags: string[]; fields: Record<string, unknown> };
+      consent: { marketing: { status: string; evidence: { method: string; source: string }[] } };
+    }>();
+    expect(ana.profile).toMatchObject({ name: 'Ana', tags: ['fair'], fields: { tier: 'gold' } });
+    expect(ana.consent.marketing).toMatchObject({
+      status: 'optedIn',
+      evidence: [{ method: 'import', source: 'spring-fair.csv' }],
+    });
+    // Nothing was written for the refused items.
+    expect((await call('GET', '/contacts/p34600000102', a.token)).statusCode).toBe(404);
+  });
+
   it('hides the value of a field no longer defined, and shows it again when the field comes back', async () => {
     await call('PUT', '/contacts/fields', a.token, { fields: fields.filter((f) => f.key !== 'tier') });
     const hidden = (await call('GET', `/contacts/${PROFILE_KEY}`, a.token)).json<{ profile: { fields: object } }>();

@@ -35,23 +35,13 @@ import {
   MAX_FIELDS,
   MAX_FIELD_KEY_LENGTH,
   MAX_FIELD_LABEL_LENGTH,
-  checkFieldValue,
-  type FieldValue,
 } from '../../../actors/contacts/contact-fields.ts';
-import {
-  LANGUAGE_PATTERN,
-  MAX_NAME_LENGTH,
-  MAX_NOTES_LENGTH,
-  MAX_TAGS,
-  MAX_TAG_LENGTH,
-  TAG_PATTERN,
-  isTimeZone,
-  normaliseTag,
-} from '../../../actors/contacts/contact-profile.ts';
 import { defineRoute, type ApiRoute } from '../api/define-route.ts';
-import { validationFailed, type ValidationDetail } from '../api/validation.ts';
+import { validationFailed } from '../api/validation.ts';
 import { callerOf, okOrThrow } from '../auth/caller.ts';
 import { iso } from './identity.routes.ts';
+import { ProfileInput, profilePatchOf } from './contact-profile-input.ts';
+import { contactsBatchRoutes } from './contacts-batch.routes.ts';
 import { consentKeywordRoutes } from './consent-keywords.routes.ts';
 import { auditActorOf } from './numbers.routes.ts';
 
@@ -259,29 +249,6 @@ const FieldSet = z
   })
   .meta({ id: 'ContactFields' });
 
-const TagList = z.array(z.string().min(1).max(MAX_TAG_LENGTH)).max(MAX_TAGS);
-
-const ProfileInput = z
-  .object({
-    name: z.string().trim().min(1).max(MAX_NAME_LENGTH).nullable().optional(),
-    language: z
-      .string()
-      .regex(LANGUAGE_PATTERN, 'a language code as Meta writes it: es, en_US, pt_BR')
-      .nullable()
-      .optional(),
-    timeZone: z.string().min(1).max(64).nullable().optional().describe('IANA time zone (Europe/Madrid)'),
-    tags: z
-      .object({ set: TagList.optional(), add: TagList.optional(), remove: TagList.optional() })
-      .strict()
-      .optional(),
-    fields: z
-      .record(z.string(), z.union([z.string(), z.number(), z.boolean()]).nullable())
-      .optional()
-      .describe('Custom field values by key; null removes a value'),
-    notes: z.string().max(MAX_NOTES_LENGTH).nullable().optional(),
-  })
-  .meta({ id: 'ContactUpdate' });
-
 function fieldSetBody(state: ContactFieldsState): z.input<typeof FieldSet> {
   return {
     fields: state.fields.map((f) => ({
@@ -463,65 +430,12 @@ export function contactRoutes(deps: ContactsRoutesDeps): ApiRoute[] {
       const definitions = await system.ask<ContactFieldsReplies['getFields']>(contactFieldsAddress(caller.orgId), {
         type: 'getFields',
       });
-      const problems: ValidationDetail[] = [];
-      const fields: Record<string, FieldValue | null> = {};
-      for (const [key, value] of Object.entries(body.fields ?? {})) {
-        const field = definitions.fields.find((f) => f.key === key);
-        if (!field) {
-          problems.push({
-            location: 'body',
-            path: `fields.${key}`,
-            rule: 'custom',
-            message: 'is not a custom field of this organisation (GET /v1/contacts/fields)',
-          });
-          continue;
-        }
-        if (value === null) {
-          fields[key] = null;
-          continue;
-        }
-        const checked = checkFieldValue(field, value);
-        if (checked.ok) fields[key] = checked.value;
-        else
-          problems.push({
-            location: 'body',
-            path: `fields.${key}`,
-            rule: 'custom',
-            message: `must be ${checked.message} (a ${field.type} field)`,
-          });
-      }
-      if (body.timeZone !== undefined && body.timeZone !== null && !isTimeZone(body.timeZone)) {
-        problems.push({
-          location: 'body',
-          path: 'timeZone',
-          rule: 'custom',
-          message: `"${body.timeZone}" is not an IANA time zone (Europe/Madrid, America/Mexico_City)`,
-        });
-      }
-      for (const [list, tags] of Object.entries(body.tags ?? {})) {
-        for (const tag of tags ?? []) {
-          if (!TAG_PATTERN.test(normaliseTag(tag)) || normaliseTag(tag).length > MAX_TAG_LENGTH) {
-            problems.push({
-              location: 'body',
-              path: `tags.${list}`,
-              rule: 'custom',
-              message: `"${tag}" is not a tag: letters, digits, - _ : without spaces, at most ${MAX_TAG_LENGTH} characters`,
-            });
-          }
-        }
-      }
+      const { patch, problems } = profilePatchOf(body, definitions.fields);
       if (problems.length > 0) throw validationFailed(problems);
       const updated = okOrThrow(
         await contact<'updateProfile'>(caller.orgId, params.contactKey, {
           type: 'updateProfile',
-          patch: {
-            ...(body.name === undefined ? {} : { name: body.name }),
-            ...(body.language === undefined ? {} : { language: body.language }),
-            ...(body.timeZone === undefined ? {} : { timeZone: body.timeZone }),
-            ...(body.tags === undefined ? {} : { tags: body.tags }),
-            ...(body.fields === undefined ? {} : { fields }),
-            ...(body.notes === undefined ? {} : { notes: body.notes }),
-          },
+          patch,
           by: auditActorOf(caller),
         }),
       );
@@ -537,6 +451,7 @@ export function contactRoutes(deps: ContactsRoutesDeps): ApiRoute[] {
     getContact,
     updateProfile,
     checkConsent,
+    ...contactsBatchRoutes({ system }),
     ...consentKeywordRoutes({ system }),
   ];
 }

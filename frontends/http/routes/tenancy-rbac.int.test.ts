@@ -497,6 +497,10 @@ const CASES: Readonly<Record<string, Case>> = {
   },
   getContact: { permission: 'contacts:read' },
   getContactFields: { permission: 'contacts:read' },
+  upsertContacts: {
+    permission: 'contacts:write',
+    body: () => ({ defaultCountry: 'ES', contacts: [{ phone: '600 00 00 99', tags: { add: ['matrix'] } }] }),
+  },
   replaceContactFields: {
     permission: 'org:manage',
     body: () => ({ fields: [{ key: 'tier', label: 'Loyalty tier', type: 'enum', options: ['gold', 'silver'] }] }),
