@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type ActorSystem } from '../../../core/index.ts';
+import type { ActorSystem } from '../../../core/index.ts';
 import { contactFieldsAddress, type ContactFieldsReplies } from '../../../actors/contacts/contact-fields.actor.ts';
 import { MAX_CONSENT_SOURCE_LENGTH, MAX_CONSENT_WORDING_LENGTH } from '../../../actors/contacts/consent.ts';
 import { contactAddress, type ContactMsg, type ContactReply } from '../../../actors/contacts/contact.messages.ts';
