@@ -1,5 +1,6 @@
 import { ConfigError, describeConfigSources, loadConfig, type ParloConfig } from '../../config/index.ts';
 import { startParlo } from './start.ts';
+import { CONTACTS_USAGE, runContactsCommand } from './contacts-command.ts';
 import { startSimulatorServer } from '../../adapters/whatsapp-cloud/simulator/server.ts';
 
 const USAGE = `Usage: parlo <command> [options]
@@ -7,6 +8,7 @@ const USAGE = `Usage: parlo <command> [options]
 Commands:
   start            run the platform node (embedded by default; NATS when PARLO_NATS_URL is set)
   simulator        run the WhatsApp Cloud API simulator alone (--port N, default 4010; --host H)
+  contacts import  import a CSV of contacts into a running Parlo (parlo contacts import --help)
   config           print the effective configuration as JSON
   config --list    list every setting with its environment variable and default
   help             show this text
@@ -26,6 +28,13 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === 'simulator') return runSimulator(rest);
+  if (command === 'contacts') {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      process.stdout.write(`${CONTACTS_USAGE}\n`);
+      return 0;
+    }
+    return runContactsCommand(rest);
+  }
   const config = loadConfig({ argv: rest.filter((a) => a !== '--list') });
   if (command === 'config') {
     process.stdout.write(`${JSON.stringify(redactSecrets(config), null, 2)}\n`);
