@@ -256,6 +256,13 @@ describe('readCsv: round trip (property)', () => {
     finalBreak: fc.boolean(),
   });
 
+  it('counts a CR and a LF with an escaped quote between them as two lines (found by the property below)', async () => {
+    expect(await parse(['"\r""\n"\n""'], { delimiter: ',' })).toEqual([
+      { line: 1, fields: ['\r"\n'] },
+      { line: 4, fields: [''] },
+    ]);
+  });
+
   it('reads back what a writer wrote, with each record at its physical line', async () => {
     await fc.assert(
       fc.asyncProperty(document, fc.array(fc.nat(), { maxLength: 10 }), async (doc, cuts) => {

@@ -277,6 +277,8 @@ class CsvTokenizer {
         if (c === QUOTE) {
           this.partial += '"';
           this.state = QUOTED;
+          // An escaped quote stands between a CR before it and a LF after it: two line breaks, not one CRLF.
+          this.afterCr = false;
           i++;
         } else if (c === delimiter) {
           this.endField(this.partial);
