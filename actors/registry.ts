@@ -7,6 +7,7 @@ import { sessionActor } from './identity/session.actor.ts';
 import { consentKeywordsActor } from './contacts/consent-keywords.actor.ts';
 import { contactActor } from './contacts/contact.actor.ts';
 import { contactFieldsActor } from './contacts/contact-fields.actor.ts';
+import { contactIndexActor } from './contacts/contact-index.actor.ts';
 import { conversationActor } from './conversation/conversation.actor.ts';
 import { conversationIndexActor } from './conversation-index/conversation-index.actor.ts';
 import { idempotencyActor } from './idempotency/idempotency.actor.ts';
@@ -48,6 +49,7 @@ export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [
   portfolioActor,
   contactActor,
   contactFieldsActor,
+  contactIndexActor,
   consentKeywordsActor,
   walletActor,
   ledgerSegmentActor,

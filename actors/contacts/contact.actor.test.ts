@@ -724,10 +724,10 @@ describe('contact actor: the phone record and the BSUID record of one customer',
       utility: [expect.objectContaining({ source: 'desk' })],
     });
 
-    // Back on the phone record: merged, not sent back.
+    // Back on the phone record: merged, not sent back (only the contact index learns the new consent).
     const back = run(linked.state, answer!, T0 + 12);
     expect(back.reply).toEqual({ ok: true, added: 1 });
-    expect(back.effects ?? []).toEqual([]);
+    expect((back.effects ?? []).map((e) => (e.type === 'tell' ? e.to.kind : e.type))).toEqual(['contact-index']);
     expect(check(back.state, 'utility')).toMatchObject({ allowed: false, status: 'optedOut' });
   });
 

@@ -47,6 +47,7 @@ import {
 } from './opt-out-keywords.ts';
 import { normaliseE164 } from './phone-country.ts';
 import { EMPTY_PROFILE, applyProfilePatch } from './contact-profile.ts';
+import { withContactIndexUpdates } from './contact-summary.ts';
 
 type Turn = TurnResult<ContactState>;
 type Msg<T extends ContactMsg['type']> = Extract<ContactMsg, { type: T }>;
@@ -69,54 +70,56 @@ interface Self {
  * falls back to the default keywords: a STOP is never ignored for want of settings. The confirmation goes to the
  * conversation as the fact `inboundObserved`, which the conversation sends back to the customer.
  */
-export const contactActor = defineActor<ContactState, ContactMsg>({
-  kind: CONTACT_KIND,
-  // 2: pendingKeywords (messages being classified against the organisation's keyword settings). 3: profile.
-  stateVersion: 3,
-  initialState: initialContactState,
-  upgrade(stored, storedVersion) {
-    const state = stored as ContactState;
-    const withKeywords = storedVersion < 2 ? { ...state, pendingKeywords: [] } : state;
-    return storedVersion < 3 ? { ...withKeywords, profile: EMPTY_PROFILE } : withKeywords;
-  },
-  // A contact that never existed is not stored; a BSUID record that only knows its phone (a link) is.
-  isEmpty: (state) => state.createdAtMs === null && (state.phone === null || state.userId === null),
-  handle(state, msg, ctx) {
-    const parts = contactIdParts(ctx.self.id);
-    // Addresses are built by contactAddress from validated keys: anything else is a bug (dead-lettered).
-    if (parts === null) throw new Error(`contact id ${ctx.self.id} is not <orgId>.<customer key>`);
-    switch (msg.type) {
-      case 'observeInbound':
-        return onObserveInbound(state, msg, ctx, parts);
-      case 'recordConsent':
-        return onRecordConsent(state, msg, ctx, parts);
-      case 'checkConsent': {
-        const isKeywordPending = msg.scope === 'marketing' && state.pendingKeywords.length > 0;
-        return reply<'checkConsent'>(state, {
-          ok: true,
-          allowed: !isKeywordPending && isAllowed(msg.scope, state.consent),
-          status: statusOf(state.consent[msg.scope]),
-          sinceMs: sinceOf(state.consent[msg.scope]),
-          known: contactExists(state),
-          isKeywordPending,
-        });
+export const contactActor = withContactIndexUpdates(
+  defineActor<ContactState, ContactMsg>({
+    kind: CONTACT_KIND,
+    // 2: pendingKeywords (messages being classified against the organisation's keyword settings). 3: profile.
+    stateVersion: 3,
+    initialState: initialContactState,
+    upgrade(stored, storedVersion) {
+      const state = stored as ContactState;
+      const withKeywords = storedVersion < 2 ? { ...state, pendingKeywords: [] } : state;
+      return storedVersion < 3 ? { ...withKeywords, profile: EMPTY_PROFILE } : withKeywords;
+    },
+    // A contact that never existed is not stored; a BSUID record that only knows its phone (a link) is.
+    isEmpty: (state) => state.createdAtMs === null && (state.phone === null || state.userId === null),
+    handle(state, msg, ctx) {
+      const parts = contactIdParts(ctx.self.id);
+      // Addresses are built by contactAddress from validated keys: anything else is a bug (dead-lettered).
+      if (parts === null) throw new Error(`contact id ${ctx.self.id} is not <orgId>.<customer key>`);
+      switch (msg.type) {
+        case 'observeInbound':
+          return onObserveInbound(state, msg, ctx, parts);
+        case 'recordConsent':
+          return onRecordConsent(state, msg, ctx, parts);
+        case 'checkConsent': {
+          const isKeywordPending = msg.scope === 'marketing' && state.pendingKeywords.length > 0;
+          return reply<'checkConsent'>(state, {
+            ok: true,
+            allowed: !isKeywordPending && isAllowed(msg.scope, state.consent),
+            status: statusOf(state.consent[msg.scope]),
+            sinceMs: sinceOf(state.consent[msg.scope]),
+            known: contactExists(state),
+            isKeywordPending,
+          });
+        }
+        case 'getContact':
+          if (!contactExists(state)) return notFound(state, parts);
+          return reply<'getContact'>(state, { ok: true, contact: contactView(state, parts) });
+        case 'updateProfile':
+          return onUpdateProfile(state, msg, ctx, parts);
+        case 'marketingPreferenceChanged':
+          return onMarketingPreference(state, msg, ctx, parts);
+        case 'evidenceShared':
+          return onEvidenceShared(state, msg, ctx, parts);
+        case 'keywordClassified':
+          return onKeywordClassified(state, msg, ctx, parts);
+        default:
+          return unreachable(msg);
       }
-      case 'getContact':
-        if (!contactExists(state)) return notFound(state, parts);
-        return reply<'getContact'>(state, { ok: true, contact: contactView(state, parts) });
-      case 'updateProfile':
-        return onUpdateProfile(state, msg, ctx, parts);
-      case 'marketingPreferenceChanged':
-        return onMarketingPreference(state, msg, ctx, parts);
-      case 'evidenceShared':
-        return onEvidenceShared(state, msg, ctx, parts);
-      case 'keywordClassified':
-        return onKeywordClassified(state, msg, ctx, parts);
-      default:
-        return unreachable(msg);
-    }
-  },
-});
+    },
+  }),
+);
 
 // ---------------------------------------------------------------- handlers
 

@@ -11,6 +11,7 @@ import { startRuntimeFixture, type RuntimeFixture } from '../../../core/testing/
 import { consentKeywordsActor } from '../../../actors/contacts/consent-keywords.actor.ts';
 import { contactActor } from '../../../actors/contacts/contact.actor.ts';
 import { contactFieldsActor } from '../../../actors/contacts/contact-fields.actor.ts';
+import { contactIndexActor } from '../../../actors/contacts/contact-index.actor.ts';
 import { contactAddress, customerKeyOf, type ContactReply } from '../../../actors/contacts/contact.messages.ts';
 import { CONVERSATION_KIND, type ConversationMsg } from '../../../actors/conversation/conversation.messages.ts';
 import { OPT_CONFIRMATION_TEXTS } from '../../../actors/contacts/opt-out-keywords.ts';
@@ -172,6 +173,7 @@ beforeAll(async () => {
       sessionActor,
       contactActor,
       contactFieldsActor,
+      contactIndexActor,
       consentKeywordsActor,
       conversationStandIn,
       webhookEndpointsActor,
@@ -530,6 +532,57 @@ describe('contact profiles and custom fields over the API', () => {
     });
     // Nothing was written for the refused items.
     expect((await call('GET', '/contacts/p34600000102', a.token)).statusCode).toBe(404);
+  });
+
+  it('finds contacts by tags, custom fields, consent and text, a page at a time', async () => {
+    await call('POST', '/contacts/batch', a.token, {
+      defaultCountry: 'ES',
+      consent: { source: 'search-test' },
+      contacts: [
+        {
+          phone: '600000301',
+          name: 'Zoe Gold',
+          tags: { add: ['club'] },
+          fields: { tier: 'gold', orders: 9 },
+          optIn: true,
+        },
+        { phone: '600000302', name: 'Yago', tags: { add: ['club', 'vip'] }, fields: { tier: 'silver', orders: 2 } },
+        { phone: '600000303', name: 'Xavi', tags: { add: ['club'] }, fields: { orders: 5 }, optIn: false },
+      ],
+    });
+    const search = async (filter: object, extra: object = {}) => {
+      const res = await call('POST', '/contacts/search', a.token, { filter, ...extra });
+      expect(res.statusCode, res.body).toBe(200);
+      return res.json<{ contacts: { key: string; name: string }[]; total: number; nextCursor: string | null }>();
+    };
+    const keys = (r: { contacts: { key: string }[] }) => r.contacts.map((c) => c.key);
+    expect(keys(await search({ tags: { any: ['CLUB'], none: ['vip'] } }))).toEqual(['p34600000301', 'p34600000303']);
+    expect(keys(await search({ tags: { all: ['club', 'vip'] } }))).toEqual(['p34600000302']);
+    expect(keys(await search({ tags: { any: ['club'] }, fields: [{ key: 'orders', op: 'gte', value: 5 }] }))).toEqual([
+      'p34600000301',
+      'p34600000303',
+    ]);
+    expect(
+      keys(
+        await search({
+          tags: { any: ['club'] },
+          fields: [{ key: 'tier', op: 'in', values: ['gold', 'silver'] }],
+          marketing: ['optedIn'],
+        }),
+      ),
+    ).toEqual(['p34600000301']);
+    expect(keys(await search({ tags: { any: ['club'] }, fields: [{ key: 'tier', op: 'missing' }] }))).toEqual([
+      'p34600000303',
+    ]);
+    expect(keys(await search({ text: 'yago' }))).toEqual(['p34600000302']);
+    const first = await search({ tags: { any: ['club'] } }, { limit: 2 });
+    expect(first).toMatchObject({ total: 3, nextCursor: 'p34600000302' });
+    const second = await search({ tags: { any: ['club'] } }, { limit: 2, cursor: first.nextCursor });
+    expect(keys(second)).toEqual(['p34600000303']);
+    expect(second.nextCursor).toBeNull();
+    // Another organisation finds none of them.
+    const other = await call('POST', '/contacts/search', b.token, { filter: { tags: { any: ['club'] } } });
+    expect(other.json()).toMatchObject({ contacts: [], total: 0 });
   });
 
   it('hides the value of a field no longer defined, and shows it again when the field comes back', async () => {

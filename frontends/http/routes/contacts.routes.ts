@@ -42,6 +42,7 @@ import { callerOf, okOrThrow } from '../auth/caller.ts';
 import { iso } from './identity.routes.ts';
 import { ProfileInput, profilePatchOf } from './contact-profile-input.ts';
 import { contactsBatchRoutes } from './contacts-batch.routes.ts';
+import { contactsSearchRoutes } from './contacts-search.routes.ts';
 import { consentKeywordRoutes } from './consent-keywords.routes.ts';
 import { auditActorOf } from './numbers.routes.ts';
 
@@ -452,6 +453,7 @@ export function contactRoutes(deps: ContactsRoutesDeps): ApiRoute[] {
     updateProfile,
     checkConsent,
     ...contactsBatchRoutes({ system }),
+    ...contactsSearchRoutes({ system }),
     ...consentKeywordRoutes({ system }),
   ];
 }

@@ -50,6 +50,7 @@ import { createMediaRefs, deriveMediaRefKeys } from '../media-refs.ts';
 import { mediaRoutes } from './media.routes.ts';
 import { templateRoutes } from './templates.routes.ts';
 import { contactFieldsActor } from '../../../actors/contacts/contact-fields.actor.ts';
+import { contactIndexActor } from '../../../actors/contacts/contact-index.actor.ts';
 import { templatesActor } from '../../../actors/templates/templates.actor.ts';
 import { STARTER_TEMPLATES } from '../../../actors/templates/starter-library.ts';
 
@@ -497,6 +498,7 @@ const CASES: Readonly<Record<string, Case>> = {
   },
   getContact: { permission: 'contacts:read' },
   getContactFields: { permission: 'contacts:read' },
+  searchContacts: { permission: 'contacts:read', body: () => ({ filter: { tags: { any: ['matrix'] } } }) },
   upsertContacts: {
     permission: 'contacts:write',
     body: () => ({ defaultCountry: 'ES', contacts: [{ phone: '600 00 00 99', tags: { add: ['matrix'] } }] }),
@@ -598,6 +600,7 @@ beforeAll(async () => {
       webhookLogActor,
       contactActor,
       contactFieldsActor,
+      contactIndexActor,
       consentKeywordsActor,
       walletActor,
       ledgerSegmentActor,
