@@ -8,6 +8,7 @@ import { consentKeywordsActor } from './contacts/consent-keywords.actor.ts';
 import { contactActor } from './contacts/contact.actor.ts';
 import { contactFieldsActor } from './contacts/contact-fields.actor.ts';
 import { contactIndexActor } from './contacts/contact-index.actor.ts';
+import { segmentsActor } from './contacts/segments.actor.ts';
 import { conversationActor } from './conversation/conversation.actor.ts';
 import { conversationIndexActor } from './conversation-index/conversation-index.actor.ts';
 import { idempotencyActor } from './idempotency/idempotency.actor.ts';
@@ -50,6 +51,7 @@ export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [
   contactActor,
   contactFieldsActor,
   contactIndexActor,
+  segmentsActor,
   consentKeywordsActor,
   walletActor,
   ledgerSegmentActor,

@@ -240,6 +240,18 @@ export const ERROR_CODES = {
     httpStatus: 502,
     summary: 'The Graph API could not be reached or answered unexpectedly; nothing was changed at Meta; retry later.',
   },
+  PARLO_SEGMENT_NOT_FOUND: {
+    httpStatus: 404,
+    summary: 'No saved segment with this id in the caller’s organisation.',
+  },
+  PARLO_SEGMENT_NAME_TAKEN: {
+    httpStatus: 409,
+    summary: 'Another segment of the organisation already has this name (names are compared ignoring case).',
+  },
+  PARLO_SEGMENT_LIMIT: {
+    httpStatus: 409,
+    summary: 'The organisation keeps at most 200 segments; delete one first.',
+  },
   PARLO_TEMPLATE_INVALID: {
     httpStatus: 422,
     summary: 'The template breaks Meta’s template rules; `details.problems` names each component and rule.',

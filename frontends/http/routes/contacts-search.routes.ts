@@ -21,31 +21,32 @@ import { iso } from './identity.routes.ts';
 
 export interface ContactsSearchRoutesDeps {
   readonly system: ActorSystem;
+  readonly now?: () => number;
 }
 
 const Tags = z.array(z.string().min(1).max(MAX_TAG_LENGTH)).max(100);
 const Value = z.union([z.string().max(1_000), z.number(), z.boolean()]);
 
-export const ContactFilterSchema = z
-  .object({
-    tags: z
-      .object({
-        any: Tags.optional().describe('At least one of these tags'),
-        all: Tags.optional().describe('Every one of these tags'),
-        none: Tags.optional().describe('None of these tags'),
-      })
-      .strict()
-      .optional(),
+/**
+ * The filter's schema: strict for input (an unknown condition is refused, not ignored), plain for output (a
+ * response schema only whitelists fields).
+ */
+function filterSchema(strict: boolean) {
+  const object = <T extends z.ZodRawShape>(shape: T) => (strict ? z.object(shape).strict() : z.object(shape));
+  return object({
+    tags: object({
+      any: Tags.optional().describe('At least one of these tags'),
+      all: Tags.optional().describe('Every one of these tags'),
+      none: Tags.optional().describe('None of these tags'),
+    }).optional(),
     fields: z
       .array(
-        z
-          .object({
-            key: z.string().min(1).max(40),
-            op: z.enum(FIELD_OPERATORS),
-            value: Value.optional().describe('eq, ne, gt, gte, lt, lte (dates as YYYY-MM-DD)'),
-            values: z.array(Value).max(100).optional().describe('in'),
-          })
-          .strict(),
+        object({
+          key: z.string().min(1).max(40),
+          op: z.enum(FIELD_OPERATORS),
+          value: Value.optional().describe('eq, ne, gt, gte, lt, lte (dates as YYYY-MM-DD)'),
+          values: z.array(Value).max(100).optional().describe('in'),
+        }),
       )
       .max(20)
       .optional()
@@ -54,17 +55,31 @@ export const ContactFilterSchema = z
     utility: z.array(z.enum(CONSENT_STATUSES)).optional(),
     lastSeenAfter: z.iso.datetime().optional().describe('Last inbound message at or after'),
     lastSeenBefore: z.iso.datetime().optional().describe('Last inbound message before'),
+    lastSeenWithinDays: z
+      .number()
+      .int()
+      .min(1)
+      .max(3_650)
+      .optional()
+      .describe('Wrote within the last N days (counted when the filter is used: a segment stays current)'),
     neverSeen: z.boolean().optional().describe('Never wrote to the organisation'),
     languages: z.array(z.string().max(16)).max(50).optional(),
     text: z.string().max(100).optional().describe('In the name, WhatsApp profile name or phone'),
-  })
-  .strict()
-  .meta({ id: 'ContactFilter' });
+  });
+}
+
+export const ContactFilterSchema = filterSchema(true).meta({ id: 'ContactFilter' });
+export const ContactFilterView = filterSchema(false).meta({ id: 'ContactFilterView' });
 
 export type ContactFilterInput = z.infer<typeof ContactFilterSchema>;
 
-/** The API's filter as the index evaluates it (times in ms, tags as stored). */
-export function contactFilterOf(input: ContactFilterInput): ContactFilter {
+/** The API's filter as the index evaluates it at `nowMs` (times in ms, tags as stored). */
+export function contactFilterOf(input: ContactFilterInput, nowMs: number): ContactFilter {
+  const withinMs = input.lastSeenWithinDays === undefined ? undefined : nowMs - input.lastSeenWithinDays * 86_400_000;
+  const afterMs = Math.max(
+    input.lastSeenAfter === undefined ? -Infinity : Date.parse(input.lastSeenAfter),
+    withinMs ?? -Infinity,
+  );
   const tags = (list: readonly string[] | undefined) => list?.map(normaliseTag);
   return {
     ...(input.tags === undefined
@@ -79,7 +94,7 @@ export function contactFilterOf(input: ContactFilterInput): ContactFilter {
     ...(input.fields === undefined ? {} : { fields: input.fields }),
     ...(input.marketing === undefined ? {} : { marketing: input.marketing }),
     ...(input.utility === undefined ? {} : { utility: input.utility }),
-    ...(input.lastSeenAfter === undefined ? {} : { lastSeenAfterMs: Date.parse(input.lastSeenAfter) }),
+    ...(afterMs === -Infinity ? {} : { lastSeenAfterMs: afterMs }),
     ...(input.lastSeenBefore === undefined ? {} : { lastSeenBeforeMs: Date.parse(input.lastSeenBefore) }),
     ...(input.neverSeen === undefined ? {} : { neverSeen: input.neverSeen }),
     ...(input.languages === undefined ? {} : { languages: input.languages }),
@@ -104,7 +119,7 @@ const ContactListed = z
   })
   .meta({ id: 'ContactListed' });
 
-const SearchResult = z
+export const SearchResult = z
   .object({
     contacts: z.array(ContactListed),
     total: z.number().int().describe('Contacts matching the filter'),
@@ -112,7 +127,7 @@ const SearchResult = z
   })
   .meta({ id: 'ContactSearchResult' });
 
-function listed(c: ContactSummary): z.input<typeof ContactListed> {
+export function listed(c: ContactSummary): z.input<typeof ContactListed> {
   return {
     key: c.key,
     phone: c.phone,
@@ -149,7 +164,7 @@ export function contactsSearchRoutes(deps: ContactsSearchRoutesDeps): ApiRoute[]
     async handler({ body, request }) {
       const msg: ContactIndexMsg = {
         type: 'searchContacts',
-        filter: contactFilterOf(body.filter),
+        filter: contactFilterOf(body.filter, (deps.now ?? Date.now)()),
         limit: body.limit,
         ...(body.cursor === undefined ? {} : { after: body.cursor }),
       };

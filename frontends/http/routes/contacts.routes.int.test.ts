@@ -12,6 +12,7 @@ import { consentKeywordsActor } from '../../../actors/contacts/consent-keywords.
 import { contactActor } from '../../../actors/contacts/contact.actor.ts';
 import { contactFieldsActor } from '../../../actors/contacts/contact-fields.actor.ts';
 import { contactIndexActor } from '../../../actors/contacts/contact-index.actor.ts';
+import { segmentsActor } from '../../../actors/contacts/segments.actor.ts';
 import { contactAddress, customerKeyOf, type ContactReply } from '../../../actors/contacts/contact.messages.ts';
 import { CONVERSATION_KIND, type ConversationMsg } from '../../../actors/conversation/conversation.messages.ts';
 import { OPT_CONFIRMATION_TEXTS } from '../../../actors/contacts/opt-out-keywords.ts';
@@ -174,6 +175,7 @@ beforeAll(async () => {
       contactActor,
       contactFieldsActor,
       contactIndexActor,
+      segmentsActor,
       consentKeywordsActor,
       conversationStandIn,
       webhookEndpointsActor,
@@ -583,6 +585,40 @@ describe('contact profiles and custom fields over the API', () => {
     // Another organisation finds none of them.
     const other = await call('POST', '/contacts/search', b.token, { filter: { tags: { any: ['club'] } } });
     expect(other.json()).toMatchObject({ contacts: [], total: 0 });
+  });
+
+  it('saves filters as segments that stay current, and lists their contacts', async () => {
+    const created = await call('POST', '/segments', a.token, {
+      name: 'Club gold',
+      filter: { tags: { any: ['club'] }, fields: [{ key: 'tier', op: 'eq', value: 'gold' }] },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const segment = created.json<{ id: string; contacts: number; filter: object }>();
+    expect(segment).toMatchObject({ name: 'Club gold', contacts: 1 });
+    expect(segment.filter).toEqual({ tags: { any: ['club'] }, fields: [{ key: 'tier', op: 'eq', value: 'gold' }] });
+    const taken = await call('POST', '/segments', a.token, { name: 'club GOLD', filter: {} });
+    expect(taken.json<{ error: { code: string } }>().error.code).toBe('PARLO_SEGMENT_NAME_TAKEN');
+    const unknown = await call('POST', '/segments', a.token, { name: 'x', filter: { colour: 'red' } });
+    expect(unknown.statusCode).toBe(400);
+
+    // A new gold club member joins the segment without touching it.
+    await call('PATCH', '/contacts/p34600000303', a.token, { fields: { tier: 'gold' } });
+    expect((await call('GET', `/segments/${segment.id}`, a.token)).json()).toMatchObject({ contacts: 2 });
+    const members = await call('POST', `/segments/${segment.id}/contacts`, a.token, { limit: 10 });
+    expect(members.json<{ contacts: { key: string }[] }>().contacts.map((c) => c.key)).toEqual([
+      'p34600000301',
+      'p34600000303',
+    ]);
+
+    const renamed = await call('PUT', `/segments/${segment.id}`, a.token, {
+      name: 'Engaged lately',
+      filter: { lastSeenWithinDays: 30 },
+    });
+    expect(renamed.json()).toMatchObject({ name: 'Engaged lately' });
+    expect((await call('GET', '/segments', a.token)).json<{ segments: unknown[] }>().segments).toHaveLength(1);
+    expect((await call('GET', `/segments/${segment.id}`, b.token)).statusCode).toBe(404);
+    expect((await call('DELETE', `/segments/${segment.id}`, a.token)).statusCode).toBe(204);
+    expect((await call('GET', `/segments/${segment.id}`, a.token)).statusCode).toBe(404);
   });
 
   it('hides the value of a field no longer defined, and shows it again when the field comes back', async () => {

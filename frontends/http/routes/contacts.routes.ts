@@ -43,6 +43,7 @@ import { iso } from './identity.routes.ts';
 import { ProfileInput, profilePatchOf } from './contact-profile-input.ts';
 import { contactsBatchRoutes } from './contacts-batch.routes.ts';
 import { contactsSearchRoutes } from './contacts-search.routes.ts';
+import { segmentRoutes } from './segments.routes.ts';
 import { consentKeywordRoutes } from './consent-keywords.routes.ts';
 import { auditActorOf } from './numbers.routes.ts';
 
@@ -453,7 +454,8 @@ export function contactRoutes(deps: ContactsRoutesDeps): ApiRoute[] {
     updateProfile,
     checkConsent,
     ...contactsBatchRoutes({ system }),
-    ...contactsSearchRoutes({ system }),
+    ...contactsSearchRoutes({ system, now }),
+    ...segmentRoutes({ system, now }),
     ...consentKeywordRoutes({ system }),
   ];
 }

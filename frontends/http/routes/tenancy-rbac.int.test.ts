@@ -51,6 +51,7 @@ import { mediaRoutes } from './media.routes.ts';
 import { templateRoutes } from './templates.routes.ts';
 import { contactFieldsActor } from '../../../actors/contacts/contact-fields.actor.ts';
 import { contactIndexActor } from '../../../actors/contacts/contact-index.actor.ts';
+import { segmentsActor } from '../../../actors/contacts/segments.actor.ts';
 import { templatesActor } from '../../../actors/templates/templates.actor.ts';
 import { STARTER_TEMPLATES } from '../../../actors/templates/starter-library.ts';
 
@@ -99,6 +100,7 @@ interface OrgA {
   readonly mediaRef: string;
   /** A message template of its cloud account. */
   readonly templateId: string;
+  readonly segmentId: string;
 }
 
 interface OrgB {
@@ -114,6 +116,7 @@ interface OrgB {
   readonly contactKey: string;
   readonly mediaRef: string;
   readonly templateId: string;
+  readonly segmentId: string;
 }
 
 let a: OrgA;
@@ -355,6 +358,7 @@ const B_IDS: Readonly<Record<string, (org: OrgB) => string>> = {
   // B's ref of the very photo A also received (one stored object): only the organisation scope tells them apart.
   mediaRef: (org) => org.mediaRef,
   templateId: (org) => org.templateId,
+  segmentId: (org) => org.segmentId,
   // Not an id: the consent scope of a contact.
   scope: () => 'marketing',
   // Not an id: a starter template, the same for every organisation.
@@ -375,6 +379,7 @@ const A_IDS: Readonly<Record<string, (org: OrgA) => string>> = {
   contactKey: (org) => org.contactKey,
   mediaRef: (org) => org.mediaRef,
   templateId: (org) => org.templateId,
+  segmentId: (org) => org.segmentId,
   scope: () => 'marketing',
   key: () => STARTER_TEMPLATES[0]!.key,
 };
@@ -499,6 +504,19 @@ const CASES: Readonly<Record<string, Case>> = {
   getContact: { permission: 'contacts:read' },
   getContactFields: { permission: 'contacts:read' },
   searchContacts: { permission: 'contacts:read', body: () => ({ filter: { tags: { any: ['matrix'] } } }) },
+  createSegment: { permission: 'contacts:write', body: () => ({ name: `matrix ${++segmentNames}`, filter: {} }) },
+  listSegments: { permission: 'contacts:read' },
+  getSegment: { permission: 'contacts:read' },
+  updateSegment: {
+    permission: 'contacts:write',
+    body: () => ({ name: 'matrix segment', filter: { tags: { any: ['matrix'] } } }),
+  },
+  // Each call deletes a segment of its own.
+  deleteSegment: {
+    permission: 'contacts:write',
+    params: async () => ({ segmentId: await createSegment(a.users.owner.token) }),
+  },
+  listSegmentContacts: { permission: 'contacts:read', body: () => ({ limit: 10 }) },
   upsertContacts: {
     permission: 'contacts:write',
     body: () => ({ defaultCountry: 'ES', contacts: [{ phone: '600 00 00 99', tags: { add: ['matrix'] } }] }),
@@ -569,6 +587,13 @@ async function createTemplate(token: string, wabaId?: string): Promise<string> {
 }
 
 let metaTemplateIds = 0;
+let segmentNames = 0;
+
+async function createSegment(token: string): Promise<string> {
+  const res = await call('POST', '/v1/segments', { token, body: { name: `segment ${++segmentNames}`, filter: {} } });
+  expect(res.statusCode, res.body).toBe(201);
+  return (JSON.parse(res.body) as { id: string }).id;
+}
 
 function caseOf(operationId: string): Case {
   const found = CASES[operationId];
@@ -601,6 +626,7 @@ beforeAll(async () => {
       contactActor,
       contactFieldsActor,
       contactIndexActor,
+      segmentsActor,
       consentKeywordsActor,
       walletActor,
       ledgerSegmentActor,
@@ -693,8 +719,9 @@ beforeAll(async () => {
     contactKey: await recordConsent(ownerA.token, 'p15550000001', 'tenancy a'),
     mediaRef: await receivedPhoto(ownerA.orgId),
     templateId: '',
+    segmentId: '',
   };
-  a = { ...a, templateId: await createTemplate(ownerA.token) };
+  a = { ...a, templateId: await createTemplate(ownerA.token), segmentId: await createSegment(ownerA.token) };
 
   // Org B: owner, an operator, a key and a pending invite.
   const ownerB = await signUp('Tenant B', 'owner-b@tenancy.test');
@@ -710,8 +737,9 @@ beforeAll(async () => {
     contactKey: await recordConsent(ownerB.token, 'p15550000002', 'tenancy b'),
     mediaRef: await receivedPhoto(ownerB.orgId),
     templateId: '',
+    segmentId: '',
   };
-  b = { ...b, templateId: await createTemplate(ownerB.token, b.wabaId) };
+  b = { ...b, templateId: await createTemplate(ownerB.token, b.wabaId), segmentId: await createSegment(ownerB.token) };
   await connectSimulatorNumber(ownerB.token);
   await customerWrites(a.orgId, a.phoneNumberId);
   await customerWrites(b.orgId, b.phoneNumberId);
