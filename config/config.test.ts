@@ -136,6 +136,7 @@ describe('environment overrides', () => {
 
   it.each([
     ['PARLO_CONFIG is the file, not a setting', {}],
+    ['PARLO_API_KEY is the key of CLI clients, though it starts like the api section', { PARLO_API_KEY: 'parlo_x' }],
     ['PARLO_TEST_ is for test tooling', { PARLO_TEST_NATS_PORT: '1', PARLO_TEST_RUNTIME__X: 'y' }],
     ['PARLO_BENCH_ is for benchmarks', { PARLO_BENCH_SCENARIO: 'fanout' }],
     ['other PARLO_ names that do not look like settings', { PARLO_NATS_SERVER_BIN: '/usr/bin/nats-server' }],

@@ -5,6 +5,7 @@ import { defaultConfig } from './defaults.ts';
 import { ConfigError, type ConfigIssue } from './errors.ts';
 import { ConfigSchema, type ParloConfig } from './schema.ts';
 import {
+  CLI_API_KEY_ENV,
   CONFIG_FILE_ENV,
   ENV_ALIASES,
   ENV_PREFIX,
@@ -218,10 +219,10 @@ function knownEnvNames(): string[] {
 /**
  * A `PARLO_` variable that is no setting but reads like one: it has `__`, names a section
  * (`PARLO_HTTP_HOST`), or is within two edits of a real name (`PARLO_DATA_DRI`). Other `PARLO_` variables
- * are left alone, as are the `PARLO_TEST_`/`PARLO_BENCH_` families.
+ * are left alone, as are the `PARLO_TEST_`/`PARLO_BENCH_` families and the CLI's `PARLO_API_KEY`.
  */
 function isUnknownConfigVariable(name: string): boolean {
-  if (!name.startsWith(ENV_PREFIX) || name === CONFIG_FILE_ENV) return false;
+  if (!name.startsWith(ENV_PREFIX) || name === CONFIG_FILE_ENV || name === CLI_API_KEY_ENV) return false;
   if (IGNORED_ENV_PREFIXES.some((prefix) => name.startsWith(prefix))) return false;
   if (settingByEnv(name) !== undefined || name in ENV_ALIASES) return false;
   const rest = name.slice(ENV_PREFIX.length);

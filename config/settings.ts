@@ -23,6 +23,8 @@ export interface Setting {
 export const ENV_PREFIX = 'PARLO_';
 /** Names the JSON config file. */
 export const CONFIG_FILE_ENV = 'PARLO_CONFIG';
+/** The API key of Parlo's own CLI clients (`parlo contacts import`): not a setting of the node. */
+export const CLI_API_KEY_ENV = 'PARLO_API_KEY';
 /** Variables with these prefixes belong to test and bench tooling, not to the config. */
 export const IGNORED_ENV_PREFIXES: readonly string[] = ['PARLO_TEST_', 'PARLO_BENCH_'];
 

@@ -34,6 +34,7 @@ function isTestFile(path: string): boolean {
  */
 const NOT_ERROR_CODES: Readonly<Record<string, string>> = {
   PARLO_CONFIG: 'environment variable naming the config file (config/settings.ts CONFIG_FILE_ENV)',
+  PARLO_API_KEY: 'environment variable of the API key CLI clients use (config/settings.ts CLI_API_KEY_ENV)',
 };
 
 function isEnvShaped(text: string): boolean {

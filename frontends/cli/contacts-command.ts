@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { CLI_API_KEY_ENV } from '../../config/index.ts';
 import { importContacts, type ContactsImportOptions, type ImportProgress } from './contacts-import.ts';
 
 export const CONTACTS_USAGE = `Usage: parlo contacts import FILE --api-key KEY [options]
@@ -59,7 +60,7 @@ export function parseContactsCommand(
     flags.set(name as Flag, value);
   }
   if (positional.length !== 1) return { ok: false, message: 'give exactly one FILE to import' };
-  const apiKey = flags.get('api-key') ?? env['PARLO_API_KEY'];
+  const apiKey = flags.get('api-key') ?? env[CLI_API_KEY_ENV];
   if (apiKey === undefined || apiKey === '') return { ok: false, message: '--api-key (or PARLO_API_KEY) is required' };
   const country = flags.get('default-country');
   if (country !== undefined && !/^[A-Za-z]{2}$/.test(country)) {
