@@ -9,8 +9,7 @@ const recorder = defineActor<readonly string[], SlotGranted | { type: 'list' }>(
   kind: 'recorder',
   stateVersion: 1,
   initialState: () => [],
-  handle: (state, msg) =>
-    msg.type === 'list' ? { state, reply: state } : { state: [...state, msg.messageId] },
+  handle: (state, msg) => (msg.type === 'list' ? { state, reply: state } : { state: [...state, msg.messageId] }),
 });
 
 const NUMBER = { kind: 'number', id: '1001' };

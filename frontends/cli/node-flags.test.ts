@@ -4,9 +4,11 @@ import { PARLO_NODE_FLAGS } from './node-flags.ts';
 
 describe('PARLO_NODE_FLAGS', () => {
   it('are the flags of the npm start script', () => {
-    const scripts = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
-      scripts: Record<string, string>;
-    }).scripts;
+    const scripts = (
+      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
     expect(scripts.start).toBe(`node ${PARLO_NODE_FLAGS.join(' ')} frontends/cli/parlo.mjs start`);
   });
 });
