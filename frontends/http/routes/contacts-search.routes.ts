@@ -9,7 +9,11 @@ import {
   type ContactIndexReplies,
 } from '../../../actors/contacts/contact-index.actor.ts';
 import { MAX_TAG_LENGTH, normaliseTag } from '../../../actors/contacts/contact-profile.ts';
-import { defineRoute, type ApiRoute } from '../api/define-route.ts';
+import { ParloError } from '../../../core/index.ts';
+import { contactFieldsAddress, type ContactFieldsReplies } from '../../../actors/contacts/contact-fields.actor.ts';
+import { segmentsAddress, type SegmentsReplies } from '../../../actors/contacts/segments.actor.ts';
+import { defineRoute, streamedResponse, type ApiRoute } from '../api/define-route.ts';
+import { csvField } from './billing-export.ts';
 import { callerOf } from '../auth/caller.ts';
 import { iso } from './identity.routes.ts';
 
@@ -178,5 +182,123 @@ export function contactsSearchRoutes(deps: ContactsSearchRoutesDeps): ApiRoute[]
       };
     },
   });
-  return [searchContacts];
+  const exportContacts = defineRoute({
+    method: 'GET',
+    url: '/contacts/export',
+    operationId: 'exportContacts',
+    summary: 'Export contacts (all, or a segment) as CSV or JSON, streamed',
+    description:
+      "One row (or object) per contact in key order: identifiers, name, language, time zone, tags, consent per scope, last seen, created, and one column per custom field. CSV follows RFC 4180 (tags separated by `|`; text a spreadsheet would run as a formula is prefixed with `'`). Streamed a page at a time: an export of any size holds one page in memory. `segment` limits it to a saved segment.",
+    tags: ['contacts'],
+    auth: 'any',
+    scopes: ['contacts:read'],
+    query: z.object({
+      format: z.enum(['csv', 'json']).default('csv'),
+      segment: z
+        .string()
+        .regex(/^seg_[A-Za-z0-9_.-]{1,60}$/)
+        .optional(),
+    }),
+    responses: {
+      200: streamedResponse({
+        'text/csv': 'RFC 4180 CSV with a header row, one contact per row, in key order',
+        'application/json': 'A JSON array of ContactListed objects, in key order',
+      }),
+    },
+    async handler({ query, request }) {
+      const { orgId } = callerOf(request);
+      const nowMs = (deps.now ?? Date.now)();
+      let filter: ContactFilter = {};
+      if (query.segment !== undefined) {
+        const found = await deps.system.ask<SegmentsReplies['getSegment']>(segmentsAddress(orgId), {
+          type: 'getSegment',
+          id: query.segment,
+        });
+        if (!found.ok) throw new ParloError('PARLO_SEGMENT_NOT_FOUND', found.message);
+        filter = contactFilterOf(found.segment.filter as ContactFilterInput, nowMs);
+      }
+      const definitions = (
+        await deps.system.ask<ContactFieldsReplies['getFields']>(contactFieldsAddress(orgId), { type: 'getFields' })
+      ).fields;
+      const fieldKeys = definitions.map((f) => f.key);
+      const format = query.format;
+      const page = (after: string | undefined) =>
+        deps.system.ask<ContactIndexReplies['searchContacts']>(contactIndexAddress(orgId), {
+          type: 'searchContacts',
+          filter,
+          limit: MAX_SEARCH_PAGE,
+          ...(after === undefined ? {} : { after }),
+        });
+      async function* chunks(): AsyncGenerator<string> {
+        yield format === 'csv' ? csvLine([...EXPORT_COLUMNS, ...fieldKeys]) : '[';
+        let after: string | undefined;
+        let first = true;
+        for (;;) {
+          const { contacts, nextAfter } = await page(after);
+          let chunk = '';
+          for (const contact of contacts) {
+            if (format === 'csv') chunk += csvLine(exportRow(contact, fieldKeys));
+            else {
+              chunk += `${first ? '' : ','}${JSON.stringify(listed(contact))}`;
+              first = false;
+            }
+          }
+          if (chunk !== '') yield chunk;
+          if (nextAfter === null) break;
+          after = nextAfter;
+        }
+        if (format === 'json') yield ']';
+      }
+      return {
+        status: 200,
+        stream: {
+          mediaType: format === 'csv' ? 'text/csv' : 'application/json',
+          chunks: chunks(),
+          fileName: `contacts-${iso(nowMs).slice(0, 10)}.${format}`,
+        },
+      };
+    },
+  });
+
+  return [searchContacts, exportContacts];
+}
+
+const EXPORT_COLUMNS = [
+  'key',
+  'phone',
+  'user_id',
+  'name',
+  'profile_name',
+  'language',
+  'time_zone',
+  'tags',
+  'marketing',
+  'utility',
+  'last_seen_at',
+  'created_at',
+] as const;
+
+function exportRow(c: ContactSummary, fieldKeys: readonly string[]): (string | number | null)[] {
+  return [
+    c.key,
+    c.phone,
+    c.userId,
+    c.name,
+    c.profileName,
+    c.language,
+    c.timeZone,
+    c.tags.join('|'),
+    c.marketing,
+    c.utility,
+    c.lastSeenAtMs === null ? null : iso(c.lastSeenAtMs),
+    iso(c.createdAtMs),
+    ...fieldKeys.map((key) => {
+      const value = c.fields[key];
+      return value === undefined ? null : typeof value === 'boolean' ? String(value) : value;
+    }),
+  ];
+}
+
+function csvLine(cells: readonly (string | number | null)[]): string {
+  return `${cells.map((cell) => csvField(cell, typeof cell === 'string')).join(',')}\r\n`;
 }

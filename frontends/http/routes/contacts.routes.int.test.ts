@@ -617,6 +617,24 @@ describe('contact profiles and custom fields over the API', () => {
     expect(renamed.json()).toMatchObject({ name: 'Engaged lately' });
     expect((await call('GET', '/segments', a.token)).json<{ segments: unknown[] }>().segments).toHaveLength(1);
     expect((await call('GET', `/segments/${segment.id}`, b.token)).statusCode).toBe(404);
+    // Exported as CSV (one column per custom field) or JSON, all contacts or a segment's.
+    await call('PUT', `/segments/${segment.id}`, a.token, { name: 'Club', filter: { tags: { any: ['club'] } } });
+    const csv = await call('GET', `/contacts/export?format=csv&segment=${segment.id}`, a.token);
+    expect(csv.statusCode, csv.body).toBe(200);
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const lines = csv.body.trim().split('\r\n');
+    expect(lines[0]).toBe(
+      'key,phone,user_id,name,profile_name,language,time_zone,tags,marketing,utility,last_seen_at,created_at,tier,birthday,orders,vip',
+    );
+    expect(lines.slice(1).map((l) => l.split(',')[0])).toEqual(['p34600000301', 'p34600000302', 'p34600000303']);
+    expect(lines[1]).toContain('Zoe Gold,,,,club,optedIn,unknown');
+    expect(lines[1]).toMatch(/,gold,,9,$/);
+    const json = await call('GET', '/contacts/export?format=json', a.token);
+    const all = json.json<{ key: string }[]>();
+    expect(all.length).toBeGreaterThanOrEqual(5);
+    expect(all.map((c) => c.key)).toEqual([...all.map((c) => c.key)].sort());
+    expect((await call('GET', '/contacts/export?segment=seg_nope', a.token)).statusCode).toBe(404);
+
     expect((await call('DELETE', `/segments/${segment.id}`, a.token)).statusCode).toBe(204);
     expect((await call('GET', `/segments/${segment.id}`, a.token)).statusCode).toBe(404);
   });

@@ -517,6 +517,7 @@ const CASES: Readonly<Record<string, Case>> = {
     params: async () => ({ segmentId: await createSegment(a.users.owner.token) }),
   },
   listSegmentContacts: { permission: 'contacts:read', body: () => ({ limit: 10 }) },
+  exportContacts: { permission: 'contacts:read' },
   upsertContacts: {
     permission: 'contacts:write',
     body: () => ({ defaultCountry: 'ES', contacts: [{ phone: '600 00 00 99', tags: { add: ['matrix'] } }] }),
