@@ -75,6 +75,13 @@ describe('templates actor', () => {
     expect(run(paused, status('1', 'SOMETHING_NEW'), T0 + 3).state).toBe(paused);
   });
 
+  it('drops a template Meta deleted, and learns nothing from a DELETED it no longer holds', () => {
+    const state = submitted(templatesActor.initialState(''), 'gone_soon', '8');
+    const deleted = run(state, status('8', 'DELETED')).state;
+    expect(deleted.records).toEqual([]);
+    expect(run(deleted, status('8', 'DELETED')).state).toBe(deleted);
+  });
+
   it('learns a template created outside Parlo from its review webhook (no definition)', () => {
     const state = run(templatesActor.initialState(''), {
       ...status('77', 'APPROVED'),

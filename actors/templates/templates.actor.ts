@@ -134,6 +134,10 @@ function onStatusChanged(state: TemplatesState, msg: Msg<'statusChanged'>, self:
   if (status === null) return { state, reply }; // an event Parlo does not model: nothing to record
   const reason = msg.reason === null || msg.reason === 'NONE' ? null : msg.reason;
   const existing = state.records.find((r) => r.templateId === msg.templateId);
+  // Deleted at Meta (through Parlo's API, or Meta's manager): the record goes; a late DELETED learns nothing.
+  if (status === 'DELETED') {
+    return existing ? { state: { records: state.records.filter((r) => r !== existing) }, reply } : { state, reply };
+  }
   if (existing) {
     if (existing.status === status && existing.reason === reason) return { state, reply }; // a repeated webhook
     const next = withStatus(existing, status, reason, nowMs, categoryOf(msg.category ?? ''));

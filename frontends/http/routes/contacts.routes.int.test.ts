@@ -10,6 +10,7 @@ import {
 import { startRuntimeFixture, type RuntimeFixture } from '../../../core/testing/runtime-fixture.ts';
 import { consentKeywordsActor } from '../../../actors/contacts/consent-keywords.actor.ts';
 import { contactActor } from '../../../actors/contacts/contact.actor.ts';
+import { orgNumbersActor } from '../../../actors/numbers/numbers.actor.ts';
 import { contactFieldsActor } from '../../../actors/contacts/contact-fields.actor.ts';
 import { contactIndexActor } from '../../../actors/contacts/contact-index.actor.ts';
 import { segmentsActor } from '../../../actors/contacts/segments.actor.ts';
@@ -173,6 +174,7 @@ beforeAll(async () => {
       loginActor,
       sessionActor,
       contactActor,
+      orgNumbersActor,
       contactFieldsActor,
       contactIndexActor,
       segmentsActor,
@@ -646,6 +648,28 @@ describe('contact profiles and custom fields over the API', () => {
     await call('PUT', '/contacts/fields', a.token, { fields });
     const back = (await call('GET', `/contacts/${PROFILE_KEY}`, a.token)).json<{ profile: { fields: object } }>();
     expect(back.profile.fields).toMatchObject({ tier: 'gold' });
+  });
+});
+
+describe('data subject access', () => {
+  it('exports everything held about one customer, audited, for admins only', async () => {
+    const res = await call('GET', `/contacts/${KEY}/data`, a.token);
+    expect(res.statusCode, res.body).toBe(200);
+    const data = res.json<{
+      contactKey: string;
+      contact: { phone: string; consent: { marketing: { history: unknown[] } } };
+      conversations: unknown[];
+    }>();
+    expect(data.contactKey).toBe(KEY);
+    expect(data.contact.phone).toBe(PHONE);
+    expect(data.contact.consent.marketing.history.length).toBeGreaterThan(1);
+    const audit = await call('GET', '/audit?limit=5', a.token);
+    expect(audit.json<{ data: { event: string; detail: Record<string, unknown> }[] }>().data[0]).toMatchObject({
+      event: 'dataExported',
+      detail: { contactKey: KEY },
+    });
+    expect((await call('GET', `/contacts/p19990000001/data`, a.token)).statusCode).toBe(404);
+    expect((await call('GET', `/contacts/p34600000077/data`, b.token)).statusCode).toBe(404);
   });
 });
 

@@ -44,6 +44,7 @@ import { ProfileInput, profilePatchOf } from './contact-profile-input.ts';
 import { contactsBatchRoutes } from './contacts-batch.routes.ts';
 import { contactsSearchRoutes } from './contacts-search.routes.ts';
 import { segmentRoutes } from './segments.routes.ts';
+import { contactDataRoutes } from './contact-data.routes.ts';
 import { consentKeywordRoutes } from './consent-keywords.routes.ts';
 import { auditActorOf } from './numbers.routes.ts';
 
@@ -456,6 +457,7 @@ export function contactRoutes(deps: ContactsRoutesDeps): ApiRoute[] {
     ...contactsBatchRoutes({ system }),
     ...contactsSearchRoutes({ system, now }),
     ...segmentRoutes({ system, now }),
+    ...contactDataRoutes({ system, now }),
     ...consentKeywordRoutes({ system }),
   ];
 }

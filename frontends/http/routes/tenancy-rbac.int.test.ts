@@ -518,6 +518,7 @@ const CASES: Readonly<Record<string, Case>> = {
   },
   listSegmentContacts: { permission: 'contacts:read', body: () => ({ limit: 10 }) },
   exportContacts: { permission: 'contacts:read' },
+  exportContactData: { permission: 'org:manage' },
   upsertContacts: {
     permission: 'contacts:write',
     body: () => ({ defaultCountry: 'ES', contacts: [{ phone: '600 00 00 99', tags: { add: ['matrix'] } }] }),
