@@ -454,8 +454,15 @@ describe('connecting WhatsApp numbers', () => {
     const token = (
       await api<'signup'>('POST', '/v1/sessions', { body: { email: 'owner-a@numbers.test', password: PASSWORD } })
     ).json.tokens.accessToken;
+    const reply = { from: simulated.phoneNumberId, to: '15557654321', content: { type: 'text', text: { body: 'Hi' } } };
+    const sent = await api('POST', '/v1/messages', { token, body: reply });
+    expect(sent.status, sent.text).toBe(202);
     const gone = await api('DELETE', `/v1/numbers/${simulated.phoneNumberId}`, { token });
     expect(gone.status, gone.text).toBe(204);
+    // The node forgets at once that the number was the organisation's: the next send is refused.
+    const afterGone = await api<'error'>('POST', '/v1/messages', { token, body: reply });
+    expect(afterGone.status).toBe(404);
+    expect(afterGone.json.error.code).toBe('PARLO_NUMBER_NOT_FOUND');
     // Disconnected: no token of that account is used any more.
     const refused = await node.whatsapp.client.send({
       accountId: simulated.phoneNumberId,

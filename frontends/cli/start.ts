@@ -32,6 +32,7 @@ import { apiKeyRoutes } from '../http/routes/api-keys.routes.ts';
 import { billingRoutes } from '../http/routes/billing.routes.ts';
 import { templateRoutes } from '../http/routes/templates.routes.ts';
 import { ApiKeyCache } from '../http/auth/api-key-cache.ts';
+import { TtlCache } from '../http/ttl-cache.ts';
 import { contactRoutes } from '../http/routes/contacts.routes.ts';
 import { identityRoutes } from '../http/routes/identity.routes.ts';
 import { numberRoutes } from '../http/routes/numbers.routes.ts';
@@ -161,6 +162,8 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     : undefined;
   // Verified API keys, trusted for 10 s per node (a revocation through this node drops its key at once).
   const apiKeys = new ApiKeyCache(clock ? () => clock.now() : Date.now);
+  // Which numbers are whose, trusted for 10 s per node (cleared when numbers change through this node).
+  const ownedNumbers = new TtlCache<string, true>(10_000, 100_000, clock ? () => clock.now() : Date.now);
   const apiRoutes = [
     // Embedded mode has no mail server: invite tokens go to the console log for the operator to pass on.
     ...identityRoutes({
@@ -169,7 +172,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       ...(clock ? { now: () => clock.now() } : {}),
     }),
     ...apiKeyRoutes({ system, apiKeys }),
-    ...messageRoutes({ system, mediaRefs: media.refs }),
+    ...messageRoutes({ system, mediaRefs: media.refs, ownedNumbers }),
     ...mediaRoutes({ store: media.store, refs: media.refs }),
     ...numberRoutes({
       system,
@@ -183,6 +186,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       onWebhookSecretsChanged: (orgId) => {
         orgWebhooks.invalidate(orgId);
         tokens.invalidateAll();
+        ownedNumbers.clear();
       },
     }),
     ...webhookRoutes({

@@ -1,15 +1,10 @@
+import { TtlCache } from '../ttl-cache.ts';
 import type { ApiCaller } from './caller.ts';
 
 /** How long a node trusts a verified API key without asking its organisation again. */
 export const API_KEY_CACHE_TTL_MS = 10_000;
 /** Keys remembered at once per node (the oldest is forgotten first). */
 export const API_KEY_CACHE_MAX = 10_000;
-
-interface Entry {
-  readonly secretHash: string;
-  readonly caller: ApiCaller;
-  readonly expiresAtMs: number;
-}
 
 /**
  * Verified API keys, per node: an integration sending thousands of messages a second would otherwise ask its
@@ -20,29 +15,20 @@ interface Entry {
  * than the organisation's own resolution (a minute).
  */
 export class ApiKeyCache {
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: TtlCache<string, { readonly secretHash: string; readonly caller: ApiCaller }>;
 
-  constructor(
-    private readonly now: () => number = Date.now,
-    private readonly ttlMs: number = API_KEY_CACHE_TTL_MS,
-    private readonly maxEntries: number = API_KEY_CACHE_MAX,
-  ) {}
+  constructor(now: () => number = Date.now, ttlMs = API_KEY_CACHE_TTL_MS, maxEntries = API_KEY_CACHE_MAX) {
+    this.#entries = new TtlCache(ttlMs, maxEntries, now);
+  }
 
   /** The caller of a key verified lately with this secret, else undefined. */
   get(keyId: string, secretHash: string): ApiCaller | undefined {
     const entry = this.#entries.get(keyId);
-    if (entry === undefined) return undefined;
-    if (entry.expiresAtMs <= this.now()) {
-      this.#entries.delete(keyId);
-      return undefined;
-    }
-    return entry.secretHash === secretHash ? entry.caller : undefined;
+    return entry?.secretHash === secretHash ? entry.caller : undefined;
   }
 
   put(keyId: string, secretHash: string, caller: ApiCaller): void {
-    this.#entries.delete(keyId);
-    if (this.#entries.size >= this.maxEntries) this.#entries.delete(this.#entries.keys().next().value!);
-    this.#entries.set(keyId, { secretHash, caller, expiresAtMs: this.now() + this.ttlMs });
+    this.#entries.set(keyId, { secretHash, caller });
   }
 
   invalidate(keyId: string): void {

@@ -27,6 +27,7 @@ import { iso } from './identity.routes.ts';
 import { auditActorOf } from './numbers.routes.ts';
 import { MediaView, mediaView } from './media.routes.ts';
 import type { MediaRefs } from '../media-refs.ts';
+import type { TtlCache } from '../ttl-cache.ts';
 
 /**
  * Sending WhatsApp messages and reading conversations. A send is answered 202 once the conversation actor has
@@ -44,6 +45,11 @@ export interface MessagesRoutesDeps {
   readonly system: ActorSystem;
   /** Turns stored media into organisation-scoped refs for GET /v1/media/{ref}. */
   readonly mediaRefs: MediaRefs;
+  /**
+   * `<orgId>/<phoneNumberId>` of numbers seen to be the organisation's, so that a send does not ask the
+   * organisation's numbers on every request (the composition root clears it when numbers change through this node).
+   */
+  readonly ownedNumbers?: TtlCache<string, true>;
 }
 
 // ---------------------------------------------------------------- content schemas (Meta's objects)
@@ -326,12 +332,16 @@ export function messageRoutes(deps: MessagesRoutesDeps): ApiRoute[] {
       const caller = callerOf(request);
       if (body.content.type === 'template') requirePermission(request, 'messages:send');
       // The number must be one of the caller's organisation (404 otherwise, like any id that is not ours).
-      okOrThrow(
-        await system.ask<OrgNumbersReply<'getNumber'>>(
-          { kind: ORG_NUMBERS_KIND, id: caller.orgId },
-          { type: 'getNumber', phoneNumberId: body.from },
-        ),
-      );
+      const owned = `${caller.orgId}/${body.from}`;
+      if (deps.ownedNumbers?.get(owned) === undefined) {
+        okOrThrow(
+          await system.ask<OrgNumbersReply<'getNumber'>>(
+            { kind: ORG_NUMBERS_KIND, id: caller.orgId },
+            { type: 'getNumber', phoneNumberId: body.from },
+          ),
+        );
+        deps.ownedNumbers?.set(owned, true);
+      }
       const customer = body.to === undefined ? { userId: body.toUserId! } : { phone: body.to.replace(/^\+/, '') };
       const customerKey = customerKeyOf(customer);
       const id = conversationId(body.from, customerKey);
