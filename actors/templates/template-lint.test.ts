@@ -57,7 +57,7 @@ interface Row {
 const ROWS: readonly Row[] = [
   // the request's shape
   { rule: 'not-an-object', component: 'template', input: 42 },
-  { rule: 'unknown-field', component: 'template', input: template([OK_BODY], { allow_category_change: true }) },
+  { rule: 'unknown-field', component: 'template', input: template([OK_BODY], { message_send_ttl_seconds: 3600 }) },
   {
     rule: 'field-type',
     component: 'BODY',
@@ -259,6 +259,14 @@ const ROWS: readonly Row[] = [
     component: 'BUTTONS[0]',
     input: auth([AUTH_BODY, oneTap({ package_name: 'com.example.shop', signature_hash: 'short' })]),
   },
+  {
+    rule: 'zero-tap-terms',
+    component: 'BUTTONS[0]',
+    input: auth([
+      AUTH_BODY,
+      otp({ otp_type: 'ZERO_TAP', package_name: 'com.example.shop', signature_hash: 'K8a/AINcGX7' }),
+    ]),
+  },
 ];
 
 const found = (input: unknown): string[][] => {
@@ -326,9 +334,11 @@ describe('lintTemplate: valid templates', () => {
           autofill_text: 'Autofill',
           package_name: 'com.example.shop',
           signature_hash: 'K8a/AINcGX7',
+          zero_tap_terms_accepted: true,
         }),
       ]),
     ],
+    ['a template Meta may recategorise', { ...(template([OK_BODY]) as object), allow_category_change: true }],
   ];
   it.each(valid)('%s lints clean', (_label, input) => {
     expect(found(input)).toEqual([]);

@@ -16,9 +16,8 @@
  * `rule` is one of `LINT_RULES`: a stable id clients may switch on, never renamed once shipped.
  *
  * Not modelled (they are `unknown-field` / `unknown-button-type` problems): FLOW, MPM, CATALOG, SPM, VOICE_CALL
- * buttons, carousels, limited-time offers, GIF headers, and the request fields `allow_category_change`,
- * `message_send_ttl_seconds`, `supported_apps` and `zero_tap_terms_accepted`, because `template.types.ts` (the
- * stored shape) does not carry them.
+ * buttons, carousels, limited-time offers, GIF headers, and the request fields `message_send_ttl_seconds` and
+ * `supported_apps`, because `template.types.ts` (the stored shape) does not carry them.
  */
 
 import {
@@ -140,6 +139,7 @@ export const LINT_RULES = [
   'otp-app-missing',
   'otp-package-name',
   'otp-signature-hash',
+  'zero-tap-terms',
 ] as const;
 export type LintRule = (typeof LINT_RULES)[number];
 
@@ -186,7 +186,14 @@ const PHONE_NUMBER = /^\+?[0-9]+$/;
 const PACKAGE_NAME = /^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$/;
 const SIGNATURE_HASH = /^[A-Za-z0-9+/=]+$/;
 
-const TEMPLATE_FIELDS = ['name', 'language', 'category', 'parameter_format', 'components'] as const;
+const TEMPLATE_FIELDS = [
+  'name',
+  'language',
+  'category',
+  'parameter_format',
+  'allow_category_change',
+  'components',
+] as const;
 const COMPONENT_TYPES = ['HEADER', 'BODY', 'FOOTER', 'BUTTONS'] as const;
 type ComponentType = (typeof COMPONENT_TYPES)[number];
 const BUTTON_TYPES = ['QUICK_REPLY', 'URL', 'PHONE_NUMBER', 'COPY_CODE', 'OTP'] as const;
@@ -198,7 +205,7 @@ const BUTTON_FIELDS: Readonly<Record<ButtonType, readonly string[]>> = {
   URL: ['type', 'text', 'url', 'example'],
   PHONE_NUMBER: ['type', 'text', 'phone_number'],
   COPY_CODE: ['type', 'example'],
-  OTP: ['type', 'otp_type', 'text', 'autofill_text', 'package_name', 'signature_hash'],
+  OTP: ['type', 'otp_type', 'text', 'autofill_text', 'package_name', 'signature_hash', 'zero_tap_terms_accepted'],
 };
 
 type JsonObject = Readonly<Record<string, unknown>>;
@@ -233,6 +240,15 @@ export function lintTemplate(input: unknown): LintResult {
   checkLanguage(problems, input['language']);
   const category = checkCategory(problems, input['category']);
   const format = checkParameterFormat(problems, input['parameter_format']);
+  const allowCategoryChange = input['allow_category_change'];
+  if (allowCategoryChange !== undefined && typeof allowCategoryChange !== 'boolean') {
+    push(
+      problems,
+      'allow_category_change',
+      'field-type',
+      `allow_category_change must be true or false (may Meta recategorise the template instead of rejecting it); got ${describe(allowCategoryChange)}.`,
+    );
+  }
   const ctx: Ctx = { problems, format, category };
   checkComponents(ctx, input['components']);
   return problems.length === 0
@@ -994,6 +1010,17 @@ function checkOtpButton(ctx: Ctx, button: JsonObject, where: string): void {
     return;
   }
   if (otpType === undefined) return;
+  const terms = button['zero_tap_terms_accepted'];
+  if (otpType === 'ZERO_TAP' && terms !== true) {
+    push(
+      ctx.problems,
+      where,
+      'zero-tap-terms',
+      `A ZERO_TAP button needs zero_tap_terms_accepted: true (you accept Meta's zero-tap terms); got ${describe(terms)}.`,
+    );
+  } else if (otpType === 'ONE_TAP' && terms !== undefined) {
+    push(ctx.problems, where, 'field-not-allowed', 'zero_tap_terms_accepted is only for ZERO_TAP buttons.');
+  }
   const packageName = button['package_name'];
   const hash = button['signature_hash'];
   if (packageName === undefined || hash === undefined) {

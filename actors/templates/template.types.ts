@@ -66,6 +66,8 @@ export type TemplateButton =
       readonly autofill_text?: string;
       readonly package_name?: string;
       readonly signature_hash?: string;
+      /** ZERO_TAP: must be true (the business accepts Meta's zero-tap terms). */
+      readonly zero_tap_terms_accepted?: boolean;
     };
 
 export interface ButtonsComponent {
@@ -83,6 +85,8 @@ export interface TemplateDefinition {
   readonly category: TemplateCategory;
   /** Absent: positional. */
   readonly parameter_format?: ParameterFormat;
+  /** Whether Meta may recategorise the template (say as MARKETING) instead of rejecting it. */
+  readonly allow_category_change?: boolean;
   readonly components: readonly TemplateComponent[];
 }
 
