@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LINT_RULES, lintTemplate, parseVariables, templateVariables, type LintRule } from './template-lint.ts';
 import type { TemplateDefinition } from './template.types.ts';
+import { META_EXAMPLES_DIR } from '../../adapters/whatsapp-cloud/__fixtures__/meta-examples-dir.ts';
 
 // ---- builders: minimal templates, each row below breaks exactly one thing ----------------------------------------
 
@@ -352,7 +353,7 @@ describe('lintTemplate: valid templates', () => {
 });
 
 describe("lintTemplate: Meta's example creation requests", () => {
-  const dir = new URL('../../../shared/meta-cloud-api/examples/message-templates/post/requests/', import.meta.url);
+  const dir = new URL('message-templates/post/requests/', META_EXAMPLES_DIR);
   const files = readdirSync(fileURLToPath(dir)).filter((f) => f.endsWith('.json'));
   /** Examples using components Parlo does not model: they must be refused with a problem, not crash. */
   const SKIPPED: Readonly<Record<string, string>> = {
