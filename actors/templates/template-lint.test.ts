@@ -3,7 +3,6 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { LINT_RULES, lintTemplate, parseVariables, templateVariables, type LintRule } from './template-lint.ts';
 import type { TemplateDefinition } from './template.types.ts';
-import { META_EXAMPLES_DIR } from '../../adapters/whatsapp-cloud/__fixtures__/meta-examples-dir.ts';
 
 // ---- builders: minimal templates, each row below breaks exactly one thing ----------------------------------------
 
@@ -353,7 +352,11 @@ describe('lintTemplate: valid templates', () => {
 });
 
 describe("lintTemplate: Meta's example creation requests", () => {
-  const dir = new URL('message-templates/post/requests/', META_EXAMPLES_DIR);
+  // The repository's copy of Meta's examples (adapters/whatsapp-cloud/__fixtures__/meta-cloud-api), read as files.
+  const dir = new URL(
+    '../../adapters/whatsapp-cloud/__fixtures__/meta-cloud-api/examples/message-templates/post/requests/',
+    import.meta.url,
+  );
   const files = readdirSync(fileURLToPath(dir)).filter((f) => f.endsWith('.json'));
   /** Examples using components Parlo does not model: they must be refused with a problem, not crash. */
   const SKIPPED: Readonly<Record<string, string>> = {
