@@ -24,6 +24,9 @@ import { orgActor } from './org/org.actor.ts';
 import { webhookDeliveryActor } from './webhooks/webhook-delivery.actor.ts';
 import { webhookEndpointsActor } from './webhooks/webhook-endpoints.actor.ts';
 import { webhookLogActor } from './webhooks/webhook-log.actor.ts';
+import { campaignActor } from './campaigns/campaign.actor.ts';
+import { campaignRunActor } from './campaigns/campaign-run.actor.ts';
+import { campaignsDirectoryActor } from './campaigns/campaigns-directory.actor.ts';
 
 /**
  * Every actor kind the platform runs, wired by the composition root. Domain actors (number, conversation,
@@ -57,4 +60,7 @@ export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [
   ledgerSegmentActor,
   usageArchiveActor,
   templatesActor,
+  campaignActor,
+  campaignRunActor,
+  campaignsDirectoryActor,
 ];

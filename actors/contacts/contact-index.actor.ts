@@ -2,6 +2,7 @@ import { defineActor, unreachable, type Address } from '../../core/index.ts';
 import {
   bucketIndexSplit,
   emptyBucketIndex,
+  findEntry,
   upsertEntry,
   type Bucket,
   type BucketIndex,
@@ -33,11 +34,29 @@ export type ContactIndexMsg =
       readonly limit: number;
       /** The last key of the previous page. */
       readonly after?: string;
-    };
+    }
+  /**
+   * A campaign's audience, page by page in bucket order (cheap: a page scans only its buckets, and a contact is in
+   * one bucket for good, so paging neither repeats nor skips one that stays): the matching summaries of buckets
+   * `fromBucket`… until at least `maxEntries` were taken; `nextBucket` null at the end.
+   */
+  | {
+      readonly type: 'audiencePage';
+      readonly filter: ContactFilter;
+      readonly fromBucket: number;
+      readonly maxEntries: number;
+    }
+  /** The summaries of these keys, where the index has them. */
+  | { readonly type: 'lookupContacts'; readonly keys: readonly string[] };
 
 export interface ContactIndexReplies {
   searchContacts: { ok: true; contacts: ContactSummary[]; total: number; nextAfter: string | null };
+  audiencePage: { ok: true; contacts: ContactSummary[]; nextBucket: number | null };
+  lookupContacts: { ok: true; contacts: ContactSummary[] };
 }
+
+/** The most summaries one audience page or lookup answers (a reply stays well under NATS's 1 MB payload). */
+export const MAX_AUDIENCE_PAGE = 2_000;
 
 const SUMMARIES: EntryKind<ContactSummary> = {
   idOf: (s) => s.key,
@@ -56,6 +75,16 @@ export const contactIndexActor = defineActor<ContactIndexState, ContactIndexMsg,
         return { state: upsertEntry(state, msg.summary, SUMMARIES) };
       case 'searchContacts':
         return { state, reply: search(state, msg) };
+      case 'audiencePage':
+        return { state, reply: audiencePage(state, msg) };
+      case 'lookupContacts': {
+        const contacts: ContactSummary[] = [];
+        for (const key of msg.keys.slice(0, MAX_AUDIENCE_PAGE)) {
+          const found = findEntry(state, key, SUMMARIES);
+          if (found !== undefined) contacts.push(found);
+        }
+        return { state, reply: { ok: true, contacts } satisfies ContactIndexReplies['lookupContacts'] };
+      }
       default:
         return unreachable(msg);
     }
@@ -87,4 +116,22 @@ function search(
   }
   const last = page.at(-1);
   return { ok: true, contacts: page, total, nextAfter: eligible > page.length && last ? last.key : null };
+}
+
+function audiencePage(
+  state: ContactIndexState,
+  msg: Extract<ContactIndexMsg, { type: 'audiencePage' }>,
+): ContactIndexReplies['audiencePage'] {
+  const max = Math.min(Math.max(Math.trunc(msg.maxEntries), 1), MAX_AUDIENCE_PAGE);
+  const contacts: ContactSummary[] = [];
+  const buckets = state.buckets;
+  // Buckets are ascending by index: find the first at or after the cursor.
+  let at = 0;
+  while (at < buckets.length && buckets[at]!.index < msg.fromBucket) at++;
+  for (; at < buckets.length; at++) {
+    // A bucket is taken whole (~25 entries), so a page may pass `max` by one bucket's matches.
+    if (contacts.length >= max) return { ok: true, contacts, nextBucket: buckets[at]!.index };
+    for (const contact of buckets[at]!.entries) if (matchesFilter(contact, msg.filter)) contacts.push(contact);
+  }
+  return { ok: true, contacts, nextBucket: null };
 }

@@ -203,6 +203,7 @@ describe('conversation actor', () => {
         },
         resultType: 'sendResult',
         callId: 'm1',
+        onReplay: 'interrupt',
       },
     ]);
     const accepted = run(

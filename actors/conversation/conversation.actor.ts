@@ -56,6 +56,8 @@ import { CONVERSATION_STATE_VERSION, conversationSplit, upgradeConversation } fr
 import { applyMediaResult, mediaFetchEffect, mediaRetryTimer, pendingMedia } from './media.ts';
 import { endOfMetaSecond } from './meta-time.ts';
 import { withSummaryUpdates } from './summary.ts';
+import { withCampaignReports } from './campaign-reports.ts';
+import { campaignIdOfRun } from '../campaigns/recipient-outcome.ts';
 import {
   isFreeEntryPointOpen,
   isServiceWindowOpen,
@@ -72,6 +74,8 @@ type Msg<T extends ConversationMsg['type']> = Extract<ConversationMsg, { type: T
 export const WHATSAPP_PORT = 'whatsapp-cloud';
 /** Meta's throughput refusal: the number slows down for everyone. Other slow-downs (pair rate) wait here. */
 const THROUGHPUT_CODE = 130429;
+/** The runtime's answer for a port call cut off by a stop or crash (the call's outcome is unknown). */
+const INTERRUPTED_CODE = 'PARLO_PORT_CALL_INTERRUPTED';
 /** How soon a marketing send asks its contact again while a customer's message is still being classified. */
 const KEYWORD_PENDING_RETRY_MS = 250;
 const DEFAULT_PAGE = 50;
@@ -116,11 +120,20 @@ const PRIORITY_OF: Readonly<Record<MessageCategory, SendPriority>> = {
 export interface ConversationOptions {
   /** The rate cards in force, oldest to newest (`rateCardAt` picks the one of a send's time); at least one. */
   readonly rateCards: readonly [RateCard, ...RateCard[]];
+  /**
+   * How long a message whose Graph API call was in flight when the node stopped waits for its status webhook
+   * before it is sent again (default RECONCILE_AFTER_MS).
+   */
+  readonly reconcileAfterMs?: number;
 }
+
+/** Meta sends a `sent` status within seconds of accepting a message; 10 minutes without one means it never came. */
+export const RECONCILE_AFTER_MS = 10 * 60 * 1000;
 
 /** What the handlers are given: the turn's context and the actor's options. */
 interface ConversationContext extends TurnContext {
   readonly rateCards: readonly [RateCard, ...RateCard[]];
+  readonly reconcileAfterMs: number;
 }
 
 /** The conversation actor priced by the given rate cards (the composition root's `billing.rateCardsFile`). */
@@ -128,6 +141,7 @@ export function createConversationActor(
   options: ConversationOptions,
 ): ActorDefinition<ConversationState, ConversationMsg, LoggedMessage> {
   const { rateCards } = options;
+  const reconcileAfterMs = options.reconcileAfterMs ?? RECONCILE_AFTER_MS;
   const handler = defineActor<ConversationState, ConversationMsg, LoggedMessage>({
     kind: CONVERSATION_KIND,
     stateVersion: CONVERSATION_STATE_VERSION,
@@ -141,6 +155,7 @@ export function createConversationActor(
         msgId: turn.msgId,
         newId: () => turn.newId(),
         rateCards,
+        reconcileAfterMs,
       };
       switch (msg.type) {
         case 'send':
@@ -177,8 +192,9 @@ export function createConversationActor(
     },
   });
 
-  // As registered: a turn that changed the conversation's listing summary also tells its number's index (summary.ts).
-  return withSummaryUpdates(handler);
+  // As registered: a turn that changed the conversation's listing summary also tells its number's index (summary.ts),
+  // and campaign messages whose outcome changed are reported to their runs (campaign-reports.ts).
+  return withSummaryUpdates(withCampaignReports(handler));
 }
 
 /** Priced by the built-in rate card (DEFAULT_RATE_CARD, docs/pricing.md). */
@@ -527,7 +543,12 @@ function meterStatus(
     const settle = settleMessage(
       reservationIdOf(after, ctx),
       charge,
-      { phoneNumberId: state.phoneNumberId ?? '', conversationId: ctx.self.id, country },
+      {
+        phoneNumberId: state.phoneNumberId ?? '',
+        conversationId: ctx.self.id,
+        country,
+        campaignId: after.campaign ? campaignIdOfRun(after.campaign.run) : null,
+      },
       facts.deliveredAtMs ?? ctx.nowMs,
     );
     const settled: MessageBilling = {
@@ -587,9 +608,21 @@ function onSend(state: ConversationState, msg: Msg<'send'>, ctx: ConversationCon
       error: null,
       attempts: 0,
       by: msg.by,
+      ...(msg.campaign ? { campaign: msg.campaign } : {}),
     },
   );
   const logged = next.log[next.log.length - 1]!;
+  const capped = msg.campaign ? frequencyCapped(state, logged, msg.campaign.frequencyCapMs, ctx.nowMs) : null;
+  if (capped !== null) {
+    const skipped = failed(next, next.log.length - 1, logged, capped, ctx);
+    const reply: ConversationReplies['send'] = {
+      ok: true,
+      messageId: msg.messageId,
+      conversationId: ctx.self.id,
+      sendState: 'failed',
+    };
+    return { ...skipped, reply };
+  }
   if (logged.category === 'marketing') {
     // Marketing needs the contact's opt-in: ask first, queue for a slot only when it is given.
     const checking = updated(next, next.log.length - 1, { ...logged, sendState: 'checkingConsent' });
@@ -609,6 +642,29 @@ function onSend(state: ConversationState, msg: Msg<'send'>, ctx: ConversationCon
     sendState: proceeding.state.log[next.log.length - 1]!.sendState ?? 'queued',
   };
   return { ...proceeding, reply };
+}
+
+/**
+ * The frequency cap of a campaign's marketing message: refused (as PARLO_FREQUENCY_CAP) when another marketing
+ * message to this customer left this number within `capMs` (accepted by Meta, or still on its way out).
+ */
+function frequencyCapped(
+  state: ConversationState,
+  message: LoggedMessage,
+  capMs: number,
+  nowMs: number,
+): SendError | null {
+  if (capMs <= 0 || message.category !== 'marketing') return null;
+  for (let i = state.log.length - 1; i >= 0; i--) {
+    const earlier = state.log[i]!;
+    if (earlier.atMs <= nowMs - capMs) break;
+    if (earlier.direction !== 'out' || earlier.category !== 'marketing' || earlier.sendState === 'failed') continue;
+    return {
+      code: 'PARLO_FREQUENCY_CAP',
+      detail: `a marketing message went to this customer at ${new Date(earlier.atMs).toISOString()}, within the campaign's frequency cap of ${Math.round(capMs / 3_600_000)} h`,
+    };
+  }
+  return null;
 }
 
 /**
@@ -808,6 +864,12 @@ function requestSlotFor(state: ConversationState, messageId: string, ctx: Conver
     const checking = updated(state, found.index, { ...found.message, sendState: 'checkingTier' });
     return { state: checking, effects: [tierCheck(checking, messageId)] };
   }
+  if (found?.message.sendState === 'reconciling') {
+    // No status came for the interrupted call: Meta never had the message. Send it again.
+    const queued: LoggedMessage = { ...found.message, sendState: 'queued' };
+    const next = updated(state, found.index, queued);
+    return { state: next, effects: [slotRequest(next, queued, ctx)] };
+  }
   if (!found || found.message.sendState !== 'queued') return { state };
   return { state, effects: [slotRequest(state, found.message, ctx)] };
 }
@@ -860,7 +922,16 @@ function onSlotGranted(
   return {
     state: sending,
     effects: [
-      { type: 'callPort', port: WHATSAPP_PORT, operation: 'send', input, resultType: 'sendResult', callId: messageId },
+      {
+        type: 'callPort',
+        port: WHATSAPP_PORT,
+        operation: 'send',
+        input,
+        resultType: 'sendResult',
+        callId: messageId,
+        // A call cut off by a crash or stop is not repeated blindly: Meta may have the message (see `reconciling`).
+        onReplay: 'interrupt',
+      },
     ],
   };
 }
@@ -870,6 +941,7 @@ function onSendResult(state: ConversationState, msg: Msg<'sendResult'>, ctx: Con
   if (!found || found.message.sendState !== 'sending') return { state };
   const { index, message } = found;
   const result: SendOutcome | PortFailure = msg.result;
+  if ('ok' in result && result.code === INTERRUPTED_CODE) return reconciling(state, index, message, ctx);
   if ('ok' in result) return transient(state, index, message, { code: result.code, detail: result.message }, ctx);
   switch (result.outcome) {
     case 'accepted': {
@@ -928,6 +1000,22 @@ function onSendResult(state: ConversationState, msg: Msg<'sendResult'>, ctx: Con
     default:
       return unreachable(result);
   }
+}
+
+/**
+ * The call was in flight when the node stopped: Meta may have accepted the message. Its status webhook carries our
+ * message key and settles it (`onStatus`); if none comes within `reconcileAfterMs`, the message asks for a slot
+ * again (`retrySend`), since Meta then never had it.
+ */
+function reconciling(state: ConversationState, index: number, message: LoggedMessage, ctx: ConversationContext): Turn {
+  const waiting = updated(state, index, { ...message, sendState: 'reconciling' });
+  const timer: Effect = {
+    type: 'setTimer',
+    name: `reconcile:${message.id}`,
+    dueAtMs: ctx.nowMs + ctx.reconcileAfterMs,
+    msg: { type: 'retrySend', messageId: message.id },
+  };
+  return { state: waiting, effects: [timer] };
 }
 
 function transient(

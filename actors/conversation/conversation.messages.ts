@@ -1,5 +1,6 @@
 import type { WebhookEventType } from '../webhooks/webhook-events.ts';
 import type { MessageReceived, OutboundContent, SendOutcome, StatusUpdated } from '../../core/index.ts';
+import type { CampaignTag } from '../campaigns/recipient-outcome.ts';
 import type { AuditActor } from '../org/org.messages.ts';
 import type { MediaFetchOutcome, MessageMedia } from './media.ts';
 import type { MessageStatus } from './status-merge.ts';
@@ -51,10 +52,20 @@ export interface Customer {
  * refused, it fails with the wallet's code (PARLO_INSUFFICIENT_CREDIT, PARLO_PLAN_QUOTA_EXCEEDED) and never leaves.
  * `checkingTier`: a business-initiated message outside the window waits for the portfolio's messaging limit;
  * `deferred`: the limit is reached, the message waits (error PARLO_TIER_LIMIT) until a customer drops out of the
- * moving 24 h.
+ * moving 24 h. `reconciling`: the node stopped while the Graph API call was in flight, so Meta may or may not have
+ * the message; its status webhook (which carries our message key) settles it, and only when none came within
+ * `reconcileAfterMs` is it sent again.
  */
 export type SendState =
-  'checkingConsent' | 'reserving' | 'checkingTier' | 'deferred' | 'queued' | 'sending' | 'accepted' | 'failed';
+  | 'checkingConsent'
+  | 'reserving'
+  | 'checkingTier'
+  | 'deferred'
+  | 'queued'
+  | 'sending'
+  | 'reconciling'
+  | 'accepted'
+  | 'failed';
 
 /**
  * Where an outbound message stands with the organisation's wallet (actors/billing): `pending` (the reserve is
@@ -112,6 +123,8 @@ export interface LoggedMessage {
   readonly media?: MessageMedia | null;
   /** Outbound messages the wallet heard of: reservation, charge, the facts they were priced by. */
   readonly billing?: MessageBilling;
+  /** A campaign's message: the run its progress is reported to (campaign-reports.ts). */
+  readonly campaign?: CampaignTag;
 }
 
 export type ConversationMsg =
@@ -124,6 +137,8 @@ export type ConversationMsg =
       readonly content: OutboundContent;
       readonly category: MessageCategory;
       readonly by: AuditActor;
+      /** Sent for a campaign run (campaigns/): progress is reported to it; a frequency cap may skip it. */
+      readonly campaign?: CampaignTag;
     }
   /** `ratePerSec`: the number's pace at the grant, kept on the wire by the channel adapter (absent: none). */
   | { readonly type: 'slotGranted'; readonly messageId: string; readonly ratePerSec?: number }

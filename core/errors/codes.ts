@@ -32,6 +32,11 @@ export const ERROR_CODES = {
     httpStatus: 502,
     summary: 'A port (adapter) call threw instead of returning a classified outcome.',
   },
+  PARLO_PORT_CALL_INTERRUPTED: {
+    httpStatus: 503,
+    summary:
+      'A port call marked onReplay interrupt was still in the outbox when the node stopped; it was not repeated after the restart, so its outcome (e.g. whether a message was sent) is unknown.',
+  },
   PARLO_UNKNOWN_PORT: {
     httpStatus: 500,
     summary: 'An effect called a port or operation that is not wired in the composition root.',
@@ -251,6 +256,42 @@ export const ERROR_CODES = {
   PARLO_SEGMENT_LIMIT: {
     httpStatus: 409,
     summary: 'The organisation keeps at most 200 segments; delete one first.',
+  },
+  PARLO_CAMPAIGN_NOT_FOUND: {
+    httpStatus: 404,
+    summary: 'No campaign with this id in the caller’s organisation.',
+  },
+  PARLO_CAMPAIGN_RUN_NOT_FOUND: {
+    httpStatus: 404,
+    summary: 'The campaign has no run with this number (a run starts when the campaign is launched or recurs).',
+  },
+  PARLO_CAMPAIGN_INVALID: {
+    httpStatus: 400,
+    summary:
+      'A campaign definition breaks a rule: variant weights that do not add up to 100, a template that is not approved or not MARKETING/UTILITY, a variable without a value or field, a schedule in the past or in an unknown time zone. The message names the field.',
+  },
+  PARLO_CAMPAIGN_NOT_EDITABLE: {
+    httpStatus: 409,
+    summary: 'Only a draft campaign can be edited or deleted; a launched one can be paused, resumed or cancelled.',
+  },
+  PARLO_CAMPAIGN_STATE: {
+    httpStatus: 409,
+    summary:
+      'The campaign is not in a state that allows this action (launching a launched campaign, resuming one that is not paused, acting on a finished or cancelled one).',
+  },
+  PARLO_CAMPAIGN_PREFLIGHT_FAILED: {
+    httpStatus: 409,
+    summary:
+      'The launch was refused because the campaign cannot complete: no eligible recipient, a template not approved, not enough credit or plan quota. The response lists every blocking problem.',
+  },
+  PARLO_CAMPAIGN_CANCELLED: {
+    httpStatus: 409,
+    summary: 'The campaign was cancelled before this recipient’s message left; the recipient is skipped.',
+  },
+  PARLO_FREQUENCY_CAP: {
+    httpStatus: 409,
+    summary:
+      'A campaign’s marketing message was skipped because the customer was sent another marketing message on this number within the campaign’s frequency cap.',
   },
   PARLO_TEMPLATE_INVALID: {
     httpStatus: 422,

@@ -157,4 +157,9 @@ export const RUNTIME_METRICS = {
   outboxPending: 'parlo_runtime_outbox_pending',
   timersFired: 'parlo_runtime_timers_fired_total',
   portCalls: 'parlo_runtime_port_calls_total',
+  /**
+   * Port calls with `onReplay: 'interrupt'` found in the outbox at start and not called again: the actor got
+   * PARLO_PORT_CALL_INTERRUPTED instead (not counted in `portCalls`).
+   */
+  portCallsInterrupted: 'parlo_runtime_port_calls_interrupted_total',
 } as const;

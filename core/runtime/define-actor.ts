@@ -33,12 +33,26 @@ export type Effect =
       readonly input: unknown;
       readonly resultType: string;
       readonly callId: string;
+      /**
+       * What to do when the outbox is replayed at start and this call is still in it (it may have reached the
+       * adapter before the node stopped; see PortReplayPolicy). Absent means `'call'`.
+       */
+      readonly onReplay?: PortReplayPolicy;
     }
   /** Durable timer: `msg` is delivered to this actor at `dueAtMs`. Setting a name again replaces the timer. */
   | { readonly type: 'setTimer'; readonly name: string; readonly dueAtMs: number; readonly msg: unknown }
   | { readonly type: 'cancelTimer'; readonly name: string }
   /** Best-effort realtime event (e.g. to inbox sockets); published after the commit. */
   | { readonly type: 'publish'; readonly topic: string; readonly event: unknown };
+
+/**
+ * How a replayed port call is dispatched. A call whose result was not committed when the node stopped is still in
+ * the outbox at the next start, and its outcome is unknown: the adapter may have done it. `'call'` calls the port
+ * again (at-least-once; right for idempotent operations, or adapters that dedupe by our key). `'interrupt'` does
+ * not call the port: the actor receives `{ ok: false, code: 'PARLO_PORT_CALL_INTERRUPTED', message }` as the
+ * result and decides (e.g. a WhatsApp send is marked as unknown rather than sent a second time).
+ */
+export type PortReplayPolicy = 'call' | 'interrupt';
 
 /** What a handler is given besides its state and the message. Deterministic: replaying a turn gives equal ctx. */
 export interface TurnContext {

@@ -13,6 +13,11 @@ export interface OutboxItem {
   readonly effect: OutboxEffect;
   /** Counted in its sender's `undispatched` (a live turn's tell or ask; replayed entries are not). */
   readonly counted?: boolean;
+  /**
+   * Read back from the outbox at start: left by an earlier run, whose dispatch may or may not have begun (the
+   * outbox does not record that). A port call with `onReplay: 'interrupt'` is then not made again.
+   */
+  readonly replayed?: boolean;
 }
 
 export interface OutboxDispatcherDeps {
@@ -205,11 +210,46 @@ export class OutboxDispatcher {
       });
   }
 
+  /**
+   * Calls the port and delivers its outcome to the calling actor under `${item.id}:r`; the entry leaves the outbox
+   * in the commit that consumes that message. A replayed entry with `onReplay: 'interrupt'` is not called again:
+   * it may have reached the adapter before the node stopped, so the actor gets PARLO_PORT_CALL_INTERRUPTED as the
+   * result, delivered the same way, and decides what an unknown outcome means for it.
+   */
   private callPort(item: OutboxItem, effect: Extract<OutboxEffect, { type: 'callPort' }>): void {
     this.inFlight++;
+    const outcome =
+      item.replayed === true && effect.onReplay === 'interrupt' ? this.interrupted(item, effect) : this.invoke(effect);
+    void outcome
+      .then((result) => {
+        const msg = { type: effect.resultType, callId: effect.callId, result };
+        const waiting = this.deliver(item.from, msg, `${item.id}:r`, item.seq);
+        return waiting;
+      })
+      .finally(() => {
+        this.inFlight--;
+        this.notifyIfIdle();
+      });
+  }
+
+  private interrupted(item: OutboxItem, effect: Extract<OutboxEffect, { type: 'callPort' }>): Promise<unknown> {
+    this.deps.metrics.count(RUNTIME_METRICS.portCallsInterrupted);
+    this.deps.logger.warn(
+      { port: effect.port, operation: effect.operation, from: item.from, msgId: item.id },
+      'replayed port call not repeated (onReplay: interrupt); the actor gets PARLO_PORT_CALL_INTERRUPTED',
+    );
+    return Promise.resolve({
+      ok: false,
+      code: 'PARLO_PORT_CALL_INTERRUPTED',
+      message: `${effect.port}.${effect.operation} was in flight when the node stopped; its outcome is unknown`,
+    });
+  }
+
+  /** The port's outcome; a throw or a missing operation becomes a refusal (never a rejection). */
+  private invoke(effect: Extract<OutboxEffect, { type: 'callPort' }>): Promise<unknown> {
     this.deps.metrics.count(RUNTIME_METRICS.portCalls);
     const operation = this.deps.ports[effect.port]?.[effect.operation];
-    const outcome: Promise<unknown> = operation
+    return operation
       ? Promise.resolve()
           .then(() => operation(effect.input))
           .catch((err: unknown) => {
@@ -225,16 +265,6 @@ export class OutboxDispatcher {
           code: 'PARLO_UNKNOWN_PORT',
           message: `no port operation ${effect.port}.${effect.operation} is wired`,
         });
-    void outcome
-      .then((result) => {
-        const msg = { type: effect.resultType, callId: effect.callId, result };
-        const waiting = this.deliver(item.from, msg, `${item.id}:r`, item.seq);
-        return waiting;
-      })
-      .finally(() => {
-        this.inFlight--;
-        this.notifyIfIdle();
-      });
   }
 
   private notifyIfIdle(): void {

@@ -160,7 +160,7 @@ export class ActorSystem {
     this.state = 'running';
     let replayed = 0;
     for (const { seq, entry } of this.store.pendingOutbox()) {
-      this.dispatcher.enqueue([{ seq, from: entry.from, id: entry.id, effect: entry.effect }]);
+      this.dispatcher.enqueue([{ seq, from: entry.from, id: entry.id, effect: entry.effect, replayed: true }]);
       replayed++;
     }
     if (replayed > 0) this.logger.info({ replayed }, 'replaying outbox entries left by the previous run');
@@ -682,6 +682,8 @@ export class ActorSystem {
                 input: effect.input,
                 resultType: effect.resultType,
                 callId: effect.callId,
+                // Only when given, so that entries stay as small as before for the default.
+                ...(effect.onReplay === undefined ? {} : { onReplay: effect.onReplay }),
               },
               cycle,
             );

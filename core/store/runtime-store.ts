@@ -38,6 +38,11 @@ export type OutboxEffect =
       readonly input: unknown;
       readonly resultType: string;
       readonly callId: string;
+      /**
+       * The effect's `onReplay`, stored only when given: entries written before the field existed (and those
+       * without it) decode without it and replay as `'call'`.
+       */
+      readonly onReplay?: 'call' | 'interrupt';
     }
   | { readonly type: 'publish'; readonly topic: string; readonly event: unknown };
 

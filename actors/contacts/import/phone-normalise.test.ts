@@ -150,3 +150,10 @@ describe('normalisePhone: properties', () => {
     );
   });
 });
+
+describe('normalisePhone: a national number that still starts with 0 after the trunk 0', () => {
+  it('is refused, so that normalising a result again gives the same result', () => {
+    expect(normalisePhone('+810000000', null)).toMatchObject({ ok: false, reason: 'bad-length' });
+    expect(normalisePhone('+81 90 1234 5678', null)).toMatchObject({ ok: true, e164: '819012345678' });
+  });
+});

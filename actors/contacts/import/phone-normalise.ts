@@ -152,6 +152,13 @@ export function normalisePhone(input: string, defaultCountry: string | null): No
   }
   const nsn = tidyNationalNumber(found, e164.slice(code.length));
   e164 = code + nsn;
+  if (nsn.startsWith('0') && TRUNK_PREFIXES_OF.get(found)?.includes('0')) {
+    // A second 0 after the trunk 0 (or after +code 0): no national number of such a country starts with one.
+    return reject(
+      'bad-length',
+      `${quote(input)} has a national number starting with 0 after the country code +${code}; numbers in ${found} do not`,
+    );
+  }
 
   const lengths = NSN_LENGTHS_OF.get(found);
   if (lengths !== undefined && !lengths.includes(nsn.length)) {
