@@ -31,6 +31,7 @@ import { actorIdempotency } from '../http/idempotency/idempotency-store.ts';
 import { apiKeyRoutes } from '../http/routes/api-keys.routes.ts';
 import { billingRoutes } from '../http/routes/billing.routes.ts';
 import { templateRoutes } from '../http/routes/templates.routes.ts';
+import { campaignRoutes } from '../http/routes/campaigns.routes.ts';
 import { ApiKeyCache } from '../http/auth/api-key-cache.ts';
 import { TtlCache } from '../http/ttl-cache.ts';
 import { contactRoutes } from '../http/routes/contacts.routes.ts';
@@ -204,6 +205,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       submitTemplate,
       deleteTemplate,
     }),
+    ...campaignRoutes({ system, rateCards: rateCardsOf(config), ...(clock ? { now: () => clock.now() } : {}) }),
   ];
   const rateLimiter = new RateLimiter({
     perKeyPerSec: config.api.ratePerKeyPerSec,

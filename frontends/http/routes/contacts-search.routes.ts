@@ -299,6 +299,6 @@ function exportRow(c: ContactSummary, fieldKeys: readonly string[]): (string | n
   ];
 }
 
-function csvLine(cells: readonly (string | number | null)[]): string {
+export function csvLine(cells: readonly (string | number | null)[]): string {
   return `${cells.map((cell) => csvField(cell, typeof cell === 'string')).join(',')}\r\n`;
 }

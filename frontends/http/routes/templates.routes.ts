@@ -116,6 +116,15 @@ const VariableSource = z.union([
   z.object({ value: z.string() }).strict(),
 ]);
 
+/** Which contact field (with a fallback) or fixed value fills each variable of a template (campaigns use it too). */
+export const VariableMappingSchema = z
+  .object({
+    header: z.record(z.string(), VariableSource).optional(),
+    body: z.record(z.string(), VariableSource).optional(),
+    buttons: z.record(z.string().regex(/^\d+$/), z.record(z.string(), VariableSource)).optional(),
+  })
+  .strict();
+
 const PreviewInput = z
   .object({
     values: z
@@ -131,15 +140,9 @@ const PreviewInput = z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
       .optional()
       .describe("A contact's fields (name, phone, custom fields…), read through `mapping`"),
-    mapping: z
-      .object({
-        header: z.record(z.string(), VariableSource).optional(),
-        body: z.record(z.string(), VariableSource).optional(),
-        buttons: z.record(z.string().regex(/^\d+$/), z.record(z.string(), VariableSource)).optional(),
-      })
-      .strict()
-      .optional()
-      .describe('Which contact field (with a fallback) or fixed value fills each variable'),
+    mapping: VariableMappingSchema.optional().describe(
+      'Which contact field (with a fallback) or fixed value fills each variable',
+    ),
   })
   .meta({ id: 'TemplatePreviewInput' });
 

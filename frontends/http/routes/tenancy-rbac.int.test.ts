@@ -54,6 +54,13 @@ import { contactIndexActor } from '../../../actors/contacts/contact-index.actor.
 import { segmentsActor } from '../../../actors/contacts/segments.actor.ts';
 import { templatesActor } from '../../../actors/templates/templates.actor.ts';
 import { STARTER_TEMPLATES } from '../../../actors/templates/starter-library.ts';
+import { TEMPLATES_KIND, templatesActorId } from '../../../actors/templates/templates.messages.ts';
+import { portfolioActor } from '../../../actors/portfolio/portfolio.actor.ts';
+import { campaignActor } from '../../../actors/campaigns/campaign.actor.ts';
+import { campaignRunActor } from '../../../actors/campaigns/campaign-run.actor.ts';
+import { campaignsDirectoryActor } from '../../../actors/campaigns/campaigns-directory.actor.ts';
+import { DEFAULT_RATE_CARD } from '../../../actors/billing/rate-card.ts';
+import { campaignRoutes } from './campaigns.routes.ts';
 
 /**
  * Tenant isolation and role-based access, generated from the OpenAPI document the app serves: every operation in
@@ -101,6 +108,8 @@ interface OrgA {
   /** A message template of its cloud account. */
   readonly templateId: string;
   readonly segmentId: string;
+  /** A campaign launched now (run 1 exists). */
+  readonly campaignId: string;
 }
 
 interface OrgB {
@@ -117,6 +126,7 @@ interface OrgB {
   readonly mediaRef: string;
   readonly templateId: string;
   readonly segmentId: string;
+  readonly campaignId: string;
 }
 
 let a: OrgA;
@@ -359,6 +369,9 @@ const B_IDS: Readonly<Record<string, (org: OrgB) => string>> = {
   mediaRef: (org) => org.mediaRef,
   templateId: (org) => org.templateId,
   segmentId: (org) => org.segmentId,
+  campaignId: (org) => org.campaignId,
+  // Not an id: the number of a campaign's run (B's campaign id makes it B's).
+  run: () => '1',
   // Not an id: the consent scope of a contact.
   scope: () => 'marketing',
   // Not an id: a starter template, the same for every organisation.
@@ -380,6 +393,8 @@ const A_IDS: Readonly<Record<string, (org: OrgA) => string>> = {
   mediaRef: (org) => org.mediaRef,
   templateId: (org) => org.templateId,
   segmentId: (org) => org.segmentId,
+  campaignId: (org) => org.campaignId,
+  run: () => '1',
   scope: () => 'marketing',
   key: () => STARTER_TEMPLATES[0]!.key,
 };
@@ -566,7 +581,112 @@ const CASES: Readonly<Record<string, Case>> = {
     permission: 'templates:manage',
     params: async () => ({ templateId: await createTemplate(a.users.owner.token, a.wabaId) }),
   },
+  // Each write acts on a campaign of its own, in the state the action needs.
+  createCampaign: { permission: 'campaigns:manage', body: () => campaignInput() },
+  listCampaigns: { permission: 'campaigns:read' },
+  getCampaign: { permission: 'campaigns:read' },
+  updateCampaign: {
+    permission: 'campaigns:manage',
+    body: () => campaignInput(),
+    params: async () => ({ campaignId: await createCampaign('draft') }),
+  },
+  deleteCampaign: {
+    permission: 'campaigns:manage',
+    params: async () => ({ campaignId: await createCampaign('draft') }),
+  },
+  preflightCampaign: { permission: 'campaigns:read' },
+  launchCampaign: {
+    permission: 'campaigns:manage',
+    params: async () => ({ campaignId: await createCampaign('draft') }),
+  },
+  pauseCampaign: {
+    permission: 'campaigns:manage',
+    body: () => ({}),
+    params: async () => ({ campaignId: await createCampaign('scheduled') }),
+  },
+  resumeCampaign: {
+    permission: 'campaigns:manage',
+    body: () => ({}),
+    params: async () => ({ campaignId: await createCampaign('paused') }),
+  },
+  cancelCampaign: {
+    permission: 'campaigns:manage',
+    body: () => ({}),
+    params: async () => ({ campaignId: await createCampaign('scheduled') }),
+  },
+  getCampaignRun: { permission: 'campaigns:read' },
+  listCampaignRecipients: { permission: 'campaigns:read' },
+  getCampaignSeries: { permission: 'campaigns:read' },
 };
+
+const CAMPAIGN_TEMPLATE = 'campaign_matrix';
+
+/** A utility campaign to org A's contact with its approved template; sent now, or a day ahead. */
+function campaignInput(schedule: 'now' | 'later' = 'later'): Record<string, unknown> {
+  return {
+    name: 'Matrix campaign',
+    phoneNumberId: a.phoneNumberId,
+    category: 'utility',
+    variants: [
+      { template: { name: CAMPAIGN_TEMPLATE, language: 'en' }, variables: { body: { '1': { value: 'Ana' } } } },
+    ],
+    audience: { contacts: [a.contactKey] },
+    schedule:
+      schedule === 'now'
+        ? { kind: 'now' }
+        : { kind: 'at', at: new Date(fixture.clock.now() + 86_400_000).toISOString() },
+    quietHours: null,
+  };
+}
+
+/** A campaign of org A, made by its owner and brought to `state`. */
+async function createCampaign(state: 'draft' | 'scheduled' | 'paused' | 'running'): Promise<string> {
+  const token = a.users.owner.token;
+  const created = await call('POST', '/v1/campaigns', {
+    token,
+    body: campaignInput(state === 'running' ? 'now' : 'later'),
+  });
+  expect(created.statusCode, created.body).toBe(201);
+  const id = (JSON.parse(created.body) as { id: string }).id;
+  if (state === 'draft') return id;
+  const launched = await call('POST', `/v1/campaigns/${id}/launch`, { token });
+  expect(launched.statusCode, launched.body).toBe(200);
+  if (state === 'paused') {
+    const paused = await call('POST', `/v1/campaigns/${id}/pause`, { token, body: {} });
+    expect(paused.statusCode, paused.body).toBe(200);
+  }
+  return id;
+}
+
+/** Org A's campaign template, approved as Meta's review webhook would. */
+async function approvedCampaignTemplate(token: string, orgId: string, wabaId: string): Promise<void> {
+  const res = await call('POST', '/v1/templates', {
+    token,
+    body: {
+      wabaId,
+      template: {
+        name: CAMPAIGN_TEMPLATE,
+        language: 'en',
+        category: 'UTILITY',
+        components: [{ type: 'BODY', text: 'Hello {{1}}, your order is ready.', example: { body_text: [['Ana']] } }],
+      },
+    },
+  });
+  expect(res.statusCode, res.body).toBe(201);
+  const templateId = (JSON.parse(res.body) as { id: string }).id;
+  await fixture.system.ask(
+    { kind: TEMPLATES_KIND, id: templatesActorId(orgId, wabaId) },
+    {
+      type: 'statusChanged',
+      templateId,
+      name: CAMPAIGN_TEMPLATE,
+      language: 'en',
+      event: 'APPROVED',
+      reason: null,
+      category: null,
+    },
+  );
+}
 
 let templateNames = 0;
 /** A valid template with a name of its own. */
@@ -634,6 +754,10 @@ beforeAll(async () => {
       ledgerSegmentActor,
       usageArchiveActor,
       templatesActor,
+      portfolioActor,
+      campaignActor,
+      campaignRunActor,
+      campaignsDirectoryActor,
     ],
     ports: {
       'webhooks-out': {
@@ -695,6 +819,7 @@ beforeAll(async () => {
         }),
       deleteTemplate: () => Promise.resolve({ ok: true }),
     }),
+    ...campaignRoutes({ system: fixture.system, rateCards: [DEFAULT_RATE_CARD], now: () => fixture.clock.now() }),
   ];
   app = buildHttpApp({
     system: fixture.system,
@@ -722,8 +847,13 @@ beforeAll(async () => {
     mediaRef: await receivedPhoto(ownerA.orgId),
     templateId: '',
     segmentId: '',
+    campaignId: '',
   };
   a = { ...a, templateId: await createTemplate(ownerA.token), segmentId: await createSegment(ownerA.token) };
+  const topUp = await call('POST', '/v1/billing/top-ups', { token: ownerA.token, body: { amountMicros: 100_000_000 } });
+  expect(topUp.statusCode, topUp.body).toBe(201);
+  await approvedCampaignTemplate(ownerA.token, a.orgId, a.wabaId);
+  a = { ...a, campaignId: await createCampaign('running') };
 
   // Org B: owner, an operator, a key and a pending invite.
   const ownerB = await signUp('Tenant B', 'owner-b@tenancy.test');
@@ -740,8 +870,18 @@ beforeAll(async () => {
     mediaRef: await receivedPhoto(ownerB.orgId),
     templateId: '',
     segmentId: '',
+    campaignId: '',
   };
   b = { ...b, templateId: await createTemplate(ownerB.token, b.wabaId), segmentId: await createSegment(ownerB.token) };
+  {
+    // B's campaign: a draft of B's own (its id in A's paths must find nothing).
+    const created = await call('POST', '/v1/campaigns', {
+      token: ownerB.token,
+      body: { ...campaignInput(), phoneNumberId: b.phoneNumberId, audience: { contacts: [b.contactKey] } },
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    b = { ...b, campaignId: (JSON.parse(created.body) as { id: string }).id };
+  }
   await connectSimulatorNumber(ownerB.token);
   await customerWrites(a.orgId, a.phoneNumberId);
   await customerWrites(b.orgId, b.phoneNumberId);
