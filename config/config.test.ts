@@ -90,6 +90,7 @@ describe('environment overrides', () => {
     ['webhooks: loopback allowed', { PARLO_WEBHOOKS__ALLOW_LOOPBACK: '1' }, (c) => c.webhooks.allowLoopback, true],
     ['webhooks: retry window', { PARLO_WEBHOOKS__RETRY_WINDOW_HOURS: '48' }, (c) => c.webhooks.retryWindowHours, 48],
     ['sending: pair burst', { PARLO_SENDING__PAIR_BURST: '30' }, (c) => c.sending.pairBurst, 30],
+    ['sending: reconcile', { PARLO_SENDING__RECONCILE_AFTER_SEC: '5' }, (c) => c.sending.reconcileAfterSec, 5],
     [
       'sending: fractional percent',
       { PARLO_SENDING__OPT_OUT_PAUSE_PERCENT: '0.5' },
@@ -501,6 +502,7 @@ describe('describeConfigSources', () => {
       'sending.optOutPausePercent',
       'sending.blockedPausePercent',
       'sending.spamLimitedPausePercent',
+      'sending.reconcileAfterSec',
     ]);
     expect(sources.find((s) => s.path === 'runtime.mailboxCapacity')).toMatchObject({
       env: 'PARLO_RUNTIME__MAILBOX_CAPACITY',

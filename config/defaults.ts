@@ -39,6 +39,7 @@ import {
   DEFAULT_SENDING_PAIR_BURST,
   DEFAULT_SENDING_PAIR_INTERVAL_MS,
   DEFAULT_SENDING_SPAM_LIMITED_PAUSE_PERCENT,
+  DEFAULT_SENDING_RECONCILE_AFTER_SEC,
   type ParloConfig,
 } from './schema.ts';
 
@@ -109,6 +110,7 @@ export function defaultConfig(): ParloConfig {
       optOutPausePercent: DEFAULT_SENDING_OPT_OUT_PAUSE_PERCENT,
       blockedPausePercent: DEFAULT_SENDING_BLOCKED_PAUSE_PERCENT,
       spamLimitedPausePercent: DEFAULT_SENDING_SPAM_LIMITED_PAUSE_PERCENT,
+      reconcileAfterSec: DEFAULT_SENDING_RECONCILE_AFTER_SEC,
     },
   };
 }

@@ -64,6 +64,7 @@ export const DEFAULT_SENDING_FEEDBACK_MIN_MARKETING_SENDS = 200;
 export const DEFAULT_SENDING_OPT_OUT_PAUSE_PERCENT = 2;
 export const DEFAULT_SENDING_BLOCKED_PAUSE_PERCENT = 5;
 export const DEFAULT_SENDING_SPAM_LIMITED_PAUSE_PERCENT = 5;
+export const DEFAULT_SENDING_RECONCILE_AFTER_SEC = 600;
 /**
  * A new organisation's wallet starts with €10 (integer micro-euros), so that a trial (`npm start`, a simulator
  * number, a few templates) works before anyone tops up; hosted installations set 0. See docs/pricing.md.
@@ -275,6 +276,10 @@ export const ConfigSchema = z.strictObject({
     spamLimitedPausePercent: percent().meta({
       description:
         "Marketing pauses when sends Meta held back for spam or engagement (131048, 131049) exceed this share of the window's marketing sends; 0: never.",
+    }),
+    reconcileAfterSec: int(1, 86_400).meta({
+      description:
+        'A send whose Graph API call was in flight when the node stopped waits this long for its status webhook before it is sent again.',
     }),
   }),
 });

@@ -337,6 +337,7 @@ function listingOf(state: CampaignState): CampaignListing {
     updatedAtMs: state.updatedAtMs,
     nextRunAtMs: state.nextRunAtMs,
     runs: state.runs.length,
+    templates: state.definition!.variants.map((v) => `${v.template.name}.${v.template.language}`),
     deleted: state.deleted,
   };
 }
@@ -354,7 +355,7 @@ function listed(before: CampaignState, next: CampaignState, ctx: TurnContext, ef
 function withListing(before: CampaignState, turn: Turn, ctx: TurnContext): Turn {
   const after = turn.state;
   const shown =
-    before.definition === null ||
+    before.definition !== after.definition ||
     before.status !== after.status ||
     before.definition?.name !== after.definition?.name ||
     before.nextRunAtMs !== after.nextRunAtMs ||

@@ -126,6 +126,8 @@ export interface CampaignListing {
   readonly updatedAtMs: number;
   readonly nextRunAtMs: number | null;
   readonly runs: number;
+  /** The variants' templates, `<name>.<language>` (a paused one pauses the campaign). */
+  readonly templates: readonly string[];
   /** Removed from the list (a deleted draft). */
   readonly deleted: boolean;
 }

@@ -1,4 +1,5 @@
-import { defineActor, unreachable, type Address } from '../../core/index.ts';
+import { defineActor, unreachable, type Address, type Effect } from '../../core/index.ts';
+import { campaignAddress, type CampaignMsg } from './campaign.messages.ts';
 import {
   bucketIndexSplit,
   emptyBucketIndex,
@@ -23,6 +24,16 @@ export function campaignsDirectoryAddress(orgId: string): Address {
 
 export type CampaignsDirectoryMsg =
   | { readonly type: 'campaignListed'; readonly listing: CampaignListing }
+  /**
+   * Pauses, with the reason, every running or scheduled campaign that sends this template (any account of the
+   * organisation) or, for a number, every marketing campaign on it.
+   */
+  | {
+      readonly type: 'pauseCampaignsUsing';
+      readonly template?: { readonly name: string; readonly language: string };
+      readonly phoneNumberId?: string;
+      readonly reason: string;
+    }
   | {
       readonly type: 'listCampaigns';
       readonly status?: CampaignStatus;
@@ -49,7 +60,7 @@ export const campaignsDirectoryActor = defineActor<
   stateVersion: 1,
   initialState: () => emptyBucketIndex(),
   split: bucketIndexSplit(),
-  handle(state, msg) {
+  handle(state, msg, ctx) {
     switch (msg.type) {
       case 'campaignListed':
         return {
@@ -59,6 +70,8 @@ export const campaignsDirectoryActor = defineActor<
         };
       case 'listCampaigns':
         return { state, reply: list(state, msg) };
+      case 'pauseCampaignsUsing':
+        return { state, effects: pausesOf(state, msg, ctx.self.id) };
       default:
         return unreachable(msg);
     }
@@ -85,4 +98,27 @@ function list(
   const last = page.at(-1);
   const more = start >= 0 && start + limit < matching.length;
   return { ok: true, campaigns: page, total: matching.length, nextBefore: more && last ? cursorOf(last) : null };
+}
+
+function pausesOf(
+  state: BucketIndex<CampaignListing>,
+  msg: Extract<CampaignsDirectoryMsg, { type: 'pauseCampaignsUsing' }>,
+  orgId: string,
+): Effect[] {
+  const effects: Effect[] = [];
+  const templateKey = msg.template ? `${msg.template.name}.${msg.template.language}` : null;
+  for (const bucket of state.buckets) {
+    for (const listing of bucket.entries) {
+      if (listing.status !== 'running' && listing.status !== 'scheduled') continue;
+      const concerned =
+        (templateKey !== null && listing.templates.includes(templateKey)) ||
+        (msg.phoneNumberId !== undefined &&
+          listing.phoneNumberId === msg.phoneNumberId &&
+          listing.category === 'marketing');
+      if (!concerned) continue;
+      const pause: CampaignMsg = { type: 'pauseCampaign', reason: msg.reason };
+      effects.push({ type: 'tell', to: campaignAddress(orgId, listing.id), msg: pause });
+    }
+  }
+  return effects;
 }

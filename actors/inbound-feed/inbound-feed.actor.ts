@@ -1,3 +1,4 @@
+import { campaignsDirectoryAddress, type CampaignsDirectoryMsg } from '../campaigns/campaigns-directory.actor.ts';
 import { defineActor, unreachable, type Effect, type InboundEvent } from '../../core/index.ts';
 import { contactAddress, type ContactMsg } from '../contacts/contact.messages.ts';
 import { customerKeyOf } from '../contacts/customer-key.ts';
@@ -158,6 +159,8 @@ function conversationEffects(event: InboundEvent, orgId: string | undefined): Ef
           : { type: 'qualityChanged', event: event.event, orgId };
       effects.push({ type: 'tell', to: { kind: NUMBER_KIND, id: event.accountId }, msg });
     }
+    // A number flagged (quality RED) pauses the organisation's marketing campaigns on it, with the reason.
+    if (orgId !== undefined) effects.push(...campaignPauseEffects(event, orgId));
     // Meta's messaging limit of the portfolio (TIER_2K, …, TIER_UNLIMITED), when the event names one.
     const limit = event.messagingLimit === undefined ? undefined : parseMessagingLimit(event.messagingLimit);
     if (orgId !== undefined && limit !== undefined) {
@@ -168,9 +171,33 @@ function conversationEffects(event: InboundEvent, orgId: string | undefined): Ef
   }
   if (orgId !== undefined) {
     const templates = templateEffect(event, orgId);
-    if (templates !== null) return [templates];
+    if (templates !== null) return [templates, ...campaignPauseEffects(event, orgId)];
   }
   return [];
+}
+
+/**
+ * What pauses campaigns by itself (issue #6, 3): a template Meta paused or disabled, and a number flagged (quality
+ * RED). The organisation's campaigns directory finds the running and scheduled campaigns concerned.
+ */
+function campaignPauseEffects(event: InboundEvent, orgId: string): Effect[] {
+  let msg: CampaignsDirectoryMsg;
+  if (event.type === 'templateStatusChanged' && (event.event === 'PAUSED' || event.event === 'DISABLED')) {
+    msg = {
+      type: 'pauseCampaignsUsing',
+      template: { name: event.templateName, language: event.language },
+      reason: `template ${event.templateName} (${event.language}) was ${event.event} by Meta${event.reason ? ` (${event.reason})` : ''}`,
+    };
+  } else if (event.type === 'phoneNumberQualityChanged' && event.event === 'FLAGGED' && event.accountId !== undefined) {
+    msg = {
+      type: 'pauseCampaignsUsing',
+      phoneNumberId: event.accountId,
+      reason: `number ${event.accountId} was flagged by Meta (quality RED): its marketing is paused`,
+    };
+  } else {
+    return [];
+  }
+  return [{ type: 'tell', to: campaignsDirectoryAddress(orgId), msg }];
 }
 
 /** Meta's review, quality and category webhooks of a template go to the account's `templates` actor. */

@@ -266,6 +266,29 @@ describe('campaigns', () => {
     expect(done.json.total.sent).toBe(0);
   }, 60_000);
 
+  it('pauses a scheduled campaign by itself when Meta pauses its template, with the reason', async () => {
+    const at = new Date(Date.now() + 3_600_000).toISOString();
+    const created = await api<CampaignView>('POST', '/v1/campaigns', {
+      token,
+      body: campaignBody({ name: 'Later', schedule: { kind: 'at', at } }),
+    });
+    const id = created.json.id;
+    const launched = await api<CampaignView>('POST', `/v1/campaigns/${id}/launch`, { token });
+    expect(launched.json.status).toBe('scheduled');
+    const template = (await api<{ templates: { id: string }[] }>('GET', '/v1/templates?name=spring_promo', { token }))
+      .json.templates[0]!;
+    node.whatsapp.simulator!.simulator.templates.setStatus(template.id, 'PAUSED', 'FIRST_PAUSE');
+    const paused = await eventually(
+      () => api<CampaignView & { pausedReason: string | null }>('GET', `/v1/campaigns/${id}`, { token }),
+      (r) => r.json.status === 'paused',
+      'the campaign to pause with its template',
+    );
+    expect(paused.json.pausedReason).toContain('template spring_promo (it) was PAUSED by Meta');
+    node.whatsapp.simulator!.simulator.templates.setStatus(template.id, 'APPROVED');
+    const cancelled = await api<CampaignView>('POST', `/v1/campaigns/${id}/cancel`, { token, body: {} });
+    expect(cancelled.json.status).toBe('cancelled');
+  });
+
   it('refuses to launch what cannot complete, with every problem', async () => {
     const pending = await api<{ id: string }>('POST', '/v1/templates', {
       token,

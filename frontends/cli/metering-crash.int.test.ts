@@ -55,7 +55,9 @@ class NodeProcess {
   readonly exited: Promise<void>;
 
   constructor(dataDir: string, port: number, graphBaseUrl: string) {
-    this.child = fork(CHILD, [dataDir, String(port), graphBaseUrl], {
+    // A send cut off by a kill waits this long for its status webhook before it is sent again (default 10 min).
+    const settings = { sending: { reconcileAfterSec: 5 } };
+    this.child = fork(CHILD, [dataDir, String(port), graphBaseUrl, JSON.stringify(settings)], {
       execArgv: ['--import', 'tsx'],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

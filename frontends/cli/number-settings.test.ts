@@ -21,6 +21,7 @@ describe('number settings', () => {
         optOutPausePercent: 1.5,
         blockedPausePercent: 0,
         spamLimitedPausePercent: 7,
+        reconcileAfterSec: 600,
       },
     });
     expect(options.pair).toMatchObject({ burst: 10, intervalMs: 3_000 });

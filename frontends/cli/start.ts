@@ -84,7 +84,10 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
   // Before anything is opened: a missing or bad key stops the start with a ConfigError naming the setting.
   const secretBox = openSecretBox(config);
   // The rate cards billable messages are priced with (billing.rateCardsFile; a bad file is a ConfigError too).
-  const conversation = createConversationActor({ rateCards: rateCardsOf(config) });
+  const conversation = createConversationActor({
+    rateCards: rateCardsOf(config),
+    reconcileAfterMs: config.sending.reconcileAfterSec * 1_000,
+  });
   // Customers' media under <dataDir>/media; its API refs are keyed from the SecretBox keys (frontends/cli/media.ts).
   const media = await openMedia(config);
   const runtimeDir = join(config.dataDir, 'runtime');

@@ -4,13 +4,16 @@
  * parent's simulator, on a fixed port so that the simulator's webhook retries reach the node again after a
  * restart. The parent kills it with SIGKILL at random moments and starts it again on the same data.
  *
- * argv: <dataDir> <httpPort> <graphBaseUrl>. Child → parent (IPC): { type: 'ready', url } once it listens.
+ * argv: <dataDir> <httpPort> <graphBaseUrl> [settings JSON: sections merged into the config, e.g.
+ * `{"sending":{"reconcileAfterSec":5}}`]. Child → parent (IPC): { type: 'ready', url } once it listens. The
+ * campaign crash test (`../campaign-crash.int.test.ts`) runs the same node.
  */
 import { loadConfig } from '../../../config/index.ts';
 import { silentLogger } from '../../../core/index.ts';
 import { startParlo } from '../start.ts';
 
-const [dataDir, port, graphBaseUrl] = process.argv.slice(2);
+const [dataDir, port, graphBaseUrl, settingsJson] = process.argv.slice(2);
+const settings = JSON.parse(settingsJson ?? '{}') as Record<string, Record<string, unknown>>;
 if (!dataDir || !port || !graphBaseUrl || !process.send)
   throw new Error('usage: forked with an IPC channel and <dataDir> <httpPort> <graphBaseUrl>');
 
@@ -31,6 +34,7 @@ const node = await startParlo(
       // The parent sends as fast as it can; the wallet is funded explicitly.
       api: { ratePerKeyPerSec: 100_000, ratePerOrgPerSec: 100_000 },
       billing: { startingCreditMicros: 0 },
+      ...settings,
     },
   }),
   { logger: silentLogger() },
