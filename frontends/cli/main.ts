@@ -1,6 +1,7 @@
 import { ConfigError, describeConfigSources, loadConfig, type ParloConfig } from '../../config/index.ts';
 import { startParlo } from './start.ts';
 import { CONTACTS_USAGE, runContactsCommand } from './contacts-command.ts';
+import { runCampaignCommand } from './campaign-command.ts';
 import { startSimulatorServer } from '../../adapters/whatsapp-cloud/simulator/server.ts';
 
 const USAGE = `Usage: parlo <command> [options]
@@ -9,6 +10,8 @@ Commands:
   start            run the platform node (embedded by default; NATS when PARLO_NATS_URL is set)
   simulator        run the WhatsApp Cloud API simulator alone (--port N, default 4010; --host H)
   contacts import  import a CSV of contacts into a running Parlo (parlo contacts import --help)
+  campaign         create, pre-flight, launch, follow, pause, resume, cancel and list campaigns of a running
+                   Parlo (parlo campaign --help)
   config           print the effective configuration as JSON
   config --list    list every setting with its environment variable and default
   help             show this text
@@ -35,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
     }
     return runContactsCommand(rest);
   }
+  if (command === 'campaign') return runCampaignCommand(rest);
   const config = loadConfig({ argv: rest.filter((a) => a !== '--list') });
   if (command === 'config') {
     process.stdout.write(`${JSON.stringify(redactSecrets(config), null, 2)}\n`);
