@@ -242,6 +242,27 @@ describe('campaigns', () => {
     const sentTotal = lines.slice(1).reduce((sum, line) => sum + Number(line.split(',')[1]), 0);
     expect(sentTotal).toBe(8);
 
+    // Analytics: the funnel per variant and what the wallet charged for the campaign's delivered messages.
+    const analytics = await eventually(
+      () =>
+        api<{ cost: { totalMicros: number; messageCount: number }; runs: RunView[] }>(
+          'GET',
+          `/v1/campaigns/${id}/analytics`,
+          { token },
+        ),
+      (r) => r.json.cost.messageCount === 8,
+      'the 8 delivered messages to be charged to the campaign',
+    );
+    expect(analytics.json.cost.totalMicros).toBe(preflight.json.cost.totalMicros);
+    expect(analytics.json.runs[0]!.total.delivered).toBe(8);
+    const report = await fetch(`${node.httpUrl}/v1/campaigns/${id}/analytics?format=csv`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const rows = (await report.text()).trim().split('\r\n');
+    expect(rows[0]).toContain('run,variant,audience,dispatched,sent,delivered');
+    expect(rows.map((r) => r.split(',').slice(0, 2).join(','))).toEqual(['run,variant', '1,A', '1,B', '1,total']);
+    expect(rows[3]).toContain('1,total,11,8,8,8');
+
     const listed = await api<{ campaigns: { id: string; status: string }[] }>('GET', '/v1/campaigns', { token });
     expect(listed.json.campaigns).toContainEqual(expect.objectContaining({ id, status: 'completed' }));
 

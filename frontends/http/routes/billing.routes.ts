@@ -13,8 +13,6 @@ import {
   dayOf,
   dayStartMs,
   groupUsage,
-  mergeDays,
-  type UsageDays,
   type UsageDimension,
 } from '../../../actors/billing/usage.ts';
 import {
@@ -22,16 +20,13 @@ import {
   LEDGER_SEGMENT_KIND,
   LEDGER_SEGMENT_SIZE,
   MAX_TOP_UP_MICROS,
-  USAGE_ARCHIVE_KIND,
   USAGE_RETENTION_DAYS,
   ledgerSegmentId,
-  usageArchiveId,
   walletAddress,
   type BillingCaller,
   type BillingEvent,
   type LedgerEntry,
   type LedgerSegmentReplies,
-  type UsageArchiveReplies,
   type WalletMsg,
   type WalletReplies,
   type WalletView,
@@ -41,6 +36,7 @@ import { PageQuery, decodeCursor, encodeCursor, pageSchema } from '../api/pagina
 import { okOrThrow, userCallerOf } from '../auth/caller.ts';
 import { LedgerExportWriter, ledgerEntryView, type ExportFormat } from './billing-export.ts';
 import { iso } from './identity.routes.ts';
+import { readUsageDays } from './usage-reader.ts';
 
 /**
  * The organisation's wallet, plan, usage and ledger (issue #5, 4–5). Money is integer micro-euros (`…Micros`,
@@ -452,17 +448,7 @@ export function billingRoutes(deps: BillingRoutesDeps): ApiRoute[] {
       if (from < addDays(to, -USAGE_RETENTION_DAYS))
         throw invalidQuery('from', `the range may span at most ${USAGE_RETENTION_DAYS} days (usage is kept that long)`);
       const groupBy = [...new Set((query.groupBy ?? 'day').split(','))] as UsageDimension[];
-      const read = okOrThrow(await wallet<'readUsage'>(orgId, { type: 'readUsage', by, fromDay: from, toDay: to }));
-      const archived: UsageDays[] = [];
-      for (const month of read.archivedMonths) {
-        const answer = await system.ask<UsageArchiveReplies['read']>(
-          { kind: USAGE_ARCHIVE_KIND, id: usageArchiveId(orgId, month) },
-          { type: 'read', fromDay: from, toDay: to },
-        );
-        archived.push(answer.days);
-      }
-      // A day the wallet still holds wins over an archive's copy of it (a seal in flight).
-      const { rows, total } = groupUsage(mergeDays(read.days, ...archived), from, to, groupBy);
+      const { rows, total } = groupUsage(await readUsageDays(system, orgId, by, from, to), from, to, groupBy);
       return { status: 200, body: { from, to, groupBy, currency: EUR, rows, total } };
     },
   });

@@ -15,8 +15,15 @@ import {
   MAX_CAMPAIGN_PAGE,
   type CampaignsDirectoryReplies,
 } from '../../../actors/campaigns/campaigns-directory.actor.ts';
-import { campaignRunAddress, campaignRunId, RECIPIENT_OUTCOMES } from '../../../actors/campaigns/recipient-outcome.ts';
+import {
+  campaignRunAddress,
+  campaignRunId,
+  RECIPIENT_OUTCOMES,
+  SKIP_REASONS,
+} from '../../../actors/campaigns/recipient-outcome.ts';
 import type { Preflight } from '../../../actors/campaigns/preflight.ts';
+import { addDays, dayOf, groupUsage } from '../../../actors/billing/usage.ts';
+import { USAGE_RETENTION_DAYS } from '../../../actors/billing/wallet.messages.ts';
 import { ORG_NUMBERS_KIND, type OrgNumbersReply } from '../../../actors/numbers/numbers.messages.ts';
 import { defineRoute, streamedResponse, type ApiRoute } from '../api/define-route.ts';
 import { callerOf, okOrThrow } from '../auth/caller.ts';
@@ -24,6 +31,7 @@ import { CampaignDefinitionView, CampaignInput, definitionOf, definitionView } f
 import { creditWindowOf, runPreflight } from './campaign-launch.ts';
 import { csvLine } from './contacts-search.routes.ts';
 import { iso } from './identity.routes.ts';
+import { readUsageDays } from './usage-reader.ts';
 import { auditActorOf } from './numbers.routes.ts';
 
 /**
@@ -38,6 +46,8 @@ export interface CampaignsRoutesDeps {
   readonly rateCards: readonly RateCard[];
   readonly now?: () => number;
 }
+
+const FUNNEL_COLUMNS = ['audience', 'dispatched', 'sent', 'delivered', 'read', 'replied'] as const;
 
 const CampaignId = z.string().regex(/^cmp_[A-Za-z0-9_-]{1,40}$/);
 const RunNumber = z.coerce.number().int().min(1).max(100_000);
@@ -582,6 +592,86 @@ export function campaignRoutes(deps: CampaignsRoutesDeps): ApiRoute[] {
     },
   });
 
+  const analytics = defineRoute({
+    method: 'GET',
+    url: '/campaigns/:campaignId/analytics',
+    operationId: 'getCampaignAnalytics',
+    summary: 'The funnel of every run per variant, and what the campaign cost, as JSON or CSV',
+    description:
+      'Per run and variant: audience, skipped by reason, dispatched, sent, delivered, read, replied, failed by code. The cost is what the wallet charged for the campaign’s delivered messages (usage aggregates, delivery days since the launch). CSV: one row per run and variant and one total row per run.',
+    tags: ['campaigns'],
+    auth: 'any',
+    scopes: ['campaigns:read'],
+    params: z.object({ campaignId: CampaignId }),
+    query: z.object({ format: z.enum(['json', 'csv']).default('json') }),
+    responses: {
+      200: streamedResponse({
+        'application/json':
+          'An object: campaignId, status, cost {totalMicros, messageCount, billableCount, currency}, runs [CampaignRun]',
+        'text/csv':
+          'RFC 4180 CSV: run,variant,audience,dispatched,sent,delivered,read,replied,failed,failedCodes,skipped_<reason>…',
+      }),
+    },
+    async handler({ params, query, request }) {
+      const { orgId } = callerOf(request);
+      const view = await existing(orgId, params.campaignId);
+      const runs = await Promise.all(view.runs.map((r) => run(orgId, params.campaignId, r.run)));
+      const cost = await campaignCost(orgId, params.campaignId, view.launchedAtMs);
+      const format = query.format;
+      async function* chunks(): AsyncGenerator<string> {
+        if (format === 'json') {
+          yield JSON.stringify({ campaignId: view.id, status: view.status, cost, runs: runs.map(runView) });
+          return;
+        }
+        yield csvLine([
+          'run',
+          'variant',
+          ...FUNNEL_COLUMNS,
+          'failed',
+          'failedCodes',
+          ...SKIP_REASONS.map((r) => `skipped_${r}`),
+        ]);
+        for (const r of runs) {
+          for (const [variant, c] of [...r.variants.map((v) => [v.id, v] as const), ['total', r.total] as const]) {
+            const failedCodes = Object.entries(c.failed).map(([code, n]) => `${code}=${n}`);
+            yield csvLine([
+              r.run,
+              variant,
+              ...FUNNEL_COLUMNS.map((k) => c[k]),
+              Object.values(c.failed).reduce((a, b) => a + b, 0),
+              failedCodes.join('|'),
+              ...SKIP_REASONS.map((reason) => c.skipped[reason] ?? 0),
+            ]);
+          }
+        }
+      }
+      return {
+        status: 200,
+        stream: {
+          mediaType: format === 'csv' ? 'text/csv' : 'application/json',
+          chunks: chunks(),
+          fileName: `${params.campaignId}-analytics.${format}`,
+        },
+      };
+    },
+  });
+
+  /** What the wallet charged for the campaign's messages, from the usage aggregates since its launch. */
+  const campaignCost = async (orgId: string, campaignId: string, launchedAtMs: number | null) => {
+    const currency = deps.rateCards[0]?.currency ?? 'EUR';
+    if (launchedAtMs === null) return { totalMicros: 0, messageCount: 0, billableCount: 0, currency };
+    const today = dayOf(now());
+    const from = [dayOf(launchedAtMs), addDays(today, -USAGE_RETENTION_DAYS)].sort().at(-1)!;
+    const days = await readUsageDays(system, orgId, { kind: 'system', id: 'campaign-analytics' }, from, today);
+    const row = groupUsage(days, from, today, ['campaign']).rows.find((r) => r.campaignId === campaignId);
+    return {
+      totalMicros: row?.amountMicros ?? 0,
+      messageCount: row?.messageCount ?? 0,
+      billableCount: row?.billableCount ?? 0,
+      currency,
+    };
+  };
+
   return [
     create,
     list,
@@ -596,5 +686,6 @@ export function campaignRoutes(deps: CampaignsRoutesDeps): ApiRoute[] {
     getRun,
     recipients,
     series,
+    analytics,
   ];
 }

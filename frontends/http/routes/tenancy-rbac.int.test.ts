@@ -617,6 +617,7 @@ const CASES: Readonly<Record<string, Case>> = {
   getCampaignRun: { permission: 'campaigns:read' },
   listCampaignRecipients: { permission: 'campaigns:read' },
   getCampaignSeries: { permission: 'campaigns:read' },
+  getCampaignAnalytics: { permission: 'campaigns:read' },
 };
 
 const CAMPAIGN_TEMPLATE = 'campaign_matrix';
