@@ -5,7 +5,8 @@ import { USAGE_ARCHIVE_KIND, type UsageArchiveMsg, type UsageArchiveReplies } fr
 /**
  * One month of an organisation's usage aggregates (id `<orgId>.<YYYY-MM>`, usageArchiveId): the days the wallet
  * sealed out of its state (older than USAGE_DAYS_IN_STATE), plus charges reported for them later. Purged by the
- * wallet after USAGE_RETENTION_DAYS. At most 31 days of cells.
+ * wallet after USAGE_RETENTION_DAYS. At most 31 days of cells. Cells hold no conversation id (usage.ts), so an
+ * erasure has nothing to pseudonymise here.
  */
 export interface UsageArchiveState {
   readonly days: UsageDays;

@@ -7,6 +7,10 @@ import type { MessageCategory } from './rate-card.ts';
  * days in its state and seals older ones into month archives (`usage-archive` actors); `groupUsage` folds any set
  * of days into rows for the dimensions a caller asks for.
  *
+ * No personal data: a cell is keyed by category, recipient country, the business's phone-number id and the
+ * campaign id, never by a conversation id or customer key, so a customer's erasure (pseudonymise.ts) leaves usage
+ * (here and in `usage-archive` actors) unchanged.
+ *
  * Bounds and cost: a day holds one cell per distinct (category, country, number, campaign) used that day;
  * `addUsage` is O(1) plus a copy of that one day's record; `groupUsage` is O(cells in the range).
  */

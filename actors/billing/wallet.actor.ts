@@ -7,6 +7,7 @@ import {
   quotaDecision,
   validatePlanQuota,
 } from './rate-card.ts';
+import { pseudonymiseWallet, pseudonymsOf, takeSegmentPseudonyms } from './pseudonymise.ts';
 import { addDays, addUsage, chargeCell, dayOf, monthOfDay, usageKey } from './usage.ts';
 import {
   BILLING_EVENTS_KEPT,
@@ -78,8 +79,13 @@ export function createWalletActor(policy: WalletPolicy) {
     throw new Error(`startingCreditMicros must be an integer from 0 to ${MAX_TOP_UP_MICROS}`);
   return defineActor<WalletState, WalletMsg>({
     kind: WALLET_KIND,
-    stateVersion: 1,
+    // 2: ledgerPseudonymsPending (erasure while a segment store is in flight).
+    stateVersion: 2,
     initialState: () => initialWalletState(),
+    upgrade(stored, storedVersion) {
+      const state = stored as WalletState;
+      return storedVersion < 2 ? { ...state, ledgerPseudonymsPending: [] } : state;
+    },
     handle(stored, msg, ctx) {
       const state = withStartingCredit(stored, policy.startingCreditMicros, ctx);
       const result = dispatch(state, msg, ctx);
@@ -144,10 +150,12 @@ function dispatch(state: WalletState, msg: WalletMsg, ctx: TurnContext): Turn {
       return onLocateLedger(state, msg);
     case 'readUsage':
       return onReadUsage(state, msg);
+    case 'pseudonymiseCustomer':
+      return onPseudonymiseCustomer(state, msg, ctx);
     case 'reservationsExpired':
       return onReservationsExpired(state, ctx);
     case 'ledgerSegmentStored':
-      return onLedgerSegmentStored(state, msg);
+      return onLedgerSegmentStored(state, msg, ctx);
     case 'usageDayStored':
       return onUsageDayStored(state, msg, ctx);
     default:
@@ -936,6 +944,18 @@ function onReadUsage(state: WalletState, msg: Msg<'readUsage'>): Turn {
   return reply<'readUsage'>(state, { ok: true, days, archivedMonths });
 }
 
+// ---------------------------------------------------------------- erasure
+
+/** A customer's conversation ids become pseudonyms in the wallet (pseudonymise.ts); amounts and seqs stay. */
+function onPseudonymiseCustomer(state: WalletState, msg: Msg<'pseudonymiseCustomer'>, ctx: TurnContext): Turn {
+  const done = pseudonymiseWallet(state, pseudonymsOf(msg.pseudonyms, msg.conversationIds), ctx.self.id);
+  return reply<'pseudonymiseCustomer'>(
+    done.state,
+    { ok: true, rewritten: done.rewritten, sealedThroughSeq: done.state.ledgerSealedSeq },
+    done.effects,
+  );
+}
+
 // ---------------------------------------------------------------- sealing
 
 /**
@@ -1016,7 +1036,7 @@ function isOkReply(reply: unknown): boolean {
   return typeof reply === 'object' && reply !== null && (reply as { ok?: unknown }).ok === true;
 }
 
-function onLedgerSegmentStored(state: WalletState, msg: Msg<'ledgerSegmentStored'>): Turn {
+function onLedgerSegmentStored(state: WalletState, msg: Msg<'ledgerSegmentStored'>, ctx: TurnContext): Turn {
   const segment = Number(msg.callId);
   const lastSeq = segment * LEDGER_SEGMENT_SIZE;
   if (!Number.isSafeInteger(segment) || lastSeq <= state.ledgerSealedSeq || state.ledgerAckedAhead.includes(segment))
@@ -1037,14 +1057,15 @@ function onLedgerSegmentStored(state: WalletState, msg: Msg<'ledgerSegmentStored
     ahead = ahead.filter((s) => s !== next);
   }
   const dropped = sealed - state.ledgerSealedSeq;
-  return {
-    state: {
-      ...state,
-      ledgerSealedSeq: sealed,
-      ledgerAckedAhead: ahead,
-      ledger: dropped > 0 ? state.ledger.slice(dropped) : state.ledger,
-    },
+  // Pseudonyms recorded while this store was in flight: told now that the segment holds its entries.
+  const pending = takeSegmentPseudonyms(state, segment, ctx.self.id);
+  const next: WalletState = {
+    ...pending.state,
+    ledgerSealedSeq: sealed,
+    ledgerAckedAhead: ahead,
+    ledger: dropped > 0 ? state.ledger.slice(dropped) : state.ledger,
   };
+  return pending.effects.length > 0 ? { state: next, effects: pending.effects } : { state: next };
 }
 
 function onUsageDayStored(state: WalletState, msg: Msg<'usageDayStored'>, ctx: TurnContext): Turn {

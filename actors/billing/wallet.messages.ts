@@ -29,6 +29,12 @@ import type { DayUsage, UsageDays } from './usage.ts';
  * state, full segments move to `ledger-segment` actors. Usage aggregates (day × category × country × number ×
  * campaign) are updated in the same turn as the charge, newest days in the state, older days in `usage-archive`
  * actors.
+ *
+ * **Erasure (GDPR, issue #6, 2).** `pseudonymiseCustomer` replaces a customer's conversation ids by pseudonyms in
+ * everything the wallet holds (ledger entries, segments in flight, reservations, settled ids, counted conversation
+ * keys) and keeps every amount, balance and seq; the caller then asks each sealed segment (1 … sealedThroughSeq /
+ * LEDGER_SEGMENT_SIZE) to `pseudonymise`. Segments beyond that are the wallet's: it tells them once their store is
+ * acknowledged (pseudonymise.ts). Usage aggregates hold no conversation id (usage.ts), so nothing there changes.
  */
 export const WALLET_KIND = 'wallet';
 export const LEDGER_SEGMENT_KIND = 'ledger-segment';
@@ -226,6 +232,14 @@ export type WalletMsg =
   | { readonly type: 'listLedger'; readonly by: BillingCaller; readonly before?: number; readonly limit?: number }
   | { readonly type: 'locateLedger'; readonly by: BillingCaller; readonly fromMs?: number }
   | { readonly type: 'readUsage'; readonly by: BillingCaller; readonly fromDay: string; readonly toDay: string }
+  // ---- erasure (from the data-subject erasure, in-process code) ----
+  | {
+      readonly type: 'pseudonymiseCustomer';
+      /** The customer's conversation ids (`<phoneNumberId>.<customerKey>`) to replace. */
+      readonly conversationIds: readonly string[];
+      /** Conversation id → its pseudonym (e.g. `1001.p34600000001` → `1001.x3f9a…`); every listed id needs one. */
+      readonly pseudonyms: Readonly<Record<string, string>>;
+    }
   // ---- facts: the timer and the replies of segment / archive actors ----
   | { readonly type: 'reservationsExpired' }
   | { readonly type: 'ledgerSegmentStored'; readonly callId: string; readonly reply: unknown }
@@ -348,16 +362,28 @@ export interface WalletReplies {
         archivedMonths: readonly string[];
       }
     | Refused<'PARLO_ACCESS_FORBIDDEN'>;
+  pseudonymiseCustomer: {
+    ok: true;
+    /** Wallet records changed: ledger entries, reservations, settled ids, counted conversations (0 when repeated). */
+    rewritten: number;
+    /** Segments 1 … sealedThroughSeq / LEDGER_SEGMENT_SIZE are the caller's to pseudonymise. */
+    sealedThroughSeq: number;
+  };
 }
 
 // ---------------------------------------------------------------- segment and archive protocols
 
 export type LedgerSegmentMsg =
-  { readonly type: 'store'; readonly entries: readonly LedgerEntry[] } | { readonly type: 'read' };
+  | { readonly type: 'store'; readonly entries: readonly LedgerEntry[] }
+  | { readonly type: 'read' }
+  /** Erasure: conversation id → pseudonym in the entries' conversation ids and send-path references. */
+  | { readonly type: 'pseudonymise'; readonly pseudonyms: Readonly<Record<string, string>> };
 
 export interface LedgerSegmentReplies {
   store: { ok: true; stored: number };
   read: { ok: true; entries: readonly LedgerEntry[] };
+  /** Entries changed (0 when repeated, and for a segment never stored). */
+  pseudonymise: { ok: true; rewritten: number };
 }
 
 export type UsageArchiveMsg =

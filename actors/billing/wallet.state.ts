@@ -10,7 +10,8 @@ import type { AutoRechargeSettings, BillingEvent, LedgerEntry, PendingAutoRechar
  *
  * Bounds: open reservations (one per billable message between its send and its delivery, at most 7 days),
  * fewer than LEDGER_SEGMENT_SIZE ledger entries plus full segments whose store is not yet acknowledged,
- * USAGE_DAYS_IN_STATE days of usage, and the fixed-size "recent" lists.
+ * USAGE_DAYS_IN_STATE days of usage, and the fixed-size "recent" lists (plus, between a customer's erasure and the
+ * acknowledgement of a segment store in flight, that customer's pseudonyms for the segment).
  */
 export interface Reservation {
   readonly id: string;
@@ -39,6 +40,17 @@ export interface CountedConversation {
   readonly reason: 'included' | 'overage' | 'noPlan';
   readonly chargedMicros: number;
   readonly used: number;
+}
+
+/**
+ * Pseudonyms a ledger segment must still apply (GDPR erasure, pseudonymise.ts): its entries were pseudonymised in
+ * the wallet while their store was in flight, so the store may write the original ids. Told to the segment when
+ * its store is acknowledged, then dropped.
+ */
+export interface PendingSegmentPseudonyms {
+  readonly segment: number;
+  /** `[conversation id, pseudonym]`; a list, not a record keyed by ids (each key set a new msgpack structure). */
+  readonly pairs: readonly (readonly [string, string])[];
 }
 
 export interface QuotaMonth {
@@ -88,6 +100,8 @@ export interface WalletState {
   readonly ledgerAckedAhead: readonly number[];
   /** Month (`2026-01`) → the first segment whose first entry was recorded in that month. */
   readonly ledgerMonthStarts: Readonly<Record<string, number>>;
+  /** Segments in flight when a customer was pseudonymised: told `pseudonymise` when their store is acknowledged. */
+  readonly ledgerPseudonymsPending: readonly PendingSegmentPseudonyms[];
 
   /** The newest days of usage (and older ones until their archive acknowledged them). */
   readonly usage: UsageDays;
@@ -121,6 +135,7 @@ export function initialWalletState(): WalletState {
     ledgerSealRequestedSeq: 0,
     ledgerAckedAhead: [],
     ledgerMonthStarts: {},
+    ledgerPseudonymsPending: [],
     usage: {},
     usageSealing: [],
     usageChangedWhileSealing: [],

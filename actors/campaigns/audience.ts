@@ -133,3 +133,27 @@ export function snapshotRecipient(
   const complete = previewTemplate(chosen.template, values).ok;
   return { ...base, variant, values: complete ? values : null, skip: complete ? null : 'missing_variable' };
 }
+
+/**
+ * The summary screened for a key the contact index does not know (a list audience): no consent, no profile; a `p…`
+ * key keeps its phone, a `u…` key its user id, anything else (an erased customer's pseudonym) neither, so it is
+ * skipped as an invalid number.
+ */
+export function unknownContactSummary(key: string): ContactSummary {
+  return {
+    key,
+    phone: key.startsWith('p') ? key.slice(1) : null,
+    userId: key.startsWith('u') ? key.slice(1) : null,
+    name: null,
+    profileName: null,
+    language: null,
+    timeZone: null,
+    tags: [],
+    fields: {},
+    marketing: 'unknown',
+    utility: 'unknown',
+    lastSeenAtMs: null,
+    createdAtMs: 0,
+    changedAtMs: 0,
+  };
+}

@@ -8,7 +8,7 @@ import {
 } from '../contacts/contact-index.actor.ts';
 import { CONVERSATION_KIND, conversationId, type ConversationMsg } from '../conversation/conversation.messages.ts';
 import { templateMessageContent } from '../templates/template-message.ts';
-import { snapshotRecipient, type SnapshotRecipient } from './audience.ts';
+import { snapshotRecipient, unknownContactSummary, type SnapshotRecipient } from './audience.ts';
 import { campaignAddress, type CampaignMsg } from './campaign.messages.ts';
 import type {
   CampaignRunMsg,
@@ -99,6 +99,8 @@ export const campaignRunActor = defineActor<RunState, CampaignRunMsg, RunItem>({
         };
       case 'listRecipients':
         return { state, reply: listRecipients(state, msg) };
+      case 'eraseRecipient':
+        return onEraseRecipient(state, msg.key, msg.pseudonym);
       case 'getSeries':
         return { state, reply: { ok: true, points: seriesPoints(state) } satisfies CampaignRunReplies['getSeries'] };
       default:
@@ -161,7 +163,7 @@ function onAudienceLoaded(state: RunState, msg: Msg<'audienceLoaded'>, ctx: Turn
     const asked = plan.audience.keys.slice(cursor, cursor + MAX_AUDIENCE_PAGE);
     const found = new Map(reply.value.contacts.map((c) => [c.key, c]));
     // A key the index does not know is a contact without consent or profile: screened as such.
-    contacts = asked.map((key) => found.get(key) ?? unknownContact(key));
+    contacts = asked.map((key) => found.get(key) ?? unknownContactSummary(key));
     next = cursor + asked.length < plan.audience.keys.length ? cursor + asked.length : null;
   }
   const seen = new Set<string>();
@@ -177,26 +179,6 @@ function onAudienceLoaded(state: RunState, msg: Msg<'audienceLoaded'>, ctx: Turn
     return { state: paused, effects: [runChanged(paused, ctx)] };
   }
   return dispatch(snapshotted, ctx);
-}
-
-function unknownContact(key: string): ContactSummary {
-  const phone = key.startsWith('p') ? key.slice(1) : null;
-  return {
-    key,
-    phone,
-    userId: phone === null ? key.slice(1) : null,
-    name: null,
-    profileName: null,
-    language: null,
-    timeZone: null,
-    tags: [],
-    fields: {},
-    marketing: 'unknown',
-    utility: 'unknown',
-    lastSeenAtMs: null,
-    createdAtMs: 0,
-    changedAtMs: 0,
-  };
 }
 
 function countSnapshot(counters: readonly RunCounters[], added: readonly SnapshotRecipient[]): RunCounters[] {
@@ -534,4 +516,21 @@ function listRecipients(state: RunState, msg: Msg<'listRecipients'>): CampaignRu
     });
   }
   return { ok: true, recipients, nextAfter: null };
+}
+
+function onEraseRecipient(state: RunState, key: string, pseudonym: string): Turn {
+  let erased = 0;
+  const recipients = state.recipients.map((chunk) => {
+    if (!chunk.recipients.some((r) => r.key === key)) return chunk;
+    return {
+      ...chunk,
+      recipients: chunk.recipients.map((r) => {
+        if (r.key !== key) return r;
+        erased++;
+        return { ...r, key: pseudonym, phone: null, userId: null, timeZone: null, values: null };
+      }),
+    };
+  });
+  const reply: CampaignRunReplies['eraseRecipient'] = { ok: true, erased };
+  return erased === 0 ? { state, reply } : { state: { ...state, recipients }, reply };
 }

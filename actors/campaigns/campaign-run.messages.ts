@@ -107,13 +107,16 @@ export type CampaignRunMsg =
       readonly after?: number;
       readonly limit: number;
     }
-  | { readonly type: 'getSeries' };
+  | { readonly type: 'getSeries' }
+  /** GDPR erasure: the customer's snapshot entries keep their outcome, under a pseudonym, without personal data. */
+  | { readonly type: 'eraseRecipient'; readonly key: string; readonly pseudonym: string };
 
 export interface CampaignRunReplies {
   startRun: { ok: true };
   getRun: { ok: true; run: RunView } | { ok: false; code: 'PARLO_CAMPAIGN_RUN_NOT_FOUND'; message: string };
   listRecipients: { ok: true; recipients: RecipientView[]; nextAfter: number | null };
   getSeries: { ok: true; points: SeriesPoint[] };
+  eraseRecipient: { ok: true; erased: number };
   pauseRun: { ok: true; status: RunStatus };
   resumeRun: { ok: true; status: RunStatus };
   cancelRun: { ok: true; status: RunStatus };

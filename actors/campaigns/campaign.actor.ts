@@ -90,6 +90,8 @@ export const campaignActor = defineActor<CampaignState, CampaignMsg>({
         return onCancel(state, ctx);
       case 'getCampaign':
         return { state, reply: { ok: true, campaign: viewOf(state) } };
+      case 'eraseAudienceKey':
+        return onEraseAudienceKey(state, msg.key, msg.pseudonym);
       case 'runDue':
         return onRunDue(state, ctx);
       case 'runChanged':
@@ -362,4 +364,24 @@ function withListing(before: CampaignState, turn: Turn, ctx: TurnContext): Turn 
     before.runs.length !== after.runs.length;
   const effects = [...(turn.effects ?? []), ...(shown ? [listingEffect(after, ctx)] : [])];
   return { state: after, effects, reply: { ok: true, campaign: viewOf(after) } };
+}
+
+function onEraseAudienceKey(state: CampaignState, key: string, pseudonym: string): Turn {
+  const swap = (keys: readonly string[]) => keys.map((k) => (k === key ? pseudonym : k));
+  const definition = state.definition!;
+  const inDefinition = definition.audience.kind === 'keys' && definition.audience.keys.includes(key);
+  const inPlan = state.plan?.audience.kind === 'keys' && state.plan.audience.keys.includes(key);
+  if (!inDefinition && !inPlan) return { state, reply: { ok: true, erased: false } };
+  const next: CampaignState = {
+    ...state,
+    definition:
+      definition.audience.kind === 'keys' && inDefinition
+        ? { ...definition, audience: { kind: 'keys', keys: swap(definition.audience.keys) } }
+        : definition,
+    plan:
+      state.plan !== null && state.plan.audience.kind === 'keys' && inPlan
+        ? { ...state.plan, audience: { kind: 'keys', keys: swap(state.plan.audience.keys) } }
+        : state.plan,
+  };
+  return { state: next, reply: { ok: true, erased: true } };
 }

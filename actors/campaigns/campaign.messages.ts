@@ -98,6 +98,8 @@ export type CampaignMsg =
   | { readonly type: 'resumeCampaign' }
   | { readonly type: 'cancelCampaign' }
   | { readonly type: 'getCampaign' }
+  /** GDPR erasure: a contact key in the audience list becomes its pseudonym. */
+  | { readonly type: 'eraseAudienceKey'; readonly key: string; readonly pseudonym: string }
   /** Timer: the next run is due. */
   | { readonly type: 'runDue' }
   | RunChanged;
@@ -113,6 +115,7 @@ export interface CampaignReplies {
   resumeCampaign: CampaignReply;
   cancelCampaign: CampaignReply;
   getCampaign: CampaignReply;
+  eraseAudienceKey: { ok: true; erased: boolean };
 }
 
 /** What the organisation's campaign list shows of one campaign (campaigns directory). */

@@ -3,6 +3,7 @@ import {
   bucketIndexSplit,
   emptyBucketIndex,
   findEntry,
+  removeEntry,
   upsertEntry,
   type Bucket,
   type BucketIndex,
@@ -28,6 +29,8 @@ export type ContactIndexState = BucketIndex<ContactSummary>;
 
 export type ContactIndexMsg =
   | { readonly type: 'contactChanged'; readonly summary: ContactSummary }
+  /** The contact was erased (GDPR): its summary goes. */
+  | { readonly type: 'contactRemoved'; readonly key: string }
   | {
       readonly type: 'searchContacts';
       readonly filter: ContactFilter;
@@ -73,6 +76,8 @@ export const contactIndexActor = defineActor<ContactIndexState, ContactIndexMsg,
     switch (msg.type) {
       case 'contactChanged':
         return { state: upsertEntry(state, msg.summary, SUMMARIES) };
+      case 'contactRemoved':
+        return { state: removeEntry(state, msg.key, SUMMARIES) };
       case 'searchContacts':
         return { state, reply: search(state, msg) };
       case 'audiencePage':

@@ -48,6 +48,7 @@ import {
 import { normaliseE164 } from './phone-country.ts';
 import { EMPTY_PROFILE, applyProfilePatch } from './contact-profile.ts';
 import { withContactIndexUpdates } from './contact-summary.ts';
+import { contactIndexAddress, type ContactIndexMsg } from './contact-index.actor.ts';
 
 type Turn = TurnResult<ContactState>;
 type Msg<T extends ContactMsg['type']> = Extract<ContactMsg, { type: T }>;
@@ -102,6 +103,16 @@ export const contactActor = withContactIndexUpdates(
             known: contactExists(state),
             isKeywordPending,
           });
+        }
+        case 'eraseContact': {
+          const linkedKey = peerKey(state, parts);
+          const erased = contactExists(state) || linkedKey !== null;
+          const removed: ContactIndexMsg = { type: 'contactRemoved', key: parts.key };
+          return {
+            state: initialContactState(ctx.self.id),
+            effects: [{ type: 'tell', to: contactIndexAddress(parts.orgId), msg: removed }],
+            reply: { ok: true, erased, linkedKey } satisfies ContactReplies['eraseContact'],
+          };
         }
         case 'getContact':
           if (!contactExists(state)) return notFound(state, parts);

@@ -184,6 +184,12 @@ export const ContactMsg = z.discriminatedUnion('type', [
   /** May a message of this scope be sent to the customer now? Answers for unknown contacts too (status unknown). */
   z.object({ type: z.literal('checkConsent'), scope: ConsentScopeSchema }),
   z.object({ type: z.literal('getContact') }),
+  /**
+   * GDPR erasure (art. 17): everything held about the customer goes — identifiers, profile, consent evidence,
+   * pending keywords. The record is deleted; the contact index drops it. Answers the customer's other record (the
+   * BSUID or phone one), which the caller erases too.
+   */
+  z.object({ type: z.literal('eraseContact') }),
   /** WhatsApp's marketing stop / resume button (`user_preferences` webhook, category `marketing_messages`). */
   z.object({
     type: z.literal('marketingPreferenceChanged'),
@@ -280,6 +286,7 @@ export interface ContactReplies {
     isKeywordPending: boolean;
   };
   getContact: { ok: true; contact: ContactView } | Refused;
+  eraseContact: { ok: true; erased: boolean; linkedKey: string | null };
   /** `changed: false` when the patch changed nothing; `created` when the contact did not exist before. */
   updateProfile: { ok: true; changed: boolean; created: boolean; contact: ContactView } | Refused;
   marketingPreferenceChanged: { ok: true; status: ConsentStatus };

@@ -8,6 +8,7 @@ import {
 import {
   initialConversationIndexState,
   recordSummary,
+  removeSummary,
   type ConversationIndexState,
   type IndexBucket,
 } from './conversation-index.state.ts';
@@ -31,6 +32,8 @@ export const conversationIndexActor = defineActor<ConversationIndexState, Conver
     switch (msg.type) {
       case 'summaryChanged':
         return { state: recordSummary(state, msg.summary) };
+      case 'summaryRemoved':
+        return { state: removeSummary(state, msg.conversationId) };
       case 'listConversations':
         return onList(state, msg, ctx.nowMs);
       default:

@@ -78,6 +78,8 @@ export interface ConversationFilter {
 export type ConversationIndexMsg =
   /** A conversation's summary changed (told by the conversation after the turn that changed it). */
   | { readonly type: 'summaryChanged'; readonly summary: ConversationSummary }
+  /** The conversation was erased (GDPR): its summary goes. */
+  | { readonly type: 'summaryRemoved'; readonly conversationId: string }
   /**
    * The organisation's conversations of this number matching `filter`, newest activity first, strictly after
    * `after` when given, at most `limit` (1 … MAX_INDEX_PAGE).

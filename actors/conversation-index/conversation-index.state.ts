@@ -3,6 +3,7 @@ import {
   bucketOf,
   emptyBucketIndex,
   findEntry,
+  removeEntry,
   upsertEntry,
   type Bucket,
   type BucketIndex,
@@ -42,4 +43,9 @@ export function recordSummary(state: ConversationIndexState, summary: Conversati
 /** The summary held for a conversation, if any. */
 export function summaryIn(state: ConversationIndexState, conversationId: string): ConversationSummary | undefined {
   return findEntry(state, conversationId, SUMMARIES);
+}
+
+/** The state without the conversation's summary (an erased conversation); the same state when it held none. */
+export function removeSummary(state: ConversationIndexState, conversationId: string): ConversationIndexState {
+  return removeEntry(state, conversationId, SUMMARIES);
 }

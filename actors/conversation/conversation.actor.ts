@@ -56,6 +56,10 @@ import { CONVERSATION_STATE_VERSION, conversationSplit, upgradeConversation } fr
 import { applyMediaResult, mediaFetchEffect, mediaRetryTimer, pendingMedia } from './media.ts';
 import { endOfMetaSecond } from './meta-time.ts';
 import { withSummaryUpdates } from './summary.ts';
+import {
+  conversationIndexAddress,
+  type ConversationIndexMsg,
+} from '../conversation-index/conversation-index.messages.ts';
 import { withCampaignReports } from './campaign-reports.ts';
 import { campaignIdOfRun } from '../campaigns/recipient-outcome.ts';
 import {
@@ -186,6 +190,8 @@ export function createConversationActor(
           return onRetryMediaFetch(state, msg.messageId);
         case 'getConversation':
           return onGet(state, msg, ctx);
+        case 'eraseConversation':
+          return onErase(state, ctx);
         default:
           return unreachable(msg);
       }
@@ -1194,4 +1200,16 @@ function onRetryMediaFetch(state: ConversationState, messageId: string): Turn {
   const found = findMessage(state, messageId);
   const fetch = found && state.phoneNumberId !== null ? mediaFetchEffect(found.message, state.phoneNumberId) : null;
   return fetch ? { state, effects: [fetch] } : { state };
+}
+
+function onErase(state: ConversationState, ctx: ConversationContext): Turn {
+  const mediaRefs = state.log.flatMap((m) => (m.media?.state === 'stored' ? [m.media.ref] : []));
+  const reply: ConversationReplies['eraseConversation'] = { ok: true, messages: state.log.length, mediaRefs };
+  if (state.phoneNumberId === null) return { state: initialConversationState(), reply };
+  const removed: ConversationIndexMsg = { type: 'summaryRemoved', conversationId: ctx.self.id };
+  return {
+    state: initialConversationState(),
+    effects: [{ type: 'tell', to: conversationIndexAddress(state.phoneNumberId), msg: removed }],
+    reply,
+  };
 }

@@ -171,6 +171,11 @@ export type ConversationMsg =
     }
   | { readonly type: 'mediaFetched'; readonly callId: string; readonly result: MediaFetchOutcome }
   | { readonly type: 'retryMediaFetch'; readonly messageId: string }
+  /**
+   * GDPR erasure (art. 17): the log, the customer and the window facts go; the conversation starts empty again
+   * and leaves its number's index. Answers the stored media refs of the erased messages, for the caller to erase.
+   */
+  | { readonly type: 'eraseConversation' }
   /** A page of the log, newest first: `before` a seq (exclusive), only one `direction` when given. */
   | {
       readonly type: 'getConversation';
@@ -203,4 +208,5 @@ export interface ConversationReplies {
     | { ok: true; messageId: string; conversationId: string; sendState: SendState }
     | { ok: false; code: 'PARLO_WINDOW_CLOSED'; message: string };
   getConversation: { ok: true; conversation: ConversationView };
+  eraseConversation: { ok: true; messages: number; mediaRefs: string[] };
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { describeMediaStoreContract } from '../../core/ports/media-store.contract.ts';
@@ -102,6 +102,44 @@ describe('filesystem media store: layout and crash safety', () => {
     writeFileSync(join(tempDir, 'busy.part'), 'another process is writing this');
     await openFsMediaStore({ dir });
     expect(readdirSync(tempDir)).toEqual(['busy.part']);
+  });
+
+  it('deletes both files of an object, durably for a store opened later, and leaves nothing in tmp', async () => {
+    const bytes = Buffer.from('OggS voice note');
+    const hash = sha256(bytes);
+    await store.put({ data: bytes, mimeType: 'audio/ogg; codecs=opus' });
+    expect(await store.delete(hash)).toBe(true);
+    expect(existsSync(mediaPath(dir, hash))).toBe(false);
+    expect(existsSync(`${mediaPath(dir, hash)}.json`)).toBe(false);
+    expect(readdirSync(join(dir, hash.slice(0, 2)))).toEqual([]);
+    expect(readdirSync(join(dir, TEMP_FOLDER))).toEqual([]);
+    const reopened = await openFsMediaStore({ dir });
+    expect(await reopened.get(hash)).toBeUndefined();
+    expect(await reopened.delete(hash)).toBe(false);
+  });
+
+  it('deletes bytes whose metadata was lost, and metadata a crash left without bytes', async () => {
+    const bytes = Buffer.from('GIF89a lost type');
+    const hash = sha256(bytes);
+    await store.put({ data: bytes, mimeType: 'image/gif' });
+    rmSync(`${mediaPath(dir, hash)}.json`);
+    expect(await store.delete(hash)).toBe(true);
+    expect(existsSync(mediaPath(dir, hash))).toBe(false);
+
+    // Metadata alone is no object (false), but it goes too.
+    const orphan = sha256(Buffer.from('never stored'));
+    mkdirSync(join(dir, orphan.slice(0, 2)), { recursive: true });
+    writeFileSync(`${mediaPath(dir, orphan)}.json`, JSON.stringify({ mimeType: 'image/png', sizeBytes: 12 }));
+    expect(await store.delete(orphan)).toBe(false);
+    expect(existsSync(`${mediaPath(dir, orphan)}.json`)).toBe(false);
+    expect(readdirSync(join(dir, TEMP_FOLDER))).toEqual([]);
+  });
+
+  it('deletes nothing outside its folder for a malformed ref', async () => {
+    writeFileSync(join(temp.path, 'outside'), 'keep me');
+    for (const ref of ['../outside', `../${'0'.repeat(62)}`, TEMP_FOLDER]) expect(await store.delete(ref)).toBe(false);
+    expect(readFileSync(join(temp.path, 'outside'), 'utf8')).toBe('keep me');
+    expect(existsSync(join(dir, TEMP_FOLDER))).toBe(true);
   });
 
   it('refuses a bad limit at open', async () => {

@@ -7,6 +7,7 @@
  * <aa>/<sha256>        the bytes; <aa> = the hash's first two hex characters (256 folders, none huge)
  * <aa>/<sha256>.json   { "mimeType", "sizeBytes" }: what the bytes are served as
  * tmp/<random>.part    a put in progress (same filesystem, so the final rename is atomic)
+ * tmp/<random>.json.deleted   the metadata of an object being deleted, for the moment it takes
  * ```
  *
  * A put streams the source into a temp file while hashing and counting it (a 100 MB document is never held in
@@ -14,10 +15,19 @@
  * renames the bytes into place and fsyncs the folder. Readers therefore see a whole object or none, and a crash
  * leaves at most a `tmp/*.part` file, which the next start removes once it is an hour old. An object already
  * present is kept (`deduplicated`): the bytes of a ref never change, and its first MIME type stays.
+ *
+ * A delete unlinks the bytes (from then on `get` answers undefined), moves the metadata aside into `tmp/`, removes
+ * it and fsyncs both folders, so the erasure survives a crash once it resolves. The two files cannot go in one
+ * atomic step, so a put of the same bytes racing a delete is made safe without locks (which would not hold across
+ * processes sharing the folder) by two checks. The put looks for its metadata after renaming its bytes into place
+ * and writes it again when a delete took it. The delete looks for bytes after moving the metadata aside, and when a
+ * put has brought them back it links the metadata it took back into place (unless the put already wrote it).
+ * Whatever the interleaving, the end state is the object whole, or nothing (at worst a metadata file without
+ * bytes, which no reader sees and the next put overwrites).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   DEFAULT_MEDIA_MAX_BYTES,
@@ -109,6 +119,7 @@ export async function openFsMediaStore(options: FsMediaStoreOptions): Promise<Me
         if (info === undefined) {
           const meta = await writeInfo(final, tempDir, { mimeType, sizeBytes: size });
           if (meta !== undefined) return storeFailed('could not write the metadata', meta);
+          await syncDir(join(dir, sha256.slice(0, 2)));
         }
         return {
           ok: true,
@@ -131,10 +142,16 @@ export async function openFsMediaStore(options: FsMediaStoreOptions): Promise<Me
       try {
         await rename(temp, final);
         keepTemp = true; // it is the object now
-        await syncDir(join(dir, sha256.slice(0, 2)));
       } catch (error) {
         return storeFailed('could not move the object into place', error);
       }
+      // A delete of the same bytes may have taken the metadata between the two renames: write it again, so the
+      // bytes in place have their type (see the module comment).
+      if ((await readInfo(final)) === undefined) {
+        const again = await writeInfo(final, tempDir, { mimeType, sizeBytes: size });
+        if (again !== undefined) return storeFailed('could not write the metadata', again);
+      }
+      await syncDir(join(dir, sha256.slice(0, 2)));
       return { ok: true, ref: sha256, sha256, mimeType, sizeBytes: size, deduplicated: false };
     } finally {
       await handle?.close().catch(() => undefined);
@@ -148,6 +165,8 @@ export async function openFsMediaStore(options: FsMediaStoreOptions): Promise<Me
     const stats = await statOrUndefined(path);
     if (stats === undefined || !stats.isFile()) return undefined;
     const info = await readInfo(path);
+    // No metadata: a lost file (served as bytes) or a delete under way, after which there is nothing to serve.
+    if (info === undefined && (await statOrUndefined(path)) === undefined) return undefined;
     return {
       ref,
       sha256: ref,
@@ -157,7 +176,64 @@ export async function openFsMediaStore(options: FsMediaStoreOptions): Promise<Me
     };
   }
 
-  return { maxBytes, put, get };
+  async function erase(ref: string): Promise<boolean> {
+    if (!MEDIA_REF_PATTERN.test(ref)) return false;
+    const path = mediaPath(dir, ref);
+    const folder = join(dir, ref.slice(0, 2));
+    const aside = join(tempDir, `${randomBytes(12).toString('hex')}.json.deleted`);
+    let removed = false;
+    let movedAside = false;
+    try {
+      // The bytes first: from now on `get` answers undefined.
+      try {
+        await unlink(path);
+        removed = true;
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+      // The metadata (also when the bytes were missing: a crash may have left it alone). Moved aside, not unlinked:
+      // it may be the one a racing put of the same bytes wrote for bytes it is about to rename into place.
+      try {
+        await rename(`${path}.json`, aside);
+        movedAside = true;
+      } catch (error) {
+        if (!isMissing(error)) throw error;
+      }
+      if (movedAside && (await statOrUndefined(path)) !== undefined) {
+        // A put brought the bytes back meanwhile: it wins, with its metadata (unless it has written it again).
+        await restoreInfo(aside, `${path}.json`);
+      }
+    } finally {
+      if (movedAside) await rm(aside, { force: true }).catch(() => undefined);
+      // Durable like a put: the removed entries are data of their folders.
+      await syncDir(folder);
+      await syncDir(tempDir);
+    }
+    return removed;
+  }
+
+  return { maxBytes, put, get, delete: erase };
+}
+
+/** A path (or a folder on it) that does not exist. */
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/**
+ * Puts metadata moved aside by a delete back into place, unless a put has written its own meanwhile (a hard link
+ * fails on an existing name; every metadata file for a ref describes the same bytes). Where hard links are not
+ * supported, a rename (atomic, replacing). Best effort: bytes without metadata are still served, as
+ * `application/octet-stream`, and the next put of them writes it again.
+ */
+async function restoreInfo(aside: string, infoPath: string): Promise<void> {
+  try {
+    await link(aside, infoPath);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return;
+    await rename(aside, infoPath).catch(() => undefined);
+  }
 }
 
 function storeFailed(what: string, error: unknown): MediaPutOutcome {

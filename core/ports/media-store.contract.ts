@@ -10,7 +10,11 @@
  * - `maxBytes` (the request's and the store's), `expectedSha256`, empty objects and unusable MIME types refuse
  *   with an outcome and store nothing;
  * - an error thrown by the byte source is rethrown and leaves nothing behind;
- * - `get` of an unknown or malformed ref (path tricks included) is `undefined`, never an exception.
+ * - `get` of an unknown or malformed ref (path tricks included) is `undefined`, never an exception;
+ * - `delete` erases the object (`get` is `undefined` after it) and answers whether there was one: `true`, then
+ *   `false` for the same ref, `false` for unknown and malformed refs; it touches no other object, the same bytes
+ *   can be stored again afterwards (as a new object, with their new type), and a put racing a delete of the same
+ *   bytes leaves the object whole or gone.
  */
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -182,6 +186,91 @@ export function describeMediaStoreContract(
       for (const ref of ['', 'abc', '../../etc/passwd', sha256(bytesOf(10, 11)).toUpperCase(), `${'0'.repeat(63)}/`]) {
         expect(await subject.store.get(ref), ref).toBeUndefined();
       }
+    });
+
+    it('deletes an object: get answers undefined, a second delete false, and the others stay', async () => {
+      const gone = bytesOf(4_000, 20);
+      const kept = bytesOf(4_000, 21);
+      await subject.store.put({ data: gone, mimeType: 'image/jpeg' });
+      await subject.store.put({ data: kept, mimeType: 'application/pdf' });
+      const before = await subject.store.get(sha256(gone));
+      expect(before).toBeDefined();
+
+      expect(await subject.store.delete(sha256(gone))).toBe(true);
+      expect(await subject.store.get(sha256(gone))).toBeUndefined();
+      expect(await subject.store.delete(sha256(gone))).toBe(false);
+      expect(await subject.store.get(sha256(gone))).toBeUndefined();
+
+      const other = await subject.store.get(sha256(kept));
+      expect(other).toMatchObject({ ref: sha256(kept), mimeType: 'application/pdf', sizeBytes: 4_000 });
+      expect((await readAll(other!.open())).equals(kept)).toBe(true);
+    });
+
+    it('answers false for deleting unknown and malformed refs, and deletes nothing', async () => {
+      const bytes = bytesOf(500, 22);
+      await subject.store.put({ data: bytes, mimeType: 'image/png' });
+      expect(await subject.store.delete(sha256(bytesOf(500, 23)))).toBe(false);
+      const malformed = [
+        '',
+        'abc',
+        '../../etc/passwd',
+        sha256(bytes).toUpperCase(),
+        `${sha256(bytes)}.json`,
+        `${sha256(bytes).slice(0, 2)}/${sha256(bytes)}`,
+        `${'0'.repeat(63)}/`,
+        '.',
+        '..',
+      ];
+      for (const ref of malformed) expect(await subject.store.delete(ref), ref).toBe(false);
+      const got = await subject.store.get(sha256(bytes));
+      expect(got).toMatchObject({ mimeType: 'image/png', sizeBytes: 500 });
+      expect((await readAll(got!.open())).equals(bytes)).toBe(true);
+    });
+
+    it('stores the same bytes again after a delete, as a new object with their new type', async () => {
+      const bytes = bytesOf(6_000, 24);
+      await subject.store.put({ data: bytes, mimeType: 'image/jpeg' });
+      expect(await subject.store.delete(sha256(bytes))).toBe(true);
+      const again = await subject.store.put({ data: chunked(bytes, 1_500), mimeType: 'image/webp' });
+      expect(again).toEqual({
+        ok: true,
+        ref: sha256(bytes),
+        sha256: sha256(bytes),
+        mimeType: 'image/webp',
+        sizeBytes: 6_000,
+        deduplicated: false,
+      });
+      const got = await subject.store.get(sha256(bytes));
+      expect(got).toMatchObject({ ref: sha256(bytes), mimeType: 'image/webp', sizeBytes: 6_000 });
+      expect((await readAll(got!.open())).equals(bytes)).toBe(true);
+      expect(await subject.store.delete(sha256(bytes))).toBe(true);
+      expect(await subject.store.get(sha256(bytes))).toBeUndefined();
+    });
+
+    it('leaves a whole object or none when puts and deletes of the same bytes race', async () => {
+      const bytes = bytesOf(10_000, 25);
+      const ref = sha256(bytes);
+      for (let round = 0; round < 20; round++) {
+        if (round % 2 === 0) await subject.store.put({ data: bytes, mimeType: 'image/gif' });
+        await Promise.all([
+          subject.store.put({ data: chunked(bytes, 2_500), mimeType: 'image/gif' }),
+          subject.store.delete(ref),
+          subject.store.put({ data: bytes, mimeType: 'image/gif' }),
+          subject.store.delete(ref),
+        ]);
+        const got = await subject.store.get(ref);
+        if (got !== undefined) {
+          expect(got, `round ${round}`).toMatchObject({ ref, mimeType: 'image/gif', sizeBytes: 10_000 });
+          expect((await readAll(got.open())).equals(bytes)).toBe(true);
+        }
+        // Settled either way: a delete now erases it, a put now stores it.
+        await subject.store.delete(ref);
+        expect(await subject.store.get(ref)).toBeUndefined();
+      }
+      expect(await subject.store.put({ data: bytes, mimeType: 'image/gif' })).toMatchObject({
+        ok: true,
+        deduplicated: false,
+      });
     });
   });
 }

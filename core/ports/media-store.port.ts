@@ -9,6 +9,11 @@
  * tenancy: whoever may read a ref is decided by the caller (the HTTP API hands out organisation-scoped refs,
  * `frontends/http/routes/media.routes.ts`).
  *
+ * Because objects are content-addressed, an object is **shared by every holder of its ref**: two customers (or two
+ * organisations) who sent the same file hold the same ref to the one stored copy, and `delete` (a GDPR erasure)
+ * erases it for all of them. A caller that erases on behalf of one holder decides first whether others still hold
+ * the ref; the store does not count holders.
+ *
  * Outcomes, not exceptions (STYLE rule 4): a file over the limit, bytes that do not match the expected hash or a
  * failing disk come back as `{ ok: false, reason }`. Only an error thrown by the caller's own byte source (a
  * download that broke) is rethrown, after everything written for it is removed.
@@ -78,6 +83,23 @@ export interface MediaStorePort {
   put(request: MediaPutRequest): Promise<MediaPutOutcome>;
   /** The object, or `undefined` for a ref that is unknown or malformed. */
   get(ref: string): Promise<StoredMedia | undefined>;
+  /**
+   * Erases the object (its bytes and whatever the store keeps about it, such as its MIME type), so that `get(ref)`
+   * answers `undefined` afterwards. For a GDPR erasure.
+   *
+   * - **Shared**: objects are content-addressed and identical bytes are stored once, so this erases the object for
+   *   every holder of the ref, not only for the caller (see the module comment).
+   * - Answers `true` when an object was removed, `false` when there was none: an unknown ref, one already deleted,
+   *   or a malformed ref (never an exception for those).
+   * - Durable once the promise resolves: a crash afterwards does not bring the object back.
+   * - A `put` of the same bytes racing the delete leaves a whole object (bytes and type) or none, never a part of
+   *   one. A `put` made after the delete resolved stores the object anew (`deduplicated: false`, its own type).
+   * - A `StoredMedia` obtained from `get` before the delete may fail to `open()` afterwards (a stream already open
+   *   may still finish).
+   * - Rejects only when the backend fails (a disk error): the erasure is then not known to be complete, and the
+   *   caller retries.
+   */
+  delete(ref: string): Promise<boolean>;
 }
 
 /**

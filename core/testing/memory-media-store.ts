@@ -1,7 +1,7 @@
 /**
  * An in-memory `MediaStorePort` double for tests: objects in a Map keyed by SHA-256, the same rules as the
- * filesystem adapter (limits, expected hash, MIME check, deduplication), and it passes the port's contract suite
- * (`core/ports/media-store.contract.ts`, STYLE rule 6). Not modelled: durability and disk failures.
+ * filesystem adapter (limits, expected hash, MIME check, deduplication, erasure), and it passes the port's contract
+ * suite (`core/ports/media-store.contract.ts`, STYLE rule 6). Not modelled: durability and disk failures.
  */
 import { createHash } from 'node:crypto';
 import {
@@ -66,5 +66,9 @@ export class MemoryMediaStore implements MediaStorePort {
         yield bytes;
       },
     });
+  }
+
+  delete(ref: string): Promise<boolean> {
+    return Promise.resolve(MEDIA_REF_PATTERN.test(ref) && this.objects.delete(ref));
   }
 }

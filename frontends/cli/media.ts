@@ -26,7 +26,8 @@ export async function openMedia(config: ParloConfig): Promise<MediaEdge> {
   return { store, refs: createMediaRefs(deriveMediaRefKeys(secretBoxKeys(config))) };
 }
 
-function secretBoxKeys(config: ParloConfig): Buffer[] {
+/** The SecretBox keys (`secrets.encryptionKey`, or embedded mode's key file), the sealing key first. */
+export function secretBoxKeys(config: ParloConfig): Buffer[] {
   const configured = config.secrets.encryptionKey.trim();
   if (configured !== '') return parseKeyList(configured);
   const file = join(config.dataDir, SECRETS_KEY_FILE);

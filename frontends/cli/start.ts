@@ -48,6 +48,7 @@ import { simulatorNumbers } from './simulator-numbers.ts';
 import { actorInboundSink } from './inbound-sink.ts';
 import { openSecretBox } from './secret-box.ts';
 import { openMedia } from './media.ts';
+import { erasurePseudonyms } from './erasure-pseudonyms.ts';
 import { outboundWebhooks } from './outbound-webhooks.ts';
 import { withNumberSettings } from './number-settings.ts';
 import { WHATSAPP_WEBHOOK_PATH, startWhatsAppEdge, type WhatsAppEdge } from './whatsapp-edge.ts';
@@ -199,7 +200,12 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       targetPolicy: webhooks.targetPolicy,
       onEndpointsChanged: (orgId) => orgWebhooks.invalidate(orgId),
     }),
-    ...contactRoutes({ system, ...(clock ? { now: () => clock.now() } : {}) }),
+    ...contactRoutes({
+      system,
+      ...(clock ? { now: () => clock.now() } : {}),
+      pseudonymOf: erasurePseudonyms(config),
+      eraseMedia: (ref) => media.store.delete(ref),
+    }),
     ...billingRoutes({ system, ...(clock ? { now: () => clock.now() } : {}) }),
     ...templateRoutes({
       system,

@@ -17,7 +17,8 @@ import { initialWalletState, type WalletState } from '../wallet.state.ts';
  * The wallet and its segment and archive actors in memory, for unit tests: each message runs the pure handlers
  * and delivers their effects at once (asks answered, replies fed back, tells run), the way the runtime would,
  * without LMDB. Timers are kept and fired by `advanceTo`. `holdAcks` keeps the answers of segment and archive
- * asks back (to look at the state while a seal is in flight) until `releaseAcks`.
+ * asks back (to look at the state while a seal is in flight) until `releaseAcks`; `holdAsks` keeps the asks
+ * themselves back (the peer has not handled them yet) until `releaseAsks`.
  */
 export class WalletWorld {
   wallet: WalletState = initialWalletState();
@@ -28,9 +29,11 @@ export class WalletWorld {
   /** Every effect the wallet returned, in order. */
   readonly effects: Effect[] = [];
   holdAcks = false;
+  holdAsks = false;
   /** The next this many asks fail as a handler bug would (the runtime's PARLO_HANDLER_FAILED refusal). */
   failAsks = 0;
   private readonly heldAcks: WalletMsg[] = [];
+  private readonly heldAsks: Extract<Effect, { type: 'ask' }>[] = [];
   private ids = 0;
 
   constructor(
@@ -67,27 +70,32 @@ export class WalletWorld {
       case 'tell':
         this.runPeer(effect.to.kind, effect.to.id, effect.msg);
         return;
-      case 'ask': {
-        const failed = this.failAsks > 0;
-        if (failed) this.failAsks--;
-        const reply = failed
-          ? { ok: false, code: 'PARLO_HANDLER_FAILED', message: 'the handler threw' }
-          : { ok: true, value: this.runPeer(effect.to.kind, effect.to.id, effect.msg) };
-        const answer = { type: effect.replyType, callId: effect.callId, reply } as unknown as WalletMsg;
-        if (this.holdAcks) this.heldAcks.push(answer);
-        else this.send(answer);
+      case 'ask':
+        if (this.holdAsks) this.heldAsks.push(effect);
+        else this.runAsk(effect);
         return;
-      }
       case 'callPort':
         throw new Error('the wallet calls no port');
     }
+  }
+
+  private runAsk(effect: Extract<Effect, { type: 'ask' }>): void {
+    const failed = this.failAsks > 0;
+    if (failed) this.failAsks--;
+    const reply = failed
+      ? { ok: false, code: 'PARLO_HANDLER_FAILED', message: 'the handler threw' }
+      : { ok: true, value: this.runPeer(effect.to.kind, effect.to.id, effect.msg) };
+    const answer = { type: effect.replyType, callId: effect.callId, reply } as unknown as WalletMsg;
+    if (this.holdAcks) this.heldAcks.push(answer);
+    else this.send(answer);
   }
 
   private runPeer(kind: string, id: string, msg: unknown): unknown {
     if (kind === LEDGER_SEGMENT_KIND) {
       const state = this.segments.get(id) ?? ledgerSegmentActor.initialState(id);
       const result = ledgerSegmentActor.handle(state, msg as LedgerSegmentMsg, this.ctx(kind, id));
-      this.segments.set(id, result.state);
+      if (ledgerSegmentActor.isEmpty?.(result.state)) this.segments.delete(id);
+      else this.segments.set(id, result.state);
       return result.reply;
     }
     if (kind === USAGE_ARCHIVE_KIND) {
@@ -100,9 +108,23 @@ export class WalletWorld {
     throw new Error(`no actor ${kind}:${id} in this world`);
   }
 
-  releaseAcks(): void {
-    this.holdAcks = false;
-    for (const answer of this.heldAcks.splice(0)) this.send(answer);
+  /** Delivers the held answers (those `which` picks, all by default; the rest stay held and holding goes on). */
+  releaseAcks(which?: (answer: { type: string; callId: string }) => boolean): void {
+    if (which === undefined) this.holdAcks = false;
+    const picked = this.heldAcks.filter((a) => which?.(a as unknown as { type: string; callId: string }) ?? true);
+    for (const answer of picked) this.heldAcks.splice(this.heldAcks.indexOf(answer), 1);
+    for (const answer of picked) this.send(answer);
+  }
+
+  /** Sends a message to segment `n` of this organisation's ledger (as the erasure does) and returns its reply. */
+  sendToSegment<R = unknown>(segment: number, msg: LedgerSegmentMsg): R {
+    return this.runPeer(LEDGER_SEGMENT_KIND, `${this.orgId}.${segment}`, msg) as R;
+  }
+
+  /** Runs the held asks in order (their answers then come back as usual). */
+  releaseAsks(): void {
+    this.holdAsks = false;
+    for (const ask of this.heldAsks.splice(0)) this.runAsk(ask);
   }
 
   /** Moves the clock, firing due timers in due order. */

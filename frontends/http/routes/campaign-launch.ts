@@ -1,5 +1,10 @@
 import { ParloError, type ActorSystem } from '../../../core/index.ts';
-import { snapshotRecipient, type CampaignVariant, type SnapshotRecipient } from '../../../actors/campaigns/audience.ts';
+import {
+  snapshotRecipient,
+  unknownContactSummary,
+  type CampaignVariant,
+  type SnapshotRecipient,
+} from '../../../actors/campaigns/audience.ts';
 import type { AudienceQuery } from '../../../actors/campaigns/campaign-run.messages.ts';
 import type { CampaignDefinition } from '../../../actors/campaigns/campaign.messages.ts';
 import { preflight, type Preflight } from '../../../actors/campaigns/preflight.ts';
@@ -139,29 +144,9 @@ export async function screenedAudience(
     const keys = query.keys.slice(at, at + MAX_AUDIENCE_PAGE);
     const found: ContactIndexReplies['lookupContacts'] = await system.ask(index, { type: 'lookupContacts', keys });
     const byKey = new Map<string, ContactSummary>(found.contacts.map((c) => [c.key, c]));
-    for (const key of keys) out.push(snapshotRecipient(byKey.get(key) ?? unknownContact(key), campaign, seen));
+    for (const key of keys) out.push(snapshotRecipient(byKey.get(key) ?? unknownContactSummary(key), campaign, seen));
   }
   return out;
-}
-
-function unknownContact(key: string): ContactSummary {
-  const phone = key.startsWith('p') ? key.slice(1) : null;
-  return {
-    key,
-    phone,
-    userId: phone === null ? key.slice(1) : null,
-    name: null,
-    profileName: null,
-    language: null,
-    timeZone: null,
-    tags: [],
-    fields: {},
-    marketing: 'unknown',
-    utility: 'unknown',
-    lastSeenAtMs: null,
-    createdAtMs: 0,
-    changedAtMs: 0,
-  };
 }
 
 export interface PreflightContext {

@@ -19,6 +19,7 @@ import { defineRoute, type ApiRoute } from '../api/define-route.ts';
 import { callerOf, okOrThrow } from '../auth/caller.ts';
 import { iso } from './identity.routes.ts';
 import { auditActorOf } from './numbers.routes.ts';
+import { eraseCustomer, hashedPseudonym } from './contact-erasure.ts';
 
 /**
  * A data subject's access request (GDPR art. 15, issue #6, 2): everything the organisation holds about one
@@ -30,7 +31,24 @@ import { auditActorOf } from './numbers.routes.ts';
 export interface ContactDataRoutesDeps {
   readonly system: ActorSystem;
   readonly now?: () => number;
+  /** Erasure's pseudonyms (keyed by an installation secret in production); default: `hashedPseudonym`. */
+  readonly pseudonymOf?: (orgId: string, key: string) => string;
+  /** Erases a stored media object (the media store); absent: no media is stored. */
+  readonly eraseMedia?: (ref: string) => Promise<boolean>;
 }
+
+const ErasureView = z
+  .object({
+    erasedAt: z.string(),
+    pseudonym: z.string().describe('What the customer is called where records must stay (ledger, campaign outcomes)'),
+    contactsErased: z.number().int(),
+    conversationsErased: z.number().int(),
+    messagesErased: z.number().int(),
+    mediaErased: z.number().int(),
+    ledgerRecordsPseudonymised: z.number().int(),
+    campaignRecipientsPseudonymised: z.number().int(),
+  })
+  .meta({ id: 'ContactErasure' });
 
 const ContactKey = z
   .string()
@@ -154,5 +172,45 @@ export function contactDataRoutes(deps: ContactDataRoutesDeps): ApiRoute[] {
     },
   });
 
-  return [exportData];
+  const eraseData = defineRoute({
+    method: 'POST',
+    url: '/contacts/:contactKey/erase',
+    operationId: 'eraseContactData',
+    summary: 'Erase everything the organisation holds about one customer (a data subject erasure request)',
+    description:
+      'Deletes the contact (and the customer’s other record, phone or user id), every conversation with them on each of the organisation’s numbers and the media those stored, and replaces the customer in the ledger and in campaign outcomes with a pseudonym: amounts, balances and counts stay exact. Idempotent: repeating a request that was cut off completes it. Audited as `dataErased` under the pseudonym. Needs `org:manage`.',
+    tags: ['contacts'],
+    auth: 'any',
+    scopes: ['org:manage'],
+    params: z.object({ contactKey: ContactKey }),
+    body: z.object({}).strict().optional(),
+    responses: { 200: ErasureView },
+    async handler({ params, request }) {
+      const caller = callerOf(request);
+      const report = await eraseCustomer(
+        {
+          system,
+          pseudonymOf: deps.pseudonymOf ?? hashedPseudonym,
+          ...(deps.eraseMedia ? { eraseMedia: deps.eraseMedia } : {}),
+        },
+        caller.orgId,
+        params.contactKey,
+      );
+      const audit: OrgMsg = {
+        type: 'recordAudit',
+        event: 'dataErased',
+        actor: auditActorOf(caller),
+        detail: {
+          pseudonym: report.pseudonym,
+          conversations: report.conversationsErased,
+          messages: report.messagesErased,
+          media: report.mediaErased,
+        },
+      };
+      okOrThrow(await system.ask<{ ok: boolean }>({ kind: ORG_KIND, id: caller.orgId }, audit));
+      return { status: 200, body: { erasedAt: iso(now()), ...report } };
+    },
+  });
+
+  return [exportData, eraseData];
 }

@@ -64,6 +64,9 @@ export interface ContactsRoutesDeps {
   readonly system: ActorSystem;
   /** The clock for "not in the future" checks (the fake clock in tests). */
   readonly now?: () => number;
+  /** GDPR erasure: the pseudonyms (keyed by an installation secret) and the media store's erase. */
+  readonly pseudonymOf?: (orgId: string, key: string) => string;
+  readonly eraseMedia?: (ref: string) => Promise<boolean>;
 }
 
 // ---------------------------------------------------------------- schemas
@@ -457,7 +460,12 @@ export function contactRoutes(deps: ContactsRoutesDeps): ApiRoute[] {
     ...contactsBatchRoutes({ system }),
     ...contactsSearchRoutes({ system, now }),
     ...segmentRoutes({ system, now }),
-    ...contactDataRoutes({ system, now }),
+    ...contactDataRoutes({
+      system,
+      now,
+      ...(deps.pseudonymOf ? { pseudonymOf: deps.pseudonymOf } : {}),
+      ...(deps.eraseMedia ? { eraseMedia: deps.eraseMedia } : {}),
+    }),
     ...consentKeywordRoutes({ system }),
   ];
 }

@@ -534,6 +534,20 @@ const CASES: Readonly<Record<string, Case>> = {
   listSegmentContacts: { permission: 'contacts:read', body: () => ({ limit: 10 }) },
   exportContacts: { permission: 'contacts:read' },
   exportContactData: { permission: 'org:manage' },
+  // Each call erases a contact of its own. The key names a customer, not a record of B: with B's key, A erases
+  // its own (absent) records of that customer and B's stay.
+  eraseContactData: {
+    permission: 'org:manage',
+    body: () => ({}),
+    params: async () => ({
+      contactKey: await recordConsent(
+        a.users.owner.token,
+        `p1555700${String(++erasedContacts).padStart(4, '0')}`,
+        'erase me',
+      ),
+    }),
+    outsideIdWrite: true,
+  },
   upsertContacts: {
     permission: 'contacts:write',
     body: () => ({ defaultCountry: 'ES', contacts: [{ phone: '600 00 00 99', tags: { add: ['matrix'] } }] }),
@@ -710,6 +724,7 @@ async function createTemplate(token: string, wabaId?: string): Promise<string> {
 }
 
 let metaTemplateIds = 0;
+let erasedContacts = 0;
 let segmentNames = 0;
 
 async function createSegment(token: string): Promise<string> {
