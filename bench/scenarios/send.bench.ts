@@ -82,7 +82,7 @@ interface Forked<T> {
   readonly ready: T;
 }
 
-function forkReady<T>(script: string, args: string[], execArgv: string[] = []): Promise<Forked<T>> {
+export function forkReady<T>(script: string, args: string[], execArgv: string[] = []): Promise<Forked<T>> {
   const child = fork(fileURLToPath(new URL(script, import.meta.url)), args, {
     execArgv: ['--import', 'tsx', ...execArgv],
     // The child's stdout goes to our stderr: with --json our stdout carries exactly one JSON object.
@@ -95,7 +95,7 @@ function forkReady<T>(script: string, args: string[], execArgv: string[] = []): 
   });
 }
 
-async function stopChild(child: ChildProcess | undefined): Promise<void> {
+export async function stopChild(child: ChildProcess | undefined): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));
   child.send({ type: 'stop' });
@@ -105,7 +105,7 @@ async function stopChild(child: ChildProcess | undefined): Promise<void> {
 }
 
 /** IPC asks into the Parlo node's actor system (bench/lib/parlo-node.ts). */
-function nodeAsker(child: ChildProcess): <T>(to: Address, msg: unknown) => Promise<T> {
+export function nodeAsker(child: ChildProcess): <T>(to: Address, msg: unknown) => Promise<T> {
   let next = 0;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   child.on('message', (m: { type: string; askId: number; ok: boolean; reply?: unknown; error?: string }) => {
@@ -123,7 +123,7 @@ function nodeAsker(child: ChildProcess): <T>(to: Address, msg: unknown) => Promi
     });
 }
 
-function simulatorRefusals(child: ChildProcess): Promise<Record<string, Record<string, number>>> {
+export function simulatorRefusals(child: ChildProcess): Promise<Record<string, Record<string, number>>> {
   return new Promise((resolve) => {
     const onMessage = (m: { type: string; byNumber: Record<string, Record<string, number>> }): void => {
       if (m.type !== 'refusals') return;
@@ -136,7 +136,7 @@ function simulatorRefusals(child: ChildProcess): Promise<Record<string, Record<s
 }
 
 /** CPU seconds (user + system) a process has used so far, from /proc. */
-function cpuSeconds(pid: number | undefined): number {
+export function cpuSeconds(pid: number | undefined): number {
   if (pid === undefined) return 0;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -150,7 +150,7 @@ function cpuSeconds(pid: number | undefined): number {
 // ---------------------------------------------------------------- HTTP
 
 /** The node's runtime counters (`GET /metrics`): actor turns and LMDB commits so far. */
-async function runtimeCounters(
+export async function runtimeCounters(
   parlo: Pool,
 ): Promise<{ turns: number; commits: number; inCycle: number; turnsByKind: Record<string, number> }> {
   const response = await parlo.request({ method: 'GET', path: '/metrics' });
@@ -190,7 +190,7 @@ async function call<T>(
   return { status: response.statusCode, json: (text === '' ? null : JSON.parse(text)) as T };
 }
 
-async function callOk<T>(
+export async function callOk<T>(
   pool: Pool,
   method: 'GET' | 'POST',
   path: string,
@@ -204,7 +204,7 @@ async function callOk<T>(
 }
 
 /** Runs `work(i)` for i in [0, count) with at most `limit` in flight. */
-async function forEachLimited(count: number, limit: number, work: (i: number) => Promise<void>): Promise<void> {
+export async function forEachLimited(count: number, limit: number, work: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(limit, count) }, async () => {
