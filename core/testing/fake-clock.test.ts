@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FakeClock } from './fake-clock.ts';
+import { FakeClock, settle } from './fake-clock.ts';
 
 const T0 = 1_000_000;
 
@@ -147,14 +147,26 @@ describe('FakeClock', () => {
     expect(clock.now()).toBe(T0 + 20);
   });
 
-  it('fires a wake-up already due only on the next advance, at the current time', async () => {
+  it('fires a wake-up already due on its own turn, at the current time, without an advance', async () => {
     const clock = new FakeClock(T0);
     const fired: number[] = [];
     clock.wakeAt(T0 - 100, () => fired.push(clock.now()));
     expect(fired).toEqual([]);
-    expect(clock.pendingCount()).toBe(1);
-    await clock.advance(0);
+    await settle(1);
     expect(fired).toEqual([T0]);
+    expect(clock.pendingCount()).toBe(0);
+    await clock.advance(10);
+    expect(fired).toEqual([T0]);
+  });
+
+  it('does not fire an already-due wake-up that was cancelled first', async () => {
+    const clock = new FakeClock(T0);
+    const fired: number[] = [];
+    const cancel = clock.wakeAt(T0, () => fired.push(clock.now()));
+    cancel();
+    await settle();
+    await clock.advance(10);
+    expect(fired).toEqual([]);
   });
 
   it('fires a wake-up due exactly at the target', async () => {

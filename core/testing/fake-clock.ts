@@ -10,12 +10,15 @@ interface Wake {
 /**
  * A clock that only moves when told to. `advance` fires wake-ups in due-time order (ties in registration order),
  * each seeing `now()` equal to its due time, and lets promise continuations run between them so that work a
- * wake-up starts can itself schedule or cancel further wake-ups.
+ * wake-up starts can itself schedule or cancel further wake-ups. A wake-up asked for at or before `now()` fires on
+ * its own turn, as a real clock's would: work that finishes after an `advance` returned is not stranded.
  */
 export class FakeClock implements Clock {
   private nowMs: number;
   private seq = 0;
   private wakes: Wake[] = [];
+  private advancing = 0;
+  private flushQueued = false;
 
   constructor(startMs = Date.UTC(2026, 0, 1)) {
     this.nowMs = startMs;
@@ -28,6 +31,7 @@ export class FakeClock implements Clock {
   wakeAt(atMs: number, callback: () => void): () => void {
     const wake: Wake = { atMs, seq: this.seq++, callback, cancelled: false };
     this.wakes.push(wake);
+    if (atMs <= this.nowMs) this.flushSoon();
     return () => {
       wake.cancelled = true;
     };
@@ -44,6 +48,26 @@ export class FakeClock implements Clock {
   }
 
   async advanceTo(targetMs: number): Promise<void> {
+    this.advancing++;
+    try {
+      await this.fireUntil(targetMs);
+    } finally {
+      this.advancing--;
+    }
+    if (this.wakes.some((w) => !w.cancelled && w.atMs <= this.nowMs)) this.flushSoon();
+  }
+
+  /** Already due, as with a real clock's zero-delay timer: fire on a later turn, not at the next `advance`. */
+  private flushSoon(): void {
+    if (this.advancing > 0 || this.flushQueued) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
+      if (this.advancing === 0) void this.advanceTo(this.nowMs);
+    });
+  }
+
+  private async fireUntil(targetMs: number): Promise<void> {
     for (;;) {
       this.wakes = this.wakes.filter((w) => !w.cancelled);
       let next: Wake | undefined;
