@@ -11,7 +11,7 @@ import {
   type Pseudonyms,
 } from './pseudonymise.ts';
 import { LEDGER_SEGMENT_SIZE, type BillingCaller, type ChargeDetails, type LedgerEntry } from './wallet.messages.ts';
-import type { WalletState } from './wallet.state.ts';
+import { listReservations, type WalletState } from './wallet.state.ts';
 
 const ORG = 'org_gdpr';
 const T0 = Date.UTC(2026, 0, 10, 12);
@@ -55,6 +55,15 @@ function mappedBack(value: unknown, pseudonyms: Pseudonyms): string {
   let json = JSON.stringify(value);
   for (const [id, pseudonym] of pseudonyms) json = json.split(pseudonym).join(id);
   return json;
+}
+
+/**
+ * A wallet as JSON with the pseudonyms mapped back, its reservations as a sorted list: a renamed reservation
+ * moves to its new id's bucket, so the bucket layout is not comparable, only what is held.
+ */
+function walletMappedBack(state: WalletState, pseudonyms: Pseudonyms): string {
+  const reservations = listReservations(state).map((r) => mappedBack(r, pseudonyms));
+  return mappedBack({ ...state, reservations: null }, pseudonyms) + reservations.sort().join('\n');
 }
 
 /** Whether `text` still names one of the ids exactly (followed by a boundary, not by more of a longer id). */
@@ -228,13 +237,13 @@ describe('pseudonymiseWallet', () => {
     expect(done.effects).toEqual([]);
     expect(names(JSON.stringify(done.state), A1, A2)).toBe(false);
     expect(names(JSON.stringify(done.state), SHORTER, LONGER, OTHER)).toBe(true);
-    expect(mappedBack(done.state, MAP)).toBe(JSON.stringify(before));
+    expect(walletMappedBack(done.state, MAP)).toBe(walletMappedBack(before, new Map()));
     expect(done.state.ledger.find((e) => e.reference === '1001.x3f9a01/m1')).toMatchObject({
       kind: 'charge',
       conversationId: '1001.x3f9a01',
       amountMicros: 90_000,
     });
-    expect(done.state.reservations.map((r) => r.id)).toContain('1002.x3f9a01/open3');
+    expect(listReservations(done.state).map((r) => r.id)).toContain('1002.x3f9a01/open3');
     expect(done.state.recentSettled.map((m) => m.id)).toContain('1001.x3f9a01/m1');
     expect(done.state.recentConversations.map((c) => c.key)).toContain(`1002.x3f9a01@${T0 + 3}`);
   });

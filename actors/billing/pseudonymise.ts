@@ -6,7 +6,7 @@ import {
   type LedgerEntry,
   type LedgerSegmentMsg,
 } from './wallet.messages.ts';
-import type { PendingSegmentPseudonyms, WalletState } from './wallet.state.ts';
+import { rewriteReservations, type PendingSegmentPseudonyms, type WalletState } from './wallet.state.ts';
 
 /**
  * GDPR erasure in billing (issue #6, 2), pure: a customer's conversation ids (`<phoneNumberId>.<customerKey>`, the
@@ -152,7 +152,7 @@ export interface PseudonymisedWallet {
  */
 export function pseudonymiseWallet(state: WalletState, pseudonyms: Pseudonyms, orgId: string): PseudonymisedWallet {
   const ledger = pseudonymiseEntries(state.ledger, pseudonyms);
-  const reservations = rewriteList(state.reservations, (r) => withKey(r, 'id', pseudonyms));
+  const reservations = rewriteReservations(state.reservations, (r) => withKey(r, 'id', pseudonyms));
   const settled = rewriteList(state.recentSettled, (mark) => withKey(mark, 'id', pseudonyms));
   const conversations = rewriteList(state.recentConversations, (c) => withKey(c, 'key', pseudonyms));
   const rewritten = ledger.rewritten + reservations.rewritten + settled.rewritten + conversations.rewritten;
@@ -176,7 +176,7 @@ export function pseudonymiseWallet(state: WalletState, pseudonyms: Pseudonyms, o
     state: {
       ...state,
       ledger: ledger.list,
-      reservations: reservations.list,
+      reservations: reservations.reservations,
       recentSettled: settled.list,
       recentConversations: conversations.list,
       ledgerPseudonymsPending: pending,

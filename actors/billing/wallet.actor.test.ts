@@ -16,7 +16,7 @@ import {
   type LedgerEntry,
   type WalletReplies,
 } from './wallet.messages.ts';
-import type { WalletState } from './wallet.state.ts';
+import { listReservations, type WalletState } from './wallet.state.ts';
 
 const ORG = 'org_acme';
 const T0 = Date.UTC(2026, 0, 10, 12); // 2026-01-10T12:00Z
@@ -85,7 +85,7 @@ function expectInvariants(w: WalletWorld): void {
   expect(s.balanceMicros).toBeGreaterThanOrEqual(0);
   expect(s.reservedMicros).toBeGreaterThanOrEqual(0);
   expect(s.reservedMicros).toBeLessThanOrEqual(s.balanceMicros);
-  expect(s.reservations.reduce((sum, r) => sum + r.amountMicros, 0)).toBe(s.reservedMicros);
+  expect(listReservations(s).reduce((sum, r) => sum + r.amountMicros, 0)).toBe(s.reservedMicros);
   const entries = w.allEntries();
   expect(entries.map((e) => e.seq)).toEqual(entries.map((_, i) => i + 1));
   expect(entries.length).toBe(s.nextLedgerSeq - 1);
@@ -138,7 +138,7 @@ describe('wallet: reserve', () => {
   it('a zero reservation always succeeds, even on an empty wallet, and holds nothing', () => {
     const w = world();
     expect(reserve(w, 'msg-free', 0)).toMatchObject({ ok: true, reservedMicros: 0 });
-    expect(w.wallet.reservations).toEqual([]);
+    expect(listReservations(w.wallet)).toEqual([]);
     expect(w.timers.size).toBe(0);
   });
 });
@@ -160,7 +160,7 @@ describe('wallet: settle', () => {
       isDuplicate: false,
     });
     expect(w.wallet.reservedMicros).toBe(0);
-    expect(w.wallet.reservations).toEqual([]);
+    expect(listReservations(w.wallet)).toEqual([]);
     const entry = w.wallet.ledger.at(-1)!;
     expect(entry).toEqual({
       seq: 2,
@@ -244,7 +244,7 @@ describe('wallet: release and expiry', () => {
     w.advanceTo(T0 + RESERVATION_TTL_MS - 1);
     expect(w.wallet.reservedMicros).toBe(300_000);
     w.advanceTo(T0 + RESERVATION_TTL_MS);
-    expect(w.wallet.reservations.map((r) => r.id)).toEqual(['newer']);
+    expect(listReservations(w.wallet).map((r) => r.id)).toEqual(['newer']);
     expect(w.wallet.reservedMicros).toBe(200_000);
     expect(w.timers.get(EXPIRY_TIMER)?.dueAtMs).toBe(T0 + 2 * DAY + RESERVATION_TTL_MS);
     w.advanceTo(T0 + 2 * DAY + RESERVATION_TTL_MS);
@@ -295,7 +295,7 @@ describe('wallet: the balance never goes negative (property)', () => {
           if (o.op === 'reserve') reserve(w, `m${o.id}`, o.amount);
           else if (o.op === 'settle') {
             // A settle never asks more than its reservation (the caller's contract), or anything without one.
-            const held = w.wallet.reservations.find((r) => r.id === `m${o.id}`)?.amountMicros;
+            const held = listReservations(w.wallet).find((r) => r.id === `m${o.id}`)?.amountMicros;
             settle(w, `m${o.id}`, held === undefined ? o.amount : Math.min(held, o.amount));
           } else if (o.op === 'release') w.send({ type: 'release', reservationId: `m${o.id}` });
           else if (o.op === 'topUp') topUp(w, o.amount);

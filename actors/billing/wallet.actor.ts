@@ -1,5 +1,6 @@
 import { defineActor, refusal, unreachable, type Effect, type TurnContext, type TurnResult } from '../../core/index.ts';
 import { can, type Permission } from '../org/permissions.ts';
+import type { Bucket } from '../indexing/bucket-index.ts';
 import {
   billingMonth,
   maxConversations,
@@ -47,7 +48,12 @@ import {
   initialWalletState,
   keepNewest,
   own,
+  listReservations,
   reservationOf,
+  upgradeWallet,
+  walletSplit,
+  withoutReservation,
+  withReservation,
   without,
   type QuotaMonth,
   type Reservation,
@@ -77,15 +83,14 @@ export interface WalletPolicy {
 export function createWalletActor(policy: WalletPolicy) {
   if (!isMicros(policy.startingCreditMicros) || policy.startingCreditMicros > MAX_TOP_UP_MICROS)
     throw new Error(`startingCreditMicros must be an integer from 0 to ${MAX_TOP_UP_MICROS}`);
-  return defineActor<WalletState, WalletMsg>({
+  return defineActor<WalletState, WalletMsg, Bucket<Reservation>>({
     kind: WALLET_KIND,
     // 2: ledgerPseudonymsPending (erasure while a segment store is in flight).
-    stateVersion: 2,
+    // 3: reservations in buckets, stored one record per bucket (walletSplit).
+    stateVersion: 3,
     initialState: () => initialWalletState(),
-    upgrade(stored, storedVersion) {
-      const state = stored as WalletState;
-      return storedVersion < 2 ? { ...state, ledgerPseudonymsPending: [] } : state;
-    },
+    upgrade: upgradeWallet,
+    split: walletSplit,
     handle(stored, msg, ctx) {
       const state = withStartingCredit(stored, policy.startingCreditMicros, ctx);
       const result = dispatch(state, msg, ctx);
@@ -376,7 +381,11 @@ function onReserve(state: WalletState, msg: Msg<'reserve'>, ctx: TurnContext): T
   let next: WalletState = {
     ...base,
     reservedMicros: base.reservedMicros + msg.amountMicros,
-    reservations: [...base.reservations, { id: msg.reservationId, amountMicros: msg.amountMicros, atMs: msg.atMs }],
+    reservations: withReservation(base.reservations, {
+      id: msg.reservationId,
+      amountMicros: msg.amountMicros,
+      atMs: msg.atMs,
+    }),
   };
   next = armExpiry(next, msg.atMs + RESERVATION_TTL_MS, effects);
   next = withAutoRecharge(next, ctx, effects);
@@ -416,7 +425,7 @@ function onSettle(state: WalletState, msg: Msg<'settle'>, ctx: TurnContext): Tur
   const releasedMicros = Math.max(0, heldMicros - debited.chargedMicros);
   const charge = msg.charge;
   const appended = appendEntry(
-    { ...debited.state, reservations: state.reservations.filter((r) => r.id !== msg.reservationId) },
+    { ...debited.state, reservations: withoutReservation(state.reservations, msg.reservationId) },
     ctx,
     {
       kind: 'charge',
@@ -472,16 +481,18 @@ function onRelease(state: WalletState, msg: Msg<'release'>): Turn {
   const next: WalletState = {
     ...state,
     reservedMicros: state.reservedMicros - held.amountMicros,
-    reservations: state.reservations.filter((r) => r.id !== msg.reservationId),
+    reservations: withoutReservation(state.reservations, msg.reservationId),
   };
   return reply<'release'>(next, { ok: true, reservationId: msg.reservationId, releasedMicros: held.amountMicros });
 }
 
 function onReservationsExpired(state: WalletState, ctx: TurnContext): Turn {
   const isExpired = (r: Reservation) => r.atMs + RESERVATION_TTL_MS <= ctx.nowMs;
-  const kept = state.reservations.filter((r) => !isExpired(r));
-  const releasedMicros = state.reservations.filter(isExpired).reduce((sum, r) => sum + r.amountMicros, 0);
-  const oldest = kept.reduce<number | null>((min, r) => (min === null || r.atMs < min ? r.atMs : min), null);
+  const open = listReservations(state);
+  const expired = open.filter(isExpired);
+  const reservations = expired.reduce((index, r) => withoutReservation(index, r.id), state.reservations);
+  const releasedMicros = expired.reduce((sum, r) => sum + r.amountMicros, 0);
+  const oldest = open.find((r) => !isExpired(r))?.atMs ?? null;
   const nextDue = oldest === null ? null : oldest + RESERVATION_TTL_MS;
   const effects: Effect[] =
     nextDue === null
@@ -497,7 +508,7 @@ function onReservationsExpired(state: WalletState, ctx: TurnContext): Turn {
   return {
     state: {
       ...state,
-      reservations: kept,
+      reservations,
       reservedMicros: state.reservedMicros - releasedMicros,
       expiryTimerAtMs: nextDue,
     },
@@ -883,7 +894,7 @@ function walletView(state: WalletState, nowMs: number): WalletView {
     reservedMicros: state.reservedMicros,
     availableMicros: availableMicros(state),
     owedMicros: state.owedMicros,
-    openReservations: state.reservations.length,
+    openReservations: state.reservations.count,
     autoRecharge: state.autoRecharge,
     pendingAutoRecharge: state.pendingAutoRecharge,
     plan: state.plan === null ? null : { ...state.plan, changedAtMs: state.planChangedAtMs ?? 0 },

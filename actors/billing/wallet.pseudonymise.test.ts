@@ -11,7 +11,7 @@ import {
   type WalletMsg,
   type WalletReplies,
 } from './wallet.messages.ts';
-import { initialWalletState, type WalletState } from './wallet.state.ts';
+import { initialWalletState, listReservations, type WalletState } from './wallet.state.ts';
 
 /**
  * A data subject's erasure in the wallet (`pseudonymiseCustomer`) and its ledger segments (`pseudonymise`): the
@@ -87,7 +87,7 @@ function expectBooksBalance(w: WalletWorld): void {
     s.balanceMicros,
   );
   expect(entries.at(-1)?.balanceAfterMicros).toBe(s.balanceMicros);
-  expect(s.reservations.reduce((sum, r) => sum + r.amountMicros, 0)).toBe(s.reservedMicros);
+  expect(listReservations(s).reduce((sum, r) => sum + r.amountMicros, 0)).toBe(s.reservedMicros);
   expect(s.reservedMicros).toBeLessThanOrEqual(s.balanceMicros);
 }
 
@@ -111,13 +111,20 @@ describe('wallet: pseudonymiseCustomer', () => {
       ['1001.x3f9a01/m1', '1001.x3f9a01'],
       [`${B}/m4`, B],
     ]);
-    expect(s.reservations.map((r) => r.id)).toEqual(['1002.x3f9a01/m2', `${B}/m3`]);
+    expect(listReservations(s).map((r) => r.id)).toEqual([`${B}/m3`, '1002.x3f9a01/m2']); // same time: by id
     expect(s.recentSettled.map((m) => m.id)).toEqual(['1001.x3f9a01/m1', `${B}/m4`]);
     expect(s.recentConversations.map((c) => c.key)).toEqual([`1001.x3f9a01@${T0}`]);
-    // Nothing else moved: mapped back, the state is the one before.
-    let json = JSON.stringify(s);
-    for (const [id, pseudonym] of Object.entries(PSEUDONYMS)) json = json.split(pseudonym).join(id);
-    expect(json).toBe(JSON.stringify(before));
+    // Nothing else moved: mapped back, the state is the one before (the reservations as a sorted list: a renamed
+    // reservation moves to its new id's bucket).
+    const mappedBack = (state: WalletState, pseudonyms: Record<string, string>): string => {
+      const back = (value: unknown): string => {
+        let json = JSON.stringify(value);
+        for (const [id, pseudonym] of Object.entries(pseudonyms)) json = json.split(pseudonym).join(id);
+        return json;
+      };
+      return back({ ...state, reservations: null }) + listReservations(state).map(back).sort().join('\n');
+    };
+    expect(mappedBack(s, PSEUDONYMS)).toBe(mappedBack(before, {}));
     expectBooksBalance(w);
   });
 
@@ -141,11 +148,11 @@ describe('wallet: pseudonymiseCustomer', () => {
     const settled = settle(w, `${B}/m2`, 80_000);
     expect(settled).toMatchObject({ chargedMicros: 80_000, releasedMicros: 20_000, isDuplicate: false });
     expect(w.wallet.ledger.at(-1)).toMatchObject({ reference: `${B}/m2`, conversationId: B, amountMicros: 80_000 });
-    expect(w.wallet.reservations.map((r) => r.id)).toEqual(['1001.x3f9a01/m1']);
+    expect(listReservations(w.wallet).map((r) => r.id)).toEqual(['1001.x3f9a01/m1']);
     expect(settle(w, `${B}/m2`, 80_000)).toMatchObject({ isDuplicate: true });
     expectBooksBalance(w);
     w.advanceTo(T0 + RESERVATION_TTL_MS);
-    expect(w.wallet).toMatchObject({ reservations: [], reservedMicros: 0 });
+    expect(w.wallet).toMatchObject({ reservations: { count: 0, buckets: [] }, reservedMicros: 0 });
     expect(w.wallet.balanceMicros).toBe(100 * EUR - 80_000);
     expectBooksBalance(w);
   });
@@ -256,10 +263,21 @@ describe('wallet: pseudonymiseCustomer while a segment store is in flight', () =
   });
 });
 
-describe('wallet: state version 2', () => {
-  it('upgrades a version-1 state (no pending pseudonyms)', () => {
-    const { ledgerPseudonymsPending: _, ...v1 } = initialWalletState();
-    expect(walletActor.stateVersion).toBe(2);
-    expect(walletActor.upgrade?.(v1, 1)).toEqual(initialWalletState());
+describe('wallet: stored versions', () => {
+  const reservation = (id: string, atMs: number) => ({ id, amountMicros: 1_000, atMs });
+
+  it('upgrades a version-1 state (no pending pseudonyms, reservations as one list)', () => {
+    const { ledgerPseudonymsPending: _, reservations: __, ...rest } = initialWalletState();
+    expect(walletActor.stateVersion).toBe(3);
+    expect(walletActor.upgrade?.({ ...rest, reservations: [] }, 1)).toEqual(initialWalletState());
+  });
+
+  it('upgrades a version-2 state: its reservation list becomes buckets, every reservation kept', () => {
+    const list = [reservation('c1/m1', 1), reservation('c2/m1', 2), reservation('c1/m2', 3)];
+    const v2 = { ...initialWalletState(), reservations: list, reservedMicros: 3_000, balanceMicros: 5_000 };
+    const upgraded = walletActor.upgrade!(v2, 2);
+    expect(upgraded.reservations.count).toBe(3);
+    expect(listReservations(upgraded)).toEqual(list);
+    expect(upgraded).toMatchObject({ reservedMicros: 3_000, balanceMicros: 5_000 });
   });
 });

@@ -10,6 +10,7 @@ import {
   type ConversationOpening,
   type WalletReplies,
 } from './wallet.messages.ts';
+import { listReservations } from './wallet.state.ts';
 
 /**
  * The two things the send path added to the wallet: a `reserve` that also counts a business-initiated plan
@@ -75,7 +76,7 @@ describe('wallet: a reserve that carries its plan conversation', () => {
     expect(reserve(w, 'c2/m1', 45_600, opening(2))).toMatchObject({ ok: true, conversation: { reason: 'overage' } });
     const refused = reserve(w, 'c3/m1', 45_600, opening(3));
     expect(refused).toEqual({ ok: false, code: 'PARLO_PLAN_QUOTA_EXCEEDED', message: expect.any(String) });
-    expect(w.wallet.reservations.map((r) => r.id)).toEqual(['c1/m1', 'c2/m1']);
+    expect(listReservations(w.wallet).map((r) => r.id)).toEqual(['c1/m1', 'c2/m1']);
     expect(w.published.map((p) => (p.event as BillingEvent).type)).toContain('quotaBlocked');
   });
 
@@ -97,7 +98,7 @@ describe('wallet: a reserve that carries its plan conversation', () => {
     const w = new WalletWorld(ORG, T0);
     const reply = reserve(w, 'c1/m1', 0, opening(1));
     expect(reply).toMatchObject({ ok: true, reservedMicros: 0, conversation: { reason: 'noPlan', used: 1 } });
-    expect(w.wallet.reservations).toEqual([]);
+    expect(listReservations(w.wallet)).toEqual([]);
     expect(w.wallet.quota.used).toBe(1);
   });
 });

@@ -1,10 +1,21 @@
+import type { StateSplit } from '../../core/index.ts';
+import {
+  bucketIndexSplit,
+  emptyBucketIndex,
+  findEntry,
+  removeEntry,
+  upsertEntry,
+  type Bucket,
+  type BucketIndex,
+  type EntryKind,
+} from '../indexing/bucket-index.ts';
 import type { UsageDays } from './usage.ts';
 import type { AutoRechargeSettings, BillingEvent, LedgerEntry, PendingAutoRecharge, Plan } from './wallet.messages.ts';
 
 /**
  * One organisation's wallet. Invariants after every turn (checked by the unit tests):
  * - 0 ≤ reservedMicros ≤ balanceMicros ≤ MAX_BALANCE_MICROS (the balance never goes negative);
- * - reservedMicros = Σ reservations;
+ * - reservedMicros = Σ reservations, and reservations.count is their number;
  * - balanceMicros = Σ credits − Σ debits over the whole ledger;
  * - `ledger` holds the entries with seq > ledgerSealedSeq, oldest first, without gaps.
  *
@@ -69,10 +80,11 @@ export interface WalletState {
   /** Debits the credit could not cover (late deliveries, customer-opened overage); the next top-up pays them. */
   readonly owedMicros: number;
   /**
-   * Open reservations, oldest first. A list, not a record keyed by message id: its key set would change on every
-   * reserve and settle, and each new key set is a new msgpack record structure for the state store.
+   * Open reservations, in buckets by a hash of their id (bucket-index.ts), each bucket stored as its own record
+   * (`walletSplit`): a campaign holds tens of thousands open at once, and a reserve or settle then copies and
+   * writes one small bucket, not every reservation. `listReservations` gives them oldest first.
    */
-  readonly reservations: readonly Reservation[];
+  readonly reservations: BucketIndex<Reservation>;
   /** When the expiry timer is due; null when none is armed. */
   readonly expiryTimerAtMs: number | null;
   /** Oldest first, at most SETTLED_IDS_KEPT. */
@@ -118,7 +130,7 @@ export function initialWalletState(): WalletState {
     balanceMicros: 0,
     reservedMicros: 0,
     owedMicros: 0,
-    reservations: [],
+    reservations: emptyBucketIndex(),
     expiryTimerAtMs: null,
     recentSettled: [],
     recentTopUps: [],
@@ -148,9 +160,94 @@ export function availableMicros(state: WalletState): number {
   return state.balanceMicros - state.reservedMicros;
 }
 
+const RESERVATION: EntryKind<Reservation> = {
+  idOf: (r) => r.id,
+  // A reservation is never replaced: a repeated reserve finds the one held and holds nothing more.
+  isNewer: () => false,
+};
+
 /** The open reservation with this id. */
 export function reservationOf(state: WalletState, id: string): Reservation | undefined {
-  return state.reservations.find((r) => r.id === id);
+  return findEntry(state.reservations, id, RESERVATION);
+}
+
+/** The reservations with `reservation` added (its id must not be held). */
+export function withReservation(
+  reservations: BucketIndex<Reservation>,
+  reservation: Reservation,
+): BucketIndex<Reservation> {
+  return upsertEntry(reservations, reservation, RESERVATION);
+}
+
+/** The reservations without the one of `id` (the very same index when none is held). */
+export function withoutReservation(reservations: BucketIndex<Reservation>, id: string): BucketIndex<Reservation> {
+  return removeEntry(reservations, id, RESERVATION);
+}
+
+/** Every open reservation, oldest first (ties by id). A scan of every bucket: for timers, reports and tests. */
+export function listReservations(state: Pick<WalletState, 'reservations'>): Reservation[] {
+  const all = state.reservations.buckets.flatMap((bucket) => bucket.entries);
+  return all.sort((a, b) => a.atMs - b.atMs || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/**
+ * The reservations rebuilt from a list (or the very same index when `rewrite` changed none): each one `rewrite`
+ * returns as a new object moves to the bucket of its (possibly new) id. For the pseudonymisation of ids.
+ */
+export function rewriteReservations(
+  reservations: BucketIndex<Reservation>,
+  rewrite: (r: Reservation) => Reservation,
+): { reservations: BucketIndex<Reservation>; rewritten: number } {
+  let next = reservations;
+  let rewritten = 0;
+  for (const bucket of reservations.buckets) {
+    for (const held of bucket.entries) {
+      const changed = rewrite(held);
+      if (changed === held) continue;
+      next = upsertEntry(removeEntry(next, held.id, RESERVATION), changed, RESERVATION);
+      rewritten++;
+    }
+  }
+  return { reservations: next, rewritten };
+}
+
+/** The wallet's stored head: every field but the reservations, which are stored one bucket per record. */
+type WalletHead = Omit<WalletState, 'reservations'> & { readonly reservationCount: number };
+
+const reservationBuckets = bucketIndexSplit<Reservation>();
+
+/**
+ * The wallet stored as its head and one record per non-empty reservation bucket: a reserve or settle rewrites the
+ * head (balance, ledger tail, settled marks) and one bucket, whatever the number of reservations open.
+ */
+export const walletSplit: StateSplit<WalletState, Bucket<Reservation>> = {
+  head: ({ reservations, ...rest }): WalletHead => ({ ...rest, reservationCount: reservations.count }),
+  items: (state) => state.reservations.buckets,
+  itemKey: (bucket) => bucket.index,
+  join: (head, buckets) => {
+    const { reservationCount, ...rest } = head as WalletHead;
+    return { ...rest, reservations: reservationBuckets.join({ count: reservationCount }, buckets) };
+  },
+};
+
+/**
+ * A wallet stored by an older version: 1 had no `ledgerPseudonymsPending`; 1 and 2 stored the reservations as
+ * one list inside the state (now buckets, which the runtime then writes one record each).
+ */
+export function upgradeWallet(stored: unknown, storedVersion: number): WalletState {
+  if (storedVersion >= 3) return stored as WalletState;
+  const old = stored as Omit<WalletState, 'reservations'> & { readonly reservations: readonly Reservation[] };
+  return {
+    ...old,
+    ledgerPseudonymsPending: storedVersion < 2 ? [] : old.ledgerPseudonymsPending,
+    reservations: reservationsFromList(old.reservations),
+  };
+}
+
+/** A stored reservation list (state version 2 and before) as buckets. */
+function reservationsFromList(list: readonly Reservation[]): BucketIndex<Reservation> {
+  // A repeated id keeps its first reservation (upsertEntry never replaces one).
+  return list.reduce((index, reservation) => withReservation(index, reservation), emptyBucketIndex<Reservation>());
 }
 
 /** An own entry of a record keyed by outside ids, or undefined. */
