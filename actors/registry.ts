@@ -13,6 +13,7 @@ import { conversationActor } from './conversation/conversation.actor.ts';
 import { conversationIndexActor } from './conversation-index/conversation-index.actor.ts';
 import { idempotencyActor } from './idempotency/idempotency.actor.ts';
 import { inboundFeedActor } from './inbound-feed/inbound-feed.actor.ts';
+import { inboxStreamActor } from './inbox/inbox-stream.actor.ts';
 import { numberActor } from './number/number.actor.ts';
 import { templatesActor } from './templates/templates.actor.ts';
 import { portfolioActor } from './portfolio/portfolio.actor.ts';
@@ -50,6 +51,8 @@ export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [
   numberActor,
   conversationActor,
   conversationIndexActor,
+  // The composition root swaps in one on the configured retention (realtime.retentionSec).
+  inboxStreamActor,
   portfolioActor,
   contactActor,
   contactFieldsActor,

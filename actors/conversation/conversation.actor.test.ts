@@ -403,6 +403,11 @@ describe('conversation actor', () => {
       }),
       // The number's conversation list learns of it (summary.ts).
       expect.objectContaining({ to: { kind: 'conversation-index', id: '1001' } }),
+      // So does the organisation's inbox (inbox/inbox-events.ts).
+      expect.objectContaining({
+        to: { kind: 'inbox-stream', id: 'org1' },
+        msg: { type: 'append', events: [expect.objectContaining({ type: 'message' })] },
+      }),
     ]);
     expect(first.state).toMatchObject({
       orgId: 'org1',
@@ -470,8 +475,12 @@ describe('conversation actor', () => {
       sendState: 'failed',
       error: { code: 'PARLO_NO_CONSENT' },
     });
-    // Nothing more is sent; only the conversation list learns that the newest message failed (summary.ts).
-    expect(denied.effects?.map((e) => (e.type === 'tell' ? e.to.kind : e.type))).toEqual(['conversation-index']);
+    // Nothing more is sent; only the conversation list (summary.ts) and the inbox (inbox-events.ts) learn that the
+    // newest message failed.
+    expect(denied.effects?.map((e) => (e.type === 'tell' ? e.to.kind : e.type))).toEqual([
+      'conversation-index',
+      'inbox-stream',
+    ]);
   });
 
   it("emits the organisation's subscribed customer webhooks for an event that came straight from its webhook", () => {

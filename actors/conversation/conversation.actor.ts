@@ -55,6 +55,7 @@ import { EMPTY_MESSAGE_STATUS, billingFacts, failure, isDelivered, mergeStatus, 
 import { CONVERSATION_STATE_VERSION, conversationSplit, upgradeConversation } from './conversation.storage.ts';
 import { applyMediaResult, mediaFetchEffect, mediaRetryTimer, pendingMedia } from './media.ts';
 import { endOfMetaSecond } from './meta-time.ts';
+import { withInboxEvents } from '../inbox/inbox-events.ts';
 import { withSummaryUpdates } from './summary.ts';
 import {
   conversationIndexAddress,
@@ -199,8 +200,9 @@ export function createConversationActor(
   });
 
   // As registered: a turn that changed the conversation's listing summary also tells its number's index (summary.ts),
-  // and campaign messages whose outcome changed are reported to their runs (campaign-reports.ts).
-  return withSummaryUpdates(withCampaignReports(handler));
+  // campaign messages whose outcome changed are reported to their runs (campaign-reports.ts), and what an inbox
+  // shows is told to the organisation's inbox stream (inbox/inbox-events.ts).
+  return withInboxEvents(withSummaryUpdates(withCampaignReports(handler)));
 }
 
 /** Priced by the built-in rate card (DEFAULT_RATE_CARD, docs/pricing.md). */

@@ -1,0 +1,149 @@
+import { describe, expect, it } from 'vitest';
+import type { Effect, MessageReceived, TurnContext } from '../../core/index.ts';
+import { conversationActor } from '../conversation/conversation.actor.ts';
+import type { ConversationMsg } from '../conversation/conversation.messages.ts';
+import { initialConversationState, type ConversationState } from '../conversation/conversation.state.ts';
+import { inboxEventsOf } from './inbox-events.ts';
+import type { InboxEvent, InboxStreamMsg } from './inbox-stream.messages.ts';
+
+const T0 = 1_767_225_600_000;
+const ID = '1001.p15551234567';
+const ctx = (nowMs: number): TurnContext => ({
+  self: { kind: 'conversation', id: ID },
+  nowMs,
+  msgId: undefined,
+  newId: () => 'id',
+});
+
+const inbound = (wamid: string, atMs: number): ConversationMsg => ({
+  type: 'inbound',
+  orgId: 'org1',
+  event: {
+    type: 'messageReceived',
+    accountId: '1001',
+    businessAccountId: '2001',
+    providerMessageId: wamid,
+    timestampMs: atMs,
+    from: '15551234567',
+    profileName: 'Ada',
+    messageType: 'text',
+    content: { body: 'Hi' },
+  } satisfies MessageReceived,
+});
+
+const reply: ConversationMsg = {
+  type: 'send',
+  orgId: 'org1',
+  phoneNumberId: '1001',
+  customer: { phone: '15551234567' },
+  messageId: 'm1',
+  content: { type: 'text', text: { body: 'Hello' } },
+  category: 'service',
+  by: { kind: 'user', id: 'usr1' },
+};
+
+const status = (s: 'sent' | 'delivered' | 'read', atMs: number): ConversationMsg => ({
+  type: 'status',
+  event: {
+    type: 'statusUpdated',
+    accountId: '1001',
+    businessAccountId: '2001',
+    providerMessageId: 'wamid.OUT1',
+    status: s,
+    timestampMs: atMs,
+    recipientId: '15551234567',
+  },
+});
+
+/** Runs the registered conversation actor and returns the events it told the inbox stream. */
+function turn(state: ConversationState, msg: ConversationMsg, nowMs: number) {
+  const result = conversationActor.handle(state, msg, ctx(nowMs));
+  const appends = (result.effects ?? []).filter(
+    (e): e is Extract<Effect, { type: 'tell' }> => e.type === 'tell' && e.to.kind === 'inbox-stream',
+  );
+  expect(appends.length).toBeLessThanOrEqual(1);
+  for (const append of appends) expect(append.to).toEqual({ kind: 'inbox-stream', id: 'org1' });
+  const events = appends.flatMap((a) => (a.msg as Extract<InboxStreamMsg, { type: 'append' }>).events);
+  return { state: result.state, events };
+}
+
+const summary = (events: readonly InboxEvent[]) =>
+  events.map((e) =>
+    e.type === 'assignment'
+      ? [e.type, e.assignee]
+      : [e.type, e.message.id, e.message.sendState, e.message.status?.current ?? null],
+  );
+
+describe('inbox events of a conversation (inbox-events.ts)', () => {
+  it('tells the organisation’s stream of each message logged and each change an inbox shows, and nothing else', () => {
+    const first = turn(initialConversationState(), inbound('wamid.IN1', T0), T0);
+    expect(summary(first.events)).toEqual([['message', 'wamid.IN1', null, null]]);
+    expect(first.events[0]).toMatchObject({
+      conversationId: ID,
+      phoneNumberId: '1001',
+      customer: { phone: '15551234567', profileName: 'Ada' },
+      message: { direction: 'in', content: { body: 'Hi' } },
+    });
+    // The same webhook again: nothing changed, nothing told.
+    expect(turn(first.state, inbound('wamid.IN1', T0), T0).events).toEqual([]);
+
+    const queued = turn(first.state, reply, T0 + 1);
+    expect(summary(queued.events)).toEqual([['message', 'm1', 'queued', 'pending']]);
+    // Granted a slot: "sending" looks like "queued" on screen (pending), so no event.
+    const granted = turn(queued.state, { type: 'slotGranted', messageId: 'm1' }, T0 + 2);
+    expect(granted.state.log.at(-1)?.sendState).toBe('sending');
+    expect(granted.events).toEqual([]);
+    const accepted = turn(
+      granted.state,
+      {
+        type: 'sendResult',
+        callId: 'm1',
+        result: { outcome: 'accepted', providerMessageId: 'wamid.OUT1', recipientId: '15551234567' },
+      },
+      T0 + 3,
+    );
+    expect(summary(accepted.events)).toEqual([['messageUpdated', 'm1', 'accepted', 'pending']]);
+    const delivered = turn(accepted.state, status('delivered', T0 + 4), T0 + 4);
+    expect(summary(delivered.events)).toEqual([['messageUpdated', 'm1', 'accepted', 'delivered']]);
+    // A late "sent" after "delivered": the status stays delivered (status-merge.ts); at most its history grew.
+    const late = turn(delivered.state, status('sent', T0 + 3), T0 + 5);
+    for (const event of late.events) expect(event).toMatchObject({ message: { status: { current: 'delivered' } } });
+    const read = turn(late.state, status('read', T0 + 6), T0 + 6);
+    expect(summary(read.events)).toEqual([['messageUpdated', 'm1', 'accepted', 'read']]);
+  });
+
+  it('tells a change of assignee or lock', () => {
+    const state = turn(initialConversationState(), inbound('wamid.IN1', T0), T0).state;
+    const assigned: ConversationState = { ...state, assignee: 'usr7', lock: { holder: 'usr7', sinceMs: T0 } };
+    expect(inboxEventsOf(state, assigned, ID)).toEqual([
+      {
+        type: 'assignment',
+        assignee: 'usr7',
+        lock: { holder: 'usr7', sinceMs: T0 },
+        conversationId: ID,
+        phoneNumberId: '1001',
+        customer: state.customer,
+      },
+    ]);
+  });
+
+  it('tells nothing for a conversation without an organisation, or the same state', () => {
+    const state = turn(initialConversationState(), inbound('wamid.IN1', T0), T0).state;
+    expect(inboxEventsOf(state, state, ID)).toEqual([]);
+    const orphan: ConversationState = { ...state, orgId: null };
+    expect(inboxEventsOf(orphan, { ...orphan, assignee: 'usr7' }, ID)).toEqual([]);
+    // An erased conversation (back to the initial state) tells nothing about what it held.
+    expect(inboxEventsOf(state, initialConversationState(), ID)).toEqual([]);
+  });
+
+  it('finds the changed message wherever it is in a log that also dropped its oldest messages', () => {
+    let state = turn(initialConversationState(), inbound('wamid.IN1', T0), T0).state;
+    for (let i = 2; i <= 5; i++) state = turn(state, inbound(`wamid.IN${i}`, T0 + i), T0 + i).state;
+    const [, second, ...rest] = state.log;
+    const dropped: ConversationState = {
+      ...state,
+      log: [{ ...second!, media: null, content: { body: 'edited' } }, ...rest],
+    };
+    expect(summary(inboxEventsOf(state, dropped, ID))).toEqual([['messageUpdated', 'wamid.IN2', null, null]]);
+  });
+});

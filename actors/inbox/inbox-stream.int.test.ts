@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { MessageReceived } from '../../core/index.ts';
+import { eventually } from '../../core/testing/eventually.ts';
+import { startRuntimeFixture, type RuntimeFixture } from '../../core/testing/runtime-fixture.ts';
+import { conversationActor } from '../conversation/conversation.actor.ts';
+import type { ConversationMsg } from '../conversation/conversation.messages.ts';
+import { CHUNK_SIZE, createInboxStreamActor } from './inbox-stream.actor.ts';
+import {
+  inboxStreamAddress,
+  inboxTopic,
+  type InboxEntry,
+  type InboxEvent,
+  type InboxStreamMsg,
+  type InboxStreamReplies,
+} from './inbox-stream.messages.ts';
+
+/**
+ * The inbox stream on the real runtime (LMDB in a temp dir, in-process transport): what a conversation changes
+ * reaches a subscriber of the organisation's topic, numbered; the numbering and the retained entries survive a
+ * restart, so a client resumes across it.
+ */
+
+const stream = createInboxStreamActor({ retentionMs: 60_000 });
+let fixture: RuntimeFixture | undefined;
+afterEach(async () => {
+  await fixture?.dispose();
+  fixture = undefined;
+});
+
+const assignment = (n: number): InboxEvent => ({
+  type: 'assignment',
+  conversationId: `1001.p${n}`,
+  phoneNumberId: '1001',
+  customer: { phone: `${n}`, userId: null, profileName: null },
+  assignee: `usr${n}`,
+  lock: null,
+});
+
+const readSince = (f: RuntimeFixture, afterSeq: number) =>
+  f.system.ask<InboxStreamReplies['readSince']>(inboxStreamAddress('org1'), {
+    type: 'readSince',
+    afterSeq,
+  } satisfies InboxStreamMsg);
+
+describe('inbox stream on the runtime', () => {
+  it('publishes what a conversation changed on the organisation’s topic, numbered from 1', async () => {
+    const f = (fixture = await startRuntimeFixture({ definitions: [conversationActor, stream] }));
+    const published: InboxEntry[] = [];
+    f.transport.subscribe(inboxTopic('org1'), (_topic, payload) => published.push(payload as InboxEntry));
+    const inbound: ConversationMsg = {
+      type: 'inbound',
+      orgId: 'org1',
+      event: {
+        type: 'messageReceived',
+        accountId: '1001',
+        businessAccountId: '2001',
+        providerMessageId: 'wamid.IN1',
+        timestampMs: f.clock.now(),
+        from: '15551234567',
+        profileName: 'Ada',
+        messageType: 'text',
+        content: { body: 'Hola' },
+      } satisfies MessageReceived,
+    };
+    await f.system.tell({ kind: 'conversation', id: '1001.p15551234567' }, inbound);
+    await eventually(
+      () => Promise.resolve(published.length),
+      (n) => n === 1,
+      'the published entry',
+    );
+    expect(published[0]).toMatchObject({
+      seq: 1,
+      event: {
+        type: 'message',
+        conversationId: '1001.p15551234567',
+        message: { id: 'wamid.IN1', direction: 'in', content: { body: 'Hola' } },
+      },
+    });
+  });
+
+  it('keeps its numbering and retained entries across a restart', async () => {
+    const f = (fixture = await startRuntimeFixture({ definitions: [stream] }));
+    const events = Array.from({ length: CHUNK_SIZE + 5 }, (_, i) => assignment(i));
+    await f.system.tell(inboxStreamAddress('org1'), { type: 'append', events } satisfies InboxStreamMsg);
+    await eventually(
+      () => readSince(f, 0),
+      (r) => r.lastSeq === CHUNK_SIZE + 5,
+      'the appended events',
+    );
+    await f.restart();
+    const after = await readSince(f, 30);
+    expect(after).toMatchObject({ complete: true, lastSeq: CHUNK_SIZE + 5 });
+    expect(after.entries.map((e) => e.seq)).toEqual([31, 32, 33, 34, 35, 36, 37]);
+    expect(after.entries[0]!.event).toEqual(assignment(30));
+    await f.system.tell(inboxStreamAddress('org1'), {
+      type: 'append',
+      events: [assignment(99)],
+    } satisfies InboxStreamMsg);
+    await eventually(
+      () => readSince(f, CHUNK_SIZE + 5),
+      (r) => r.entries.length === 1,
+      'the next entry',
+    );
+    expect((await readSince(f, CHUNK_SIZE + 5)).entries[0]).toMatchObject({ seq: CHUNK_SIZE + 6 });
+  });
+});
