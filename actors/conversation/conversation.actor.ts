@@ -56,6 +56,19 @@ import { CONVERSATION_STATE_VERSION, conversationSplit, upgradeConversation } fr
 import { applyMediaResult, mediaFetchEffect, mediaRetryTimer, pendingMedia } from './media.ts';
 import { endOfMetaSecond } from './meta-time.ts';
 import { withInboxEvents } from '../inbox/inbox-events.ts';
+import {
+  DEFAULT_LOCK_TIMEOUT_MS,
+  afterUserReply,
+  lockRefusal,
+  onAssign,
+  onClaim,
+  onLockExpired,
+  onReleaseLock,
+  onSetStatus,
+  onSnoozeEnded,
+  onTakeOver,
+  reopenedByCustomer,
+} from './inbox-controls.ts';
 import { withSummaryUpdates } from './summary.ts';
 import {
   conversationIndexAddress,
@@ -130,6 +143,8 @@ export interface ConversationOptions {
    * before it is sent again (default RECONCILE_AFTER_MS).
    */
   readonly reconcileAfterMs?: number;
+  /** How long an operator's lock lasts after their last reply (default DEFAULT_LOCK_TIMEOUT_MS; inbox-controls.ts). */
+  readonly lockTimeoutMs?: number;
 }
 
 /** Meta sends a `sent` status within seconds of accepting a message; 10 minutes without one means it never came. */
@@ -139,6 +154,7 @@ export const RECONCILE_AFTER_MS = 10 * 60 * 1000;
 interface ConversationContext extends TurnContext {
   readonly rateCards: readonly [RateCard, ...RateCard[]];
   readonly reconcileAfterMs: number;
+  readonly lockTimeoutMs: number;
 }
 
 /** The conversation actor priced by the given rate cards (the composition root's `billing.rateCardsFile`). */
@@ -147,6 +163,7 @@ export function createConversationActor(
 ): ActorDefinition<ConversationState, ConversationMsg, LoggedMessage> {
   const { rateCards } = options;
   const reconcileAfterMs = options.reconcileAfterMs ?? RECONCILE_AFTER_MS;
+  const lockTimeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS;
   const handler = defineActor<ConversationState, ConversationMsg, LoggedMessage>({
     kind: CONVERSATION_KIND,
     stateVersion: CONVERSATION_STATE_VERSION,
@@ -161,6 +178,7 @@ export function createConversationActor(
         newId: () => turn.newId(),
         rateCards,
         reconcileAfterMs,
+        lockTimeoutMs,
       };
       switch (msg.type) {
         case 'send':
@@ -189,6 +207,20 @@ export function createConversationActor(
           return onMediaFetched(state, msg, ctx);
         case 'retryMediaFetch':
           return onRetryMediaFetch(state, msg.messageId);
+        case 'assign':
+          return onAssign(state, msg.assignee, ctx.self.id, ctx.nowMs, lockTimeoutMs);
+        case 'claim':
+          return onClaim(state, msg.userId, ctx.self.id, ctx.nowMs, lockTimeoutMs);
+        case 'takeOver':
+          return onTakeOver(state, msg.userId, ctx.self.id, ctx.nowMs, lockTimeoutMs);
+        case 'releaseLock':
+          return onReleaseLock(state, msg.userId, ctx.self.id);
+        case 'setStatus':
+          return onSetStatus(state, msg.status, msg.snoozeUntilMs, ctx.self.id, ctx.nowMs);
+        case 'lockExpired':
+          return onLockExpired(state, ctx.nowMs);
+        case 'snoozeEnded':
+          return onSnoozeEnded(state, ctx.nowMs);
         case 'getConversation':
           return onGet(state, msg, ctx);
         case 'eraseConversation':
@@ -592,17 +624,27 @@ function onSend(state: ConversationState, msg: Msg<'send'>, ctx: ConversationCon
     };
     return { state, reply };
   }
+  // Another operator holds the conversation: this user's reply is refused (API keys and campaigns are not held).
+  const locked = msg.by.kind === 'user' ? lockRefusal(state, msg.by.id, ctx.nowMs) : null;
+  if (locked !== null) return { state, reply: locked };
   if (isFreeForm(msg.content) && !windowState(state.window, ctx.nowMs).canSendFreeForm) {
     const error = windowClosedError(state, ctx.nowMs);
     return { state, reply: refusal('PARLO_WINDOW_CLOSED', error.detail) };
   }
+  const lockEffects: Effect[] = [];
   const customer = {
     phone: state.customer.phone ?? msg.customer.phone ?? null,
     userId: state.customer.userId ?? msg.customer.userId ?? null,
     profileName: state.customer.profileName,
   };
   const next = appended(
-    { ...state, orgId: state.orgId ?? msg.orgId, phoneNumberId: state.phoneNumberId ?? msg.phoneNumberId, customer },
+    afterUserReply(
+      { ...state, orgId: state.orgId ?? msg.orgId, phoneNumberId: state.phoneNumberId ?? msg.phoneNumberId, customer },
+      msg.by,
+      ctx.nowMs,
+      ctx.lockTimeoutMs,
+      lockEffects,
+    ),
     {
       id: msg.messageId,
       direction: 'out',
@@ -629,7 +671,7 @@ function onSend(state: ConversationState, msg: Msg<'send'>, ctx: ConversationCon
       conversationId: ctx.self.id,
       sendState: 'failed',
     };
-    return { ...skipped, reply };
+    return { ...prependEffects(skipped, lockEffects), reply };
   }
   if (logged.category === 'marketing') {
     // Marketing needs the contact's opt-in: ask first, queue for a slot only when it is given.
@@ -640,7 +682,7 @@ function onSend(state: ConversationState, msg: Msg<'send'>, ctx: ConversationCon
       conversationId: ctx.self.id,
       sendState: 'checkingConsent',
     };
-    return { state: checking, effects: [consentCheck(checking, logged.id)], reply };
+    return { state: checking, effects: [...lockEffects, consentCheck(checking, logged.id)], reply };
   }
   const proceeding = proceed(next, next.log.length - 1, logged, ctx);
   const reply: ConversationReplies['send'] = {
@@ -649,7 +691,12 @@ function onSend(state: ConversationState, msg: Msg<'send'>, ctx: ConversationCon
     conversationId: ctx.self.id,
     sendState: proceeding.state.log[next.log.length - 1]!.sendState ?? 'queued',
   };
-  return { ...proceeding, reply };
+  return { ...prependEffects(proceeding, lockEffects), reply };
+}
+
+/** The turn with `effects` before its own (the same turn when there are none). */
+function prependEffects(turn: Turn, effects: readonly Effect[]): Turn {
+  return effects.length === 0 ? turn : { ...turn, effects: [...effects, ...(turn.effects ?? [])] };
 }
 
 /**
@@ -1088,6 +1135,8 @@ function onInbound(state: ConversationState, msg: Msg<'inbound'>, ctx: Conversat
   );
   const counted: NumberMsg = { type: 'inboundCounted', count: 1 };
   const effects: Effect[] = [{ type: 'tell', to: { kind: NUMBER_KIND, id: event.accountId }, msg: counted }];
+  // A snoozed or resolved conversation is open again (inbox-controls.ts).
+  const reopened = reopenedByCustomer(next, effects);
   // The customer opened a plan conversation (quota unit): the wallet counts it (never refused).
   if (next.orgId !== null && opensPlanConversation(state.window, event.timestampMs))
     effects.push(countOpened(next, event.timestampMs, 'customer', ctx));
@@ -1115,7 +1164,7 @@ function onInbound(state: ConversationState, msg: Msg<'inbound'>, ctx: Conversat
       callId: event.providerMessageId,
     });
   }
-  return { state: next, effects };
+  return { state: reopened, effects };
 }
 
 /** The words of a customer message a keyword can be in: a text body or a quick-reply button's text. */
@@ -1182,6 +1231,10 @@ function onGet(state: ConversationState, msg: Msg<'getConversation'>, ctx: Conve
       phoneNumberId: state.phoneNumberId,
       customer: state.customer,
       window: windowState(state.window, ctx.nowMs),
+      assignee: state.assignee,
+      lock: state.lock,
+      status: state.status,
+      snoozedUntilMs: state.snoozedUntilMs,
       messages: page,
       nextBefore: older.length > limit && last ? last.seq : null,
     },

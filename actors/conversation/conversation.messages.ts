@@ -4,7 +4,15 @@ import type { CampaignTag } from '../campaigns/recipient-outcome.ts';
 import type { AuditActor } from '../org/org.messages.ts';
 import type { MediaFetchOutcome, MessageMedia } from './media.ts';
 import type { MessageStatus } from './status-merge.ts';
+import type { InboxControlsReply } from './inbox-controls.ts';
+import type { ConversationLock, ConversationStatus } from './conversation.state.ts';
 import type { WindowState } from './window.ts';
+
+export interface InboxControlsRefusal {
+  readonly ok: false;
+  readonly code: 'PARLO_CONVERSATION_LOCKED' | 'PARLO_CONVERSATION_NOT_FOUND' | 'PARLO_BAD_REQUEST';
+  readonly message: string;
+}
 
 /**
  * The protocol of the `conversation` actor: one customer on one business number, id
@@ -176,6 +184,25 @@ export type ConversationMsg =
    * and leaves its number's index. Answers the stored media refs of the erased messages, for the caller to erase.
    */
   | { readonly type: 'eraseConversation' }
+  // ---- the inbox (inbox-controls.ts): assignment, the lock, the status ----
+  /** Assign to a user (the lock moves to them) or unassign (`null`: the lock goes too). A transfer is an assign. */
+  | { readonly type: 'assign'; readonly assignee: string | null; readonly by: AuditActor }
+  /** An operator takes the conversation; refused while another operator holds its lock. */
+  | { readonly type: 'claim'; readonly userId: string }
+  /** A manager takes the conversation and its lock from whoever holds it. */
+  | { readonly type: 'takeOver'; readonly userId: string }
+  /** The holder lets go of the lock; the assignment stays. */
+  | { readonly type: 'releaseLock'; readonly userId: string }
+  /** `snoozeUntilMs` is required for `snoozed` (a time after now). */
+  | {
+      readonly type: 'setStatus';
+      readonly status: ConversationStatus;
+      readonly snoozeUntilMs?: number;
+      readonly by: AuditActor;
+    }
+  /** Its own durable timers: the lock's holder was inactive; the snooze ended. */
+  | { readonly type: 'lockExpired' }
+  | { readonly type: 'snoozeEnded' }
   /** A page of the log, newest first: `before` a seq (exclusive), only one `direction` when given. */
   | {
       readonly type: 'getConversation';
@@ -197,6 +224,10 @@ export interface ConversationView {
   readonly phoneNumberId: string | null;
   readonly customer: Customer;
   readonly window: WindowState;
+  readonly assignee: string | null;
+  readonly lock: ConversationLock | null;
+  readonly status: ConversationStatus;
+  readonly snoozedUntilMs: number | null;
   /** Newest first. */
   readonly messages: readonly LoggedMessage[];
   /** Pass as `before` for the next (older) page; null at the end. */
@@ -206,7 +237,12 @@ export interface ConversationView {
 export interface ConversationReplies {
   send:
     | { ok: true; messageId: string; conversationId: string; sendState: SendState }
-    | { ok: false; code: 'PARLO_WINDOW_CLOSED'; message: string };
+    | { ok: false; code: 'PARLO_WINDOW_CLOSED' | 'PARLO_CONVERSATION_LOCKED'; message: string };
+  assign: InboxControlsReply | InboxControlsRefusal;
+  claim: InboxControlsReply | InboxControlsRefusal;
+  takeOver: InboxControlsReply | InboxControlsRefusal;
+  releaseLock: InboxControlsReply | InboxControlsRefusal;
+  setStatus: InboxControlsReply | InboxControlsRefusal;
   getConversation: { ok: true; conversation: ConversationView };
   eraseConversation: { ok: true; messages: number; mediaRefs: string[] };
 }

@@ -1,9 +1,20 @@
 import type { Customer, LoggedMessage } from './conversation.messages.ts';
 import { EMPTY_WINDOW_FACTS, type WindowFacts } from './window.ts';
 
+export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const;
+export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
+
+/** The one operator who replies (inbox-controls.ts); released at `expiresAtMs` unless they reply again before. */
+export interface ConversationLock {
+  readonly holder: string;
+  readonly sinceMs: number;
+  readonly expiresAtMs: number;
+}
+
 /**
- * One conversation's state: who, the window facts, and the newest MESSAGES_KEPT messages (oldest first). `assignee` and `lock` belong to
- * the inbox (issue #7); they live here because the conversation enforces them.
+ * One conversation's state: who, the window facts, and the newest MESSAGES_KEPT messages (oldest first).
+ * `assignee`, `lock` and `status` belong to the inbox (inbox-controls.ts); they live here because the conversation
+ * enforces them.
  */
 export interface ConversationState {
   readonly orgId: string | null;
@@ -13,7 +24,10 @@ export interface ConversationState {
   readonly log: readonly LoggedMessage[];
   readonly nextSeq: number;
   readonly assignee: string | null;
-  readonly lock: { readonly holder: string; readonly sinceMs: number } | null;
+  readonly lock: ConversationLock | null;
+  readonly status: ConversationStatus;
+  /** When a snoozed conversation opens again; null unless snoozed. */
+  readonly snoozedUntilMs: number | null;
   /** Statuses for messages this conversation does not know (sent outside Parlo, or fallen off the log). */
   readonly unknownStatuses: number;
 }
@@ -28,6 +42,8 @@ export function initialConversationState(): ConversationState {
     nextSeq: 1,
     assignee: null,
     lock: null,
+    status: 'open',
+    snoozedUntilMs: null,
     unknownStatuses: 0,
   };
 }

@@ -40,8 +40,14 @@ describe('conversation storage', () => {
   });
 
   it('upgrades a version-1 state by dropping its provider-id index', () => {
-    const v1 = { ...state, byProviderId: { 'wamid.1': 'm1', 'wamid.2': 'm2', 'wamid.3': 'm3' } };
+    const { status: _status, snoozedUntilMs: _snooze, ...fields } = state;
+    const v1 = { ...fields, byProviderId: { 'wamid.1': 'm1', 'wamid.2': 'm2', 'wamid.3': 'm3' } };
     expect(upgradeConversation(v1, 1)).toEqual(state);
     expect(() => upgradeConversation(v1, 7)).toThrow(/version 7/);
+  });
+
+  it('upgrades a version-2 head and its logged messages: open, not snoozed, no lock', () => {
+    const { log, status: _status, snoozedUntilMs: _snooze, ...v2head } = state;
+    expect(upgradeConversation({ ...v2head, lock: { holder: 'u1', sinceMs: 5 } }, 2, log)).toEqual(state);
   });
 });

@@ -71,7 +71,9 @@ const summary = (events: readonly InboxEvent[]) =>
   events.map((e) =>
     e.type === 'assignment'
       ? [e.type, e.assignee]
-      : [e.type, e.message.id, e.message.sendState, e.message.status?.current ?? null],
+      : e.type === 'conversationStatus'
+        ? [e.type, e.status]
+        : [e.type, e.message.id, e.message.sendState, e.message.status?.current ?? null],
   );
 
 describe('inbox events of a conversation (inbox-events.ts)', () => {
@@ -88,7 +90,11 @@ describe('inbox events of a conversation (inbox-events.ts)', () => {
     expect(turn(first.state, inbound('wamid.IN1', T0), T0).events).toEqual([]);
 
     const queued = turn(first.state, reply, T0 + 1);
-    expect(summary(queued.events)).toEqual([['message', 'm1', 'queued', 'pending']]);
+    // The operator's reply: logged, and they now hold the conversation (inbox-controls.ts).
+    expect(summary(queued.events)).toEqual([
+      ['message', 'm1', 'queued', 'pending'],
+      ['assignment', 'usr1'],
+    ]);
     // Granted a slot: "sending" looks like "queued" on screen (pending), so no event.
     const granted = turn(queued.state, { type: 'slotGranted', messageId: 'm1' }, T0 + 2);
     expect(granted.state.log.at(-1)?.sendState).toBe('sending');
@@ -114,12 +120,13 @@ describe('inbox events of a conversation (inbox-events.ts)', () => {
 
   it('tells a change of assignee or lock', () => {
     const state = turn(initialConversationState(), inbound('wamid.IN1', T0), T0).state;
-    const assigned: ConversationState = { ...state, assignee: 'usr7', lock: { holder: 'usr7', sinceMs: T0 } };
+    const lock = { holder: 'usr7', sinceMs: T0, expiresAtMs: T0 + 60_000 };
+    const assigned: ConversationState = { ...state, assignee: 'usr7', lock };
     expect(inboxEventsOf(state, assigned, ID)).toEqual([
       {
         type: 'assignment',
         assignee: 'usr7',
-        lock: { holder: 'usr7', sinceMs: T0 },
+        lock,
         conversationId: ID,
         phoneNumberId: '1001',
         customer: state.customer,

@@ -10,8 +10,8 @@ import {
 
 /**
  * What a conversation's turn changed that an inbox shows (pure, STYLE rule 3), told to the organisation's
- * `inbox-stream` in the commit that made the change: messages logged, messages whose visible state changed, and
- * the assignee or lock. A message's send steps that all look the same on screen (checking consent, reserving
+ * `inbox-stream` in the commit that made the change: messages logged, messages whose visible state changed, the
+ * assignee or lock, and the status. A message's send steps that all look the same on screen (checking consent, reserving
  * credit, checking the tier, queued, sending: "pending") are not events; reaching accepted, deferred or failed,
  * each Meta status, an error and fetched media are.
  *
@@ -41,6 +41,9 @@ export function inboxEventsOf(
   }
   if (before.assignee !== after.assignee || before.lock !== after.lock) {
     events.push({ type: 'assignment', assignee: after.assignee, lock: after.lock, ...ref });
+  }
+  if (before.status !== after.status || before.snoozedUntilMs !== after.snoozedUntilMs) {
+    events.push({ type: 'conversationStatus', status: after.status, snoozedUntilMs: after.snoozedUntilMs, ...ref });
   }
   return events;
 }

@@ -1,5 +1,6 @@
 import type { Address } from '../../core/index.ts';
 import type { Customer, LoggedMessage } from '../conversation/conversation.messages.ts';
+import type { ConversationLock, ConversationStatus } from '../conversation/conversation.state.ts';
 
 /**
  * The protocol of the `inbox-stream` actor (id = org id): the organisation's realtime inbox events in one order.
@@ -30,7 +31,7 @@ export interface InboxConversationRef {
  * What happened in the inbox. `message`: a message was logged (a customer's, or one of ours: an operator's reply,
  * an API send, a campaign's); `messageUpdated`: one already logged changed (its send state, Meta's status with its
  * history, an error, fetched media), carried whole so that a client replaces what it shows; `assignment`: the
- * conversation's assignee or lock changed.
+ * conversation's assignee or lock changed; `conversationStatus`: open, pending, snoozed (until a time), resolved.
  */
 export type InboxEvent =
   | ({ readonly type: 'message'; readonly message: LoggedMessage } & InboxConversationRef)
@@ -38,7 +39,12 @@ export type InboxEvent =
   | ({
       readonly type: 'assignment';
       readonly assignee: string | null;
-      readonly lock: { readonly holder: string; readonly sinceMs: number } | null;
+      readonly lock: ConversationLock | null;
+    } & InboxConversationRef)
+  | ({
+      readonly type: 'conversationStatus';
+      readonly status: ConversationStatus;
+      readonly snoozedUntilMs: number | null;
     } & InboxConversationRef);
 
 export type InboxEventType = InboxEvent['type'];

@@ -55,6 +55,7 @@ describe('the role chain', () => {
     'messages:read': 'viewer',
     'conversations:reply': 'operator',
     'conversations:assign': 'operator',
+    'conversations:takeover': 'manager',
     'contacts:read': 'viewer',
     'contacts:write': 'manager',
     'templates:read': 'viewer',

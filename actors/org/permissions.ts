@@ -36,6 +36,7 @@ export const PERMISSIONS = {
   'messages:read': 'Read conversations and message history.',
   'conversations:reply': 'Reply inside an open customer-service window of a conversation.',
   'conversations:assign': 'Assign, take and release conversations.',
+  'conversations:takeover': 'Take over a conversation whose lock another operator holds.',
   'contacts:read': 'See contacts, their attributes and consent.',
   'contacts:write': 'Create, edit, import and tag contacts; record consent.',
   'templates:read': 'See message templates and their review status.',
@@ -67,6 +68,7 @@ const VIEWER: readonly Permission[] = [
 const OPERATOR: readonly Permission[] = [...VIEWER, 'conversations:reply', 'conversations:assign'];
 const MANAGER: readonly Permission[] = [
   ...OPERATOR,
+  'conversations:takeover',
   'messages:send',
   'contacts:write',
   'templates:manage',

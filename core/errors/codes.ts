@@ -330,6 +330,11 @@ export const ERROR_CODES = {
     httpStatus: 404,
     summary: 'No conversation with this id in the caller’s organisation.',
   },
+  PARLO_CONVERSATION_LOCKED: {
+    httpStatus: 409,
+    summary:
+      'Another operator holds the conversation’s lock (the message names them): only they reply, until they release it, it times out, or a manager takes over.',
+  },
   PARLO_TIER_LIMIT: {
     httpStatus: 429,
     summary:
