@@ -37,6 +37,7 @@ import { TtlCache } from '../http/ttl-cache.ts';
 import { contactRoutes } from '../http/routes/contacts.routes.ts';
 import { identityRoutes } from '../http/routes/identity.routes.ts';
 import { numberRoutes } from '../http/routes/numbers.routes.ts';
+import { inboxRoutes } from '../http/routes/inbox.routes.ts';
 import { messageRoutes } from '../http/routes/messages.routes.ts';
 import { mediaRoutes } from '../http/routes/media.routes.ts';
 import { webhookRoutes } from '../http/routes/webhooks.routes.ts';
@@ -178,6 +179,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     }),
     ...apiKeyRoutes({ system, apiKeys }),
     ...messageRoutes({ system, mediaRefs: media.refs, ownedNumbers }),
+    ...inboxRoutes({ system }),
     ...mediaRoutes({ store: media.store, refs: media.refs }),
     ...numberRoutes({
       system,

@@ -19,6 +19,7 @@ import { SecretBox } from '../../../core/index.ts';
 import { simulatorNumbers } from '../../cli/simulator-numbers.ts';
 import { numberRoutes } from './numbers.routes.ts';
 import { messageRoutes } from './messages.routes.ts';
+import { inboxRoutes } from './inbox.routes.ts';
 import { conversationActor } from '../../../actors/conversation/conversation.actor.ts';
 import { conversationIndexActor } from '../../../actors/conversation-index/conversation-index.actor.ts';
 import { numberActor } from '../../../actors/number/number.actor.ts';
@@ -326,6 +327,17 @@ interface Operation {
   readonly op: OpenApiOperation;
 }
 
+/** Org A's conversation, unassigned and unlocked (by its owner), as the path parameters of a call. */
+async function freeConversation(): Promise<Record<string, string>> {
+  const conversationId = A_IDS['conversationId']!(a);
+  const res = await call('POST', `/v1/conversations/${conversationId}/assign`, {
+    token: a.users.owner.token,
+    body: { assignee: null },
+  });
+  expect(res.statusCode, res.body).toBe(200);
+  return { conversationId };
+}
+
 function operations(): Operation[] {
   return Object.entries(doc.paths).flatMap(([path, byMethod]) =>
     Object.entries(byMethod).map(([method, op]) => ({ method: method.toUpperCase(), path, op })),
@@ -484,10 +496,21 @@ const CASES: Readonly<Record<string, Case>> = {
   sendMessage: {
     permission: 'conversations:reply',
     body: () => ({ from: a.phoneNumberId, to: CUSTOMER, content: { type: 'text', text: { body: 'Hello' } } }),
+    // The previous role's reply holds the conversation (a lock is a 409, not a 403): free it first.
+    params: async () => {
+      await freeConversation();
+      return {};
+    },
   },
   getConversation: { permission: 'messages:read' },
   listConversations: { permission: 'messages:read', query: () => ({ number: a.phoneNumberId, window: 'open' }) },
   listConversationMessages: { permission: 'messages:read' },
+  // Each role's claim finds the conversation free: the owner unassigns it first (a held lock is a 409, not a 403).
+  claimConversation: { permission: 'conversations:assign', params: async () => freeConversation() },
+  assignConversation: { permission: 'conversations:assign', body: () => ({ assignee: a.users.operator.userId }) },
+  takeoverConversation: { permission: 'conversations:takeover' },
+  releaseConversation: { permission: 'conversations:assign' },
+  statusConversation: { permission: 'conversations:assign', body: () => ({ status: 'open' }) },
   createWebhookEndpoint: {
     permission: 'webhooks:manage',
     body: () => ({ url: 'https://hooks.tenancy.test/matrix', events: ['message.status'] }),
@@ -787,6 +810,7 @@ beforeAll(async () => {
     ...identityRoutes({ system: fixture.system, now: () => fixture.clock.now() }),
     ...apiKeyRoutes({ system: fixture.system }),
     ...messageRoutes({ system: fixture.system, mediaRefs }),
+    ...inboxRoutes({ system: fixture.system }),
     ...numberRoutes({
       system: fixture.system,
       secretBox,
