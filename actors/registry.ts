@@ -14,6 +14,8 @@ import { conversationIndexActor } from './conversation-index/conversation-index.
 import { idempotencyActor } from './idempotency/idempotency.actor.ts';
 import { inboundFeedActor } from './inbound-feed/inbound-feed.actor.ts';
 import { inboxStreamActor } from './inbox/inbox-stream.actor.ts';
+import { assignmentActor } from './operators/assignment.actor.ts';
+import { operatorActor } from './operators/operator.actor.ts';
 import { numberActor } from './number/number.actor.ts';
 import { templatesActor } from './templates/templates.actor.ts';
 import { portfolioActor } from './portfolio/portfolio.actor.ts';
@@ -53,6 +55,8 @@ export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [
   conversationIndexActor,
   // The composition root swaps in one on the configured retention (realtime.retentionSec).
   inboxStreamActor,
+  operatorActor,
+  assignmentActor,
   portfolioActor,
   contactActor,
   contactFieldsActor,

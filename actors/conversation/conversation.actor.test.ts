@@ -408,6 +408,12 @@ describe('conversation actor', () => {
         to: { kind: 'inbox-stream', id: 'org1' },
         msg: { type: 'append', events: [expect.objectContaining({ type: 'message' })] },
       }),
+      // Nobody is assigned: the organisation's assignment actor hears of it (operators/conversation-assignment.ts).
+      {
+        type: 'tell',
+        to: { kind: 'assignment', id: 'org1' },
+        msg: { type: 'needsOperator', conversationId: ID, phoneNumberId: '1001' },
+      },
     ]);
     expect(first.state).toMatchObject({
       orgId: 'org1',

@@ -56,11 +56,14 @@ import { CONVERSATION_STATE_VERSION, conversationSplit, upgradeConversation } fr
 import { applyMediaResult, mediaFetchEffect, mediaRetryTimer, pendingMedia } from './media.ts';
 import { endOfMetaSecond } from './meta-time.ts';
 import { withInboxEvents } from '../inbox/inbox-events.ts';
+import { withAssignmentEffects } from '../operators/conversation-assignment.ts';
 import {
   DEFAULT_LOCK_TIMEOUT_MS,
   afterUserReply,
   lockRefusal,
   onAssign,
+  onAutoAssign,
+  onAutoUnassign,
   onClaim,
   onLockExpired,
   onReleaseLock,
@@ -211,6 +214,10 @@ export function createConversationActor(
           return onAssign(state, msg.assignee, ctx.self.id, ctx.nowMs, lockTimeoutMs);
         case 'claim':
           return onClaim(state, msg.userId, ctx.self.id, ctx.nowMs, lockTimeoutMs);
+        case 'autoAssign':
+          return onAutoAssign(state, msg.assignee, ctx.self.id, ctx.nowMs, lockTimeoutMs);
+        case 'autoUnassign':
+          return onAutoUnassign(state, msg.userId);
         case 'takeOver':
           return onTakeOver(state, msg.userId, ctx.self.id, ctx.nowMs, lockTimeoutMs);
         case 'releaseLock':
@@ -233,8 +240,9 @@ export function createConversationActor(
 
   // As registered: a turn that changed the conversation's listing summary also tells its number's index (summary.ts),
   // campaign messages whose outcome changed are reported to their runs (campaign-reports.ts), and what an inbox
-  // shows is told to the organisation's inbox stream (inbox/inbox-events.ts).
-  return withInboxEvents(withSummaryUpdates(withCampaignReports(handler)));
+  // shows is told to the organisation's inbox stream (inbox/inbox-events.ts), and assignment changes to the
+  // operators and the organisation's assignment actor (operators/conversation-assignment.ts).
+  return withAssignmentEffects(withInboxEvents(withSummaryUpdates(withCampaignReports(handler))));
 }
 
 /** Priced by the built-in rate card (DEFAULT_RATE_CARD, docs/pricing.md). */

@@ -4,9 +4,26 @@ import type { CampaignTag } from '../campaigns/recipient-outcome.ts';
 import type { AuditActor } from '../org/org.messages.ts';
 import type { MediaFetchOutcome, MessageMedia } from './media.ts';
 import type { MessageStatus } from './status-merge.ts';
-import type { InboxControlsReply } from './inbox-controls.ts';
-import type { ConversationLock, ConversationStatus } from './conversation.state.ts';
 import type { WindowState } from './window.ts';
+
+export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const;
+export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
+
+/** The one operator who replies (inbox-controls.ts); released at `expiresAtMs` unless they reply again before. */
+export interface ConversationLock {
+  readonly holder: string;
+  readonly sinceMs: number;
+  readonly expiresAtMs: number;
+}
+
+/** What the inbox controls answer (inbox-controls.ts). */
+export interface InboxControlsReply {
+  readonly ok: true;
+  readonly assignee: string | null;
+  readonly lock: ConversationLock | null;
+  readonly status: ConversationStatus;
+  readonly snoozedUntilMs: number | null;
+}
 
 export interface InboxControlsRefusal {
   readonly ok: false;
@@ -191,6 +208,10 @@ export type ConversationMsg =
   | { readonly type: 'claim'; readonly userId: string }
   /** A manager takes the conversation and its lock from whoever holds it. */
   | { readonly type: 'takeOver'; readonly userId: string }
+  /** From the organisation's assignment actor: assign unless someone took the conversation meanwhile. */
+  | { readonly type: 'autoAssign'; readonly assignee: string }
+  /** From the assignment actor: `userId` went offline; unassign if the conversation is still theirs. */
+  | { readonly type: 'autoUnassign'; readonly userId: string }
   /** The holder lets go of the lock; the assignment stays. */
   | { readonly type: 'releaseLock'; readonly userId: string }
   /** `snoozeUntilMs` is required for `snoozed` (a time after now). */

@@ -1,15 +1,7 @@
-import type { Customer, LoggedMessage } from './conversation.messages.ts';
+import type { ConversationLock, ConversationStatus, Customer, LoggedMessage } from './conversation.messages.ts';
+
+export { CONVERSATION_STATUSES, type ConversationLock, type ConversationStatus } from './conversation.messages.ts';
 import { EMPTY_WINDOW_FACTS, type WindowFacts } from './window.ts';
-
-export const CONVERSATION_STATUSES = ['open', 'pending', 'snoozed', 'resolved'] as const;
-export type ConversationStatus = (typeof CONVERSATION_STATUSES)[number];
-
-/** The one operator who replies (inbox-controls.ts); released at `expiresAtMs` unless they reply again before. */
-export interface ConversationLock {
-  readonly holder: string;
-  readonly sinceMs: number;
-  readonly expiresAtMs: number;
-}
 
 /**
  * One conversation's state: who, the window facts, and the newest MESSAGES_KEPT messages (oldest first).

@@ -1,6 +1,11 @@
 import { refusal, type Effect } from '../../core/index.ts';
+import type { AssignmentMsg } from '../operators/assignment.messages.ts';
+import { assignmentAddress } from '../operators/operator.messages.ts';
 import type { AuditActor } from '../org/org.messages.ts';
-import type { ConversationLock, ConversationState, ConversationStatus } from './conversation.state.ts';
+import type { ConversationLock, ConversationStatus, InboxControlsReply } from './conversation.messages.ts';
+import type { ConversationState } from './conversation.state.ts';
+
+export type { InboxControlsReply } from './conversation.messages.ts';
 
 /**
  * The inbox's hold on a conversation (pure, STYLE rule 3): who it is assigned to, who holds its lock (the one
@@ -23,14 +28,6 @@ export const SNOOZE_TIMER = 'snoozeEnded';
 export const DEFAULT_LOCK_TIMEOUT_MS = 15 * 60 * 1000;
 
 type Turn = { state: ConversationState; effects?: Effect[]; reply?: unknown };
-
-export interface InboxControlsReply {
-  readonly ok: true;
-  readonly assignee: string | null;
-  readonly lock: ConversationLock | null;
-  readonly status: ConversationStatus;
-  readonly snoozedUntilMs: number | null;
-}
 
 export function controlsReply(state: ConversationState): InboxControlsReply {
   return {
@@ -111,6 +108,33 @@ export function onAssign(
   const reassigned = state.assignee === assignee ? state : { ...state, assignee };
   const next = lockedBy(withoutLock(reassigned, effects), assignee, nowMs, lockTimeoutMs, effects);
   return { state: next, effects, reply: controlsReply(next) };
+}
+
+/**
+ * The assignment actor picked `assignee`: assigned (holding the lock) unless the conversation has an assignee or is
+ * resolved by now, in which case it declines, so that the assignment actor stops counting it on that operator.
+ */
+export function onAutoAssign(
+  state: ConversationState,
+  assignee: string,
+  conversationId: string,
+  nowMs: number,
+  lockTimeoutMs: number,
+): Turn {
+  if (state.orgId === null || state.assignee !== null || state.status === 'resolved') {
+    if (state.orgId === null) return { state };
+    const declined: AssignmentMsg = { type: 'autoAssignDeclined', conversationId, userId: assignee };
+    return { state, effects: [{ type: 'tell', to: assignmentAddress(state.orgId), msg: declined }] };
+  }
+  const effects: Effect[] = [];
+  return { state: lockedBy({ ...state, assignee }, assignee, nowMs, lockTimeoutMs, effects), effects };
+}
+
+/** `userId` went offline (assignment rules): the conversation is unassigned if it is still theirs. */
+export function onAutoUnassign(state: ConversationState, userId: string): Turn {
+  if (state.assignee !== userId) return { state };
+  const effects: Effect[] = [];
+  return { state: withoutLock({ ...state, assignee: null }, effects), effects };
 }
 
 /** An operator takes the conversation: refused while another holds its lock. */

@@ -1,0 +1,173 @@
+import { describe, expect, it } from 'vitest';
+import type { Effect, TurnContext } from '../../core/index.ts';
+import { assignmentActor, initialAssignmentState, type AssignmentState } from './assignment.actor.ts';
+import type { AssignmentMsg, AssignmentReplies, AssignmentRules } from './assignment.messages.ts';
+import { DEFAULT_OPERATOR_SETTINGS, type OperatorSettings, type OperatorSnapshot } from './operator.messages.ts';
+
+const T0 = Date.UTC(2026, 2, 2, 10, 0);
+const ctx = (nowMs: number): TurnContext => ({
+  self: { kind: 'assignment', id: 'org1' },
+  nowMs,
+  msgId: undefined,
+  newId: () => 'id',
+});
+const run = (state: AssignmentState, msg: AssignmentMsg, nowMs = T0) => assignmentActor.handle(state, msg, ctx(nowMs));
+
+function operator(
+  userId: string,
+  overrides: Omit<Partial<OperatorSnapshot>, 'settings'> & { settings?: Partial<OperatorSettings> } = {},
+) {
+  return {
+    userId,
+    presence: 'online',
+    assigned: [],
+    availableSinceMs: T0,
+    ...overrides,
+    settings: { ...DEFAULT_OPERATOR_SETTINGS, ...overrides.settings },
+  } satisfies OperatorSnapshot;
+}
+
+/** Who each autoAssign went to, in order: `conversation → user`. */
+const picks = (effects: readonly Effect[] | undefined) =>
+  (effects ?? []).flatMap((e) =>
+    e.type === 'tell' && e.to.kind === 'conversation' && (e.msg as { type: string }).type === 'autoAssign'
+      ? [`${e.to.id}→${(e.msg as { assignee: string }).assignee}`]
+      : [],
+  );
+
+function world(rules: Partial<AssignmentRules>, operators: OperatorSnapshot[]): AssignmentState {
+  const set = run(initialAssignmentState(), {
+    type: 'setRules',
+    rules: { mode: 'roundRobin', routes: [], unassignWhenOffline: false, ...rules },
+  });
+  expect(set.reply).toMatchObject({ ok: true });
+  let state = set.state;
+  for (const o of operators) state = run(state, { type: 'operatorChanged', operator: o }).state;
+  return state;
+}
+
+const needs = (conversationId: string, phoneNumberId = '1001'): AssignmentMsg => ({
+  type: 'needsOperator',
+  conversationId,
+  phoneNumberId,
+});
+
+function feed(state: AssignmentState, ids: string[]) {
+  const all: string[] = [];
+  for (const id of ids) {
+    const turn = run(state, needs(id));
+    state = turn.state;
+    all.push(...picks(turn.effects));
+  }
+  return { state, picks: all };
+}
+
+describe('assignment actor', () => {
+  it('round robin takes online operators in turn', () => {
+    const state = world({ mode: 'roundRobin' }, [operator('ana'), operator('bob'), operator('cy')]);
+    expect(feed(state, ['1001.p1', '1001.p2', '1001.p3', '1001.p4']).picks).toEqual([
+      '1001.p1→ana',
+      '1001.p2→bob',
+      '1001.p3→cy',
+      '1001.p4→ana',
+    ]);
+  });
+
+  it('least busy takes whoever has the fewest open conversations, ties to the longest available', () => {
+    const state = world({ mode: 'leastBusy' }, [
+      operator('ana', { assigned: ['x', 'y'] }),
+      operator('bob', { assigned: ['z'], availableSinceMs: T0 + 5 }),
+      operator('cy', { assigned: ['w'], availableSinceMs: T0 + 1 }),
+    ]);
+    expect(feed(state, ['1001.p1', '1001.p2', '1001.p3']).picks).toEqual(['1001.p1→cy', '1001.p2→bob', '1001.p3→ana']);
+  });
+
+  it('skips operators away, offline, at capacity or off shift; nobody free: the conversation waits', () => {
+    const state = world({ mode: 'roundRobin' }, [
+      operator('away', { presence: 'away' }),
+      operator('gone', { presence: 'offline' }),
+      operator('full', { assigned: ['a'], settings: { capacity: 1 } }),
+      operator('night', { settings: { shift: { timeZone: 'UTC', days: { mon: [{ from: '22:00', to: '06:00' }] } } } }),
+    ]);
+    const fed = feed(state, ['1001.p1', '1001.p2']);
+    expect(fed.picks).toEqual([]);
+    expect(fed.state.waiting.map((w) => w.conversationId)).toEqual(['1001.p1', '1001.p2']);
+    // The same conversation asking again waits once.
+    expect(run(fed.state, needs('1001.p1')).state).toBe(fed.state);
+
+    // Someone frees up: the oldest waiting goes first, then the next as capacity allows.
+    const freed = run(fed.state, {
+      type: 'operatorChanged',
+      operator: operator('full', { assigned: ['a'], settings: { capacity: 2 } }),
+    });
+    expect(picks(freed.effects)).toEqual(['1001.p1→full']);
+    expect(freed.state.waiting.map((w) => w.conversationId)).toEqual(['1001.p2']);
+  });
+
+  it('routes a number’s conversations to its team with the skills it needs', () => {
+    const state = world({ mode: 'roundRobin', routes: [{ phoneNumberId: '20020', team: 'support', skills: ['it'] }] }, [
+      operator('ana', { settings: { teams: ['sales'] } }),
+      operator('bob', { settings: { teams: ['support'], skills: ['es'] } }),
+      operator('cy', { settings: { teams: ['support'], skills: ['es', 'it'] } }),
+    ]);
+    const support = run(state, needs('20020.p1', '20020'));
+    expect(picks(support.effects)).toEqual(['20020.p1→cy']);
+    // Another number matches no route: anyone.
+    expect(picks(run(support.state, needs('1001.p1', '1001')).effects)).toEqual(['1001.p1→ana']);
+  });
+
+  it('does nothing in manual mode, and leaves the queue when the conversation is taken', () => {
+    const manual = world({ mode: 'manual' }, [operator('ana')]);
+    const waiting = run(manual, needs('1001.p1'));
+    expect(picks(waiting.effects)).toEqual([]);
+    expect(waiting.state.waiting).toHaveLength(1);
+    expect(run(waiting.state, { type: 'conversationTaken', conversationId: '1001.p1' }).state.waiting).toEqual([]);
+  });
+
+  it('stops counting a declined pick on its operator', () => {
+    const state = world({ mode: 'roundRobin' }, [operator('ana', { settings: { capacity: 1 } })]);
+    const first = run(state, needs('1001.p1'));
+    expect(picks(first.effects)).toEqual(['1001.p1→ana']);
+    // Full now: the next one waits …
+    const second = run(first.state, needs('1001.p2'));
+    expect(picks(second.effects)).toEqual([]);
+    // … until the first declines (it was taken meanwhile).
+    const declined = run(second.state, { type: 'autoAssignDeclined', conversationId: '1001.p1', userId: 'ana' });
+    expect(picks(declined.effects)).toEqual(['1001.p2→ana']);
+  });
+
+  it('unassigns and queues again the conversations of an operator who goes offline, when the rules say so', () => {
+    const state = world({ mode: 'roundRobin', unassignWhenOffline: true }, [
+      operator('ana', { assigned: ['1001.p1', '1001.p2'] }),
+    ]);
+    const offline = run(state, {
+      type: 'operatorChanged',
+      operator: operator('ana', { presence: 'offline', assigned: ['1001.p1', '1001.p2'] }),
+    });
+    expect(offline.effects).toEqual([
+      { type: 'tell', to: { kind: 'conversation', id: '1001.p1' }, msg: { type: 'autoUnassign', userId: 'ana' } },
+      { type: 'tell', to: { kind: 'conversation', id: '1001.p2' }, msg: { type: 'autoUnassign', userId: 'ana' } },
+    ]);
+    expect(offline.state.waiting.map((w) => w.conversationId)).toEqual(['1001.p1', '1001.p2']);
+    const bob = run(offline.state, { type: 'operatorChanged', operator: operator('bob') });
+    expect(picks(bob.effects)).toEqual(['1001.p1→bob', '1001.p2→bob']);
+  });
+
+  it('refuses bad rules naming the field', () => {
+    const bad = run(initialAssignmentState(), {
+      type: 'setRules',
+      rules: {
+        mode: 'roundRobin',
+        routes: [{ phoneNumberId: 'x', team: null, skills: [] }],
+        unassignWhenOffline: false,
+      },
+    });
+    expect(bad.reply).toMatchObject({
+      ok: false,
+      code: 'PARLO_BAD_REQUEST',
+      message: expect.stringMatching(/^routes\[0\].phoneNumberId/),
+    });
+    const view = run(initialAssignmentState(), { type: 'getAssignment' }).reply as AssignmentReplies['getAssignment'];
+    expect(view.view.rules.mode).toBe('manual');
+  });
+});

@@ -1,0 +1,186 @@
+import { defineActor, refusal, unreachable, type Effect } from '../../core/index.ts';
+import { CONVERSATION_KIND, type ConversationMsg } from '../conversation/conversation.messages.ts';
+import {
+  ASSIGNMENT_MODES,
+  DEFAULT_ASSIGNMENT_RULES,
+  MAX_ROUTES,
+  MAX_WAITING,
+  type AssignmentMsg,
+  type AssignmentReplies,
+  type AssignmentRoute,
+  type AssignmentRules,
+  type WaitingConversation,
+} from './assignment.messages.ts';
+import { isOnShift } from './operator.actor.ts';
+import { ASSIGNMENT_KIND, type OperatorSnapshot } from './operator.messages.ts';
+
+/** Protocol and rules in assignment.messages.ts. */
+export interface AssignmentState {
+  readonly rules: AssignmentRules;
+  /** By user id, ascending. */
+  readonly operators: readonly OperatorSnapshot[];
+  /** Oldest first. */
+  readonly waiting: readonly WaitingConversation[];
+  /** The last operator round-robin picked. */
+  readonly lastPicked: string | null;
+}
+
+export function initialAssignmentState(): AssignmentState {
+  return { rules: DEFAULT_ASSIGNMENT_RULES, operators: [], waiting: [], lastPicked: null };
+}
+
+export const assignmentActor = defineActor<AssignmentState, AssignmentMsg>({
+  kind: ASSIGNMENT_KIND,
+  stateVersion: 1,
+  initialState: () => initialAssignmentState(),
+  handle(state, msg, ctx) {
+    switch (msg.type) {
+      case 'operatorChanged': {
+        const effects: Effect[] = [];
+        const before = state.operators.find((o) => o.userId === msg.operator.userId);
+        let next: AssignmentState = { ...state, operators: withOperator(state.operators, msg.operator) };
+        if (state.rules.unassignWhenOffline && msg.operator.presence === 'offline' && before?.presence !== 'offline') {
+          next = unassignAll(next, msg.operator, ctx.nowMs, effects);
+        }
+        return { state: served(next, ctx.nowMs, effects), effects };
+      }
+      case 'needsOperator': {
+        if (state.waiting.some((w) => w.conversationId === msg.conversationId)) return { state };
+        const entry: WaitingConversation = {
+          conversationId: msg.conversationId,
+          phoneNumberId: msg.phoneNumberId,
+          sinceMs: ctx.nowMs,
+        };
+        const effects: Effect[] = [];
+        const waiting = [...state.waiting, entry].slice(-MAX_WAITING);
+        return { state: served({ ...state, waiting }, ctx.nowMs, effects), effects };
+      }
+      case 'conversationTaken': {
+        const waiting = state.waiting.filter((w) => w.conversationId !== msg.conversationId);
+        return { state: waiting.length === state.waiting.length ? state : { ...state, waiting } };
+      }
+      case 'autoAssignDeclined': {
+        const operator = state.operators.find((o) => o.userId === msg.userId);
+        if (!operator || !operator.assigned.includes(msg.conversationId)) return { state };
+        const assigned = operator.assigned.filter((id) => id !== msg.conversationId);
+        const effects: Effect[] = [];
+        const next = { ...state, operators: withOperator(state.operators, { ...operator, assigned }) };
+        return { state: served(next, ctx.nowMs, effects), effects };
+      }
+      case 'setRules': {
+        const problem = rulesProblem(msg.rules);
+        if (problem !== null) return { state, reply: refusal('PARLO_BAD_REQUEST', problem) };
+        const effects: Effect[] = [];
+        const next = served({ ...state, rules: msg.rules }, ctx.nowMs, effects);
+        const reply: AssignmentReplies['setRules'] = { ok: true, view: viewOf(next) };
+        return { state: next, effects, reply };
+      }
+      case 'getAssignment': {
+        const reply: AssignmentReplies['getAssignment'] = { ok: true, view: viewOf(state) };
+        return { state, reply };
+      }
+      default:
+        return unreachable(msg);
+    }
+  },
+});
+
+function viewOf(state: AssignmentState) {
+  return { rules: state.rules, operators: state.operators, waiting: state.waiting };
+}
+
+function withOperator(operators: readonly OperatorSnapshot[], operator: OperatorSnapshot): OperatorSnapshot[] {
+  const others = operators.filter((o) => o.userId !== operator.userId);
+  return [...others, operator].sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
+}
+
+/** The operator went offline: each of their open conversations is unassigned (if still theirs) and waits again. */
+function unassignAll(state: AssignmentState, operator: OperatorSnapshot, nowMs: number, effects: Effect[]) {
+  let waiting = state.waiting;
+  for (const conversationId of operator.assigned) {
+    const msg: ConversationMsg = { type: 'autoUnassign', userId: operator.userId };
+    effects.push({ type: 'tell', to: { kind: CONVERSATION_KIND, id: conversationId }, msg });
+    if (!waiting.some((w) => w.conversationId === conversationId)) {
+      waiting = [
+        ...waiting,
+        { conversationId, phoneNumberId: conversationId.slice(0, conversationId.indexOf('.')), sinceMs: nowMs },
+      ];
+    }
+  }
+  const operators = withOperator(state.operators, { ...operator, assigned: [] });
+  return { ...state, operators, waiting: waiting.slice(-MAX_WAITING) };
+}
+
+/**
+ * Serves the waiting conversations, oldest first, while operators are free (nothing in manual mode). Each pick is
+ * told to its conversation and counted on the operator's copy at once, so one turn never overfills an operator.
+ */
+export function served(state: AssignmentState, nowMs: number, effects: Effect[]): AssignmentState {
+  if (state.rules.mode === 'manual' || state.waiting.length === 0) return state;
+  let operators = state.operators;
+  let lastPicked = state.lastPicked;
+  const waiting: WaitingConversation[] = [];
+  for (const entry of state.waiting) {
+    const picked = pick(operators, state.rules, routeOf(state.rules, entry.phoneNumberId), lastPicked, nowMs);
+    if (picked === null) {
+      waiting.push(entry);
+      continue;
+    }
+    const msg: ConversationMsg = { type: 'autoAssign', assignee: picked.userId };
+    effects.push({ type: 'tell', to: { kind: CONVERSATION_KIND, id: entry.conversationId }, msg });
+    operators = withOperator(operators, { ...picked, assigned: [...picked.assigned, entry.conversationId] });
+    lastPicked = picked.userId;
+  }
+  if (waiting.length === state.waiting.length) return state;
+  return { ...state, operators, waiting, lastPicked };
+}
+
+function routeOf(rules: AssignmentRules, phoneNumberId: string): AssignmentRoute | null {
+  return rules.routes.find((r) => r.phoneNumberId === null || r.phoneNumberId === phoneNumberId) ?? null;
+}
+
+/** Who takes the next conversation: among the free, eligible operators, by the rules' mode. */
+export function pick(
+  operators: readonly OperatorSnapshot[],
+  rules: AssignmentRules,
+  route: AssignmentRoute | null,
+  lastPicked: string | null,
+  nowMs: number,
+): OperatorSnapshot | null {
+  const free = operators.filter(
+    (o) =>
+      o.presence === 'online' &&
+      o.assigned.length < o.settings.capacity &&
+      isOnShift(o.settings.shift, nowMs) &&
+      (route === null ||
+        ((route.team === null || o.settings.teams.includes(route.team)) &&
+          route.skills.every((s) => o.settings.skills.includes(s)))),
+  );
+  if (free.length === 0) return null;
+  if (rules.mode === 'roundRobin') {
+    // Ascending by user id: the first after the last picked, wrapping around.
+    return free.find((o) => lastPicked === null || o.userId > lastPicked) ?? free[0]!;
+  }
+  // leastBusy: the fewest open conversations; ties to whoever has been available longest.
+  return free.reduce((best, o) =>
+    o.assigned.length < best.assigned.length ||
+    (o.assigned.length === best.assigned.length && (o.availableSinceMs ?? 0) < (best.availableSinceMs ?? 0))
+      ? o
+      : best,
+  );
+}
+
+/** What is wrong with the rules, naming the field; null when they are good. */
+export function rulesProblem(rules: AssignmentRules): string | null {
+  if (!(ASSIGNMENT_MODES as readonly string[]).includes(rules.mode))
+    return `mode: one of ${ASSIGNMENT_MODES.join(', ')}`;
+  if (rules.routes.length > MAX_ROUTES) return `routes: at most ${MAX_ROUTES}`;
+  for (const [i, route] of rules.routes.entries()) {
+    if (route.phoneNumberId !== null && !/^[0-9]{5,25}$/.test(route.phoneNumberId))
+      return `routes[${i}].phoneNumberId: a phone-number id (digits) or null`;
+    if (route.team !== null && (route.team.length === 0 || route.team.length > 64))
+      return `routes[${i}].team: 1–64 characters or null`;
+    if (route.skills.some((s) => s.length === 0 || s.length > 64)) return `routes[${i}].skills: each 1–64 characters`;
+  }
+  return null;
+}

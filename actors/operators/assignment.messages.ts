@@ -1,0 +1,62 @@
+import type { OperatorSnapshot } from './operator.messages.ts';
+
+/**
+ * The protocol of the `assignment` actor (id = org id): automatic assignment of the organisation's conversations.
+ * It keeps a copy of every operator (told by the operator actors on each change), the organisation's rules, and
+ * the conversations waiting for an operator, oldest first. A conversation that a customer writes to while nobody
+ * is assigned asks for an operator (`needsOperator`); the actor picks one who is online, on shift, under capacity
+ * and in the conversation's team with its skills, by the rules' mode, and tells the conversation (`autoAssign`,
+ * which a conversation taken meanwhile declines). Nobody free: the conversation waits, and is served first when
+ * someone frees up. An operator who goes offline may have their conversations unassigned and queued again.
+ */
+
+export const ASSIGNMENT_MODES = ['manual', 'roundRobin', 'leastBusy'] as const;
+export type AssignmentMode = (typeof ASSIGNMENT_MODES)[number];
+
+/** Conversations of a number (or of every number: `phoneNumberId` null) go to a team, needing some skills. */
+export interface AssignmentRoute {
+  readonly phoneNumberId: string | null;
+  readonly team: string | null;
+  readonly skills: readonly string[];
+}
+
+export interface AssignmentRules {
+  readonly mode: AssignmentMode;
+  /** The first route whose number matches applies; none: any operator. */
+  readonly routes: readonly AssignmentRoute[];
+  /** An operator going offline has their open conversations unassigned and queued again. */
+  readonly unassignWhenOffline: boolean;
+}
+
+export const DEFAULT_ASSIGNMENT_RULES: AssignmentRules = { mode: 'manual', routes: [], unassignWhenOffline: false };
+export const MAX_ROUTES = 100;
+/** The most conversations that wait at once; older ones beyond it are dropped from the queue (still unassigned). */
+export const MAX_WAITING = 10_000;
+
+export interface WaitingConversation {
+  readonly conversationId: string;
+  readonly phoneNumberId: string;
+  readonly sinceMs: number;
+}
+
+export type AssignmentMsg =
+  | { readonly type: 'operatorChanged'; readonly operator: OperatorSnapshot }
+  /** A customer wrote to a conversation nobody is assigned to. */
+  | { readonly type: 'needsOperator'; readonly conversationId: string; readonly phoneNumberId: string }
+  /** The conversation was assigned (by anyone) or resolved: it waits no more. */
+  | { readonly type: 'conversationTaken'; readonly conversationId: string }
+  /** The conversation declined an `autoAssign` (taken meanwhile): the operator's load is not what was counted. */
+  | { readonly type: 'autoAssignDeclined'; readonly conversationId: string; readonly userId: string }
+  | { readonly type: 'setRules'; readonly rules: AssignmentRules }
+  | { readonly type: 'getAssignment' };
+
+export interface AssignmentView {
+  readonly rules: AssignmentRules;
+  readonly operators: readonly OperatorSnapshot[];
+  readonly waiting: readonly WaitingConversation[];
+}
+
+export interface AssignmentReplies {
+  setRules: { ok: true; view: AssignmentView } | { ok: false; code: 'PARLO_BAD_REQUEST'; message: string };
+  getAssignment: { ok: true; view: AssignmentView };
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { initialConversationState, type ConversationState } from '../conversation/conversation.state.ts';
+import { assignmentEffectsOf } from './conversation-assignment.ts';
+
+const ID = '10010.p34600000001';
+const base: ConversationState = { ...initialConversationState(), orgId: 'org1', phoneNumberId: '10010' };
+const load = (userId: string, open: boolean) => ({
+  type: 'tell',
+  to: { kind: 'operator', id: `org1.${userId}` },
+  msg: { type: 'conversationLoad', conversationId: ID, open },
+});
+const taken = {
+  type: 'tell',
+  to: { kind: 'assignment', id: 'org1' },
+  msg: { type: 'conversationTaken', conversationId: ID },
+};
+
+describe('assignment effects of a conversation turn', () => {
+  it('moves the load on a transfer, and tells the assignment actor the conversation was taken', () => {
+    const ana = { ...base, assignee: 'ana' };
+    expect(assignmentEffectsOf(base, ana, ID)).toEqual([load('ana', true), taken]);
+    expect(assignmentEffectsOf(ana, { ...ana, assignee: 'bob' }, ID)).toEqual([load('ana', false), load('bob', true)]);
+    expect(assignmentEffectsOf(ana, { ...ana, assignee: null }, ID)).toEqual([load('ana', false)]);
+  });
+
+  it('a resolved conversation is no load; reopened it is again', () => {
+    const ana = { ...base, assignee: 'ana' };
+    const resolved: ConversationState = { ...ana, status: 'resolved' };
+    expect(assignmentEffectsOf(ana, resolved, ID)).toEqual([load('ana', false)]);
+    expect(assignmentEffectsOf(resolved, ana, ID)).toEqual([load('ana', true)]);
+    // Resolved while unassigned: it waits no more.
+    expect(assignmentEffectsOf(base, { ...base, status: 'resolved' }, ID)).toEqual([taken]);
+  });
+
+  it('says nothing for the same state or a conversation without an organisation', () => {
+    expect(assignmentEffectsOf(base, base, ID)).toEqual([]);
+    const orphan = { ...initialConversationState(), phoneNumberId: '10010' };
+    expect(assignmentEffectsOf(orphan, { ...orphan, assignee: 'ana' }, ID)).toEqual([]);
+  });
+});

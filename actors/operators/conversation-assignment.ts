@@ -1,0 +1,58 @@
+import type { ActorDefinition, Effect } from '../../core/index.ts';
+import type { ConversationMsg } from '../conversation/conversation.messages.ts';
+import type { ConversationState } from '../conversation/conversation.state.ts';
+import type { AssignmentMsg } from './assignment.messages.ts';
+import { assignmentAddress, operatorAddress, type OperatorMsg } from './operator.messages.ts';
+
+/**
+ * What a conversation's turn tells about assignment (pure, STYLE rule 3), in the commit that made the change:
+ * - its operators' load: the former assignee that it is no longer an open conversation of theirs, the new one
+ *   that it is (open = not resolved);
+ * - the organisation's assignment actor: that a customer wrote while nobody is assigned (`needsOperator`), or that
+ *   it waits no more (`conversationTaken`: assigned by anyone, or resolved unassigned).
+ */
+export function assignmentEffectsOf(
+  before: ConversationState,
+  after: ConversationState,
+  conversationId: string,
+): Effect[] {
+  const orgId = after.orgId;
+  if (before === after || orgId === null || after.phoneNumberId === null) return [];
+  const effects: Effect[] = [];
+  const openBefore = before.assignee !== null && before.status !== 'resolved';
+  const openAfter = after.assignee !== null && after.status !== 'resolved';
+  if (openBefore && (!openAfter || before.assignee !== after.assignee)) {
+    const msg: OperatorMsg = { type: 'conversationLoad', conversationId, open: false };
+    effects.push({ type: 'tell', to: operatorAddress(orgId, before.assignee), msg });
+  }
+  if (openAfter && (!openBefore || before.assignee !== after.assignee)) {
+    const msg: OperatorMsg = { type: 'conversationLoad', conversationId, open: true };
+    effects.push({ type: 'tell', to: operatorAddress(orgId, after.assignee), msg });
+  }
+  const customerWrote = after.nextSeq > before.nextSeq && after.log[after.log.length - 1]?.direction === 'in';
+  if (customerWrote && after.assignee === null && after.status !== 'resolved') {
+    const msg: AssignmentMsg = { type: 'needsOperator', conversationId, phoneNumberId: after.phoneNumberId };
+    effects.push({ type: 'tell', to: assignmentAddress(orgId), msg });
+  } else if (
+    (before.assignee === null && after.assignee !== null) ||
+    (after.assignee === null && after.status === 'resolved' && before.status !== 'resolved')
+  ) {
+    const msg: AssignmentMsg = { type: 'conversationTaken', conversationId };
+    effects.push({ type: 'tell', to: assignmentAddress(orgId), msg });
+  }
+  return effects;
+}
+
+/** The conversation actor with its assignment effects appended to each turn (the handler knows nothing of them). */
+export function withAssignmentEffects<I>(
+  definition: ActorDefinition<ConversationState, ConversationMsg, I>,
+): ActorDefinition<ConversationState, ConversationMsg, I> {
+  return {
+    ...definition,
+    handle(state, msg, ctx) {
+      const turn = definition.handle(state, msg, ctx);
+      const effects = assignmentEffectsOf(state, turn.state, ctx.self.id);
+      return effects.length === 0 ? turn : { ...turn, effects: [...(turn.effects ?? []), ...effects] };
+    },
+  };
+}
