@@ -131,7 +131,7 @@ describe('conversation index: listing', () => {
     summary(1, { lastInboundAtMs: T0 - 25 * HOUR, lastActivityAtMs: T0 + 1, unreadCount: 0, assignee: 'usr1' }),
     summary(2, { customer: { phone: '4915123456789', userId: null, profileName: 'José Müller' } }),
     summary(3, { customer: { phone: null, userId: 'US.123', profileName: null }, lastInboundAtMs: null }),
-    summary(4, { assignee: 'usr2', unreadCount: 0 }),
+    summary(4, { assignee: 'usr2', unreadCount: 0, status: 'resolved' }),
     summary(5, { orgId: 'org2' }),
     summary(6, { lastActivityAtMs: T0 + 10 * HOUR }),
   ]);
@@ -141,6 +141,12 @@ describe('conversation index: listing', () => {
     { what: 'window closed (expired or never opened)', filter: { window: 'closed' }, expected: [3, 1] },
     { what: 'unassigned', filter: { assignee: null }, expected: [6, 3, 2] },
     { what: 'assigned to one user', filter: { assignee: 'usr2' }, expected: [4] },
+    { what: 'resolved', filter: { status: ['resolved'] }, expected: [4] },
+    {
+      what: 'open or pending (a summary without status is open)',
+      filter: { status: ['open', 'pending'] },
+      expected: [6, 3, 2, 1],
+    },
     { what: 'with unread messages', filter: { hasUnread: true }, expected: [6, 3, 2] },
     { what: 'without unread messages', filter: { hasUnread: false }, expected: [4, 1] },
     { what: 'active from (inclusive)', filter: { activeFromMs: T0 + 3 }, expected: [6, 4, 3] },

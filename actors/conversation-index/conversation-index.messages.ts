@@ -1,4 +1,5 @@
 import type { Address } from '../../core/index.ts';
+import type { ConversationStatus } from '../conversation/conversation.messages.ts';
 
 /**
  * The protocol of the `conversation-index` actor: one per connected business number (id = phone-number id), holding
@@ -45,6 +46,8 @@ export interface ConversationSummary {
   /** The customer's latest message: the customer-service window is open until this + 24 h. */
   readonly lastInboundAtMs: number | null;
   readonly assignee: string | null;
+  /** The inbox status (inbox-controls.ts); absent in summaries written before it existed: open. */
+  readonly status?: ConversationStatus;
   /** Customer messages since the business's last message (all of them when it never wrote). */
   readonly unreadCount: number;
   readonly seq: number;
@@ -63,6 +66,8 @@ export interface ConversationFilter {
   readonly window?: 'open' | 'closed';
   /** Only conversations assigned to this id; null: only unassigned ones. */
   readonly assignee?: string | null;
+  /** Only conversations in one of these statuses. */
+  readonly status?: readonly ConversationStatus[];
   /** Only conversations with (or without) customer messages since the business's last one. */
   readonly hasUnread?: boolean;
   /** Last activity at or after this instant. */

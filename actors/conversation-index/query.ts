@@ -70,6 +70,7 @@ export function matches(summary: ConversationSummary, compiled: CompiledFilter):
   if (filter.activeFromMs !== undefined && summary.lastActivityAtMs < filter.activeFromMs) return false;
   if (filter.activeBeforeMs !== undefined && summary.lastActivityAtMs >= filter.activeBeforeMs) return false;
   if (filter.assignee !== undefined && summary.assignee !== filter.assignee) return false;
+  if (filter.status !== undefined && !filter.status.includes(summary.status ?? 'open')) return false;
   if (filter.hasUnread !== undefined && summary.unreadCount > 0 !== filter.hasUnread) return false;
   if (filter.window !== undefined && isWindowOpen(summary, compiled.nowMs) !== (filter.window === 'open')) return false;
   if (compiled.phonePrefix !== undefined && !(summary.customer.phone ?? '').startsWith(compiled.phonePrefix))

@@ -89,6 +89,7 @@ describe('summaryOf', () => {
       lastMessage: { direction: 'in', type: 'text', preview: `in ${log[3]!.seq}`, failed: false },
       lastInboundAtMs: T0 + 3,
       assignee: 'usr1',
+      status: 'open',
       unreadCount: 2,
       seq: log[3]!.seq + 1,
       changedAtMs: T0 + 10,

@@ -46,6 +46,7 @@ export function summaryOf(
     lastMessage: lastMessageOf(newest),
     lastInboundAtMs: state.window.lastInboundAtMs,
     assignee: state.assignee,
+    status: state.status,
     unreadCount: unreadCount(state.log),
     seq: state.nextSeq,
     changedAtMs,
@@ -100,6 +101,7 @@ function mayChangeSummary(before: ConversationState, after: ConversationState): 
     before.phoneNumberId !== after.phoneNumberId ||
     before.customer !== after.customer ||
     before.assignee !== after.assignee ||
+    before.status !== after.status ||
     before.window.lastInboundAtMs !== after.window.lastInboundAtMs ||
     before.nextSeq !== after.nextSeq
   )
@@ -134,6 +136,7 @@ function sameListing(a: ConversationSummary, b: ConversationSummary): boolean {
     a.lastActivityAtMs === b.lastActivityAtMs &&
     a.lastInboundAtMs === b.lastInboundAtMs &&
     a.assignee === b.assignee &&
+    a.status === b.status &&
     a.unreadCount === b.unreadCount &&
     a.customer.phone === b.customer.phone &&
     a.customer.userId === b.customer.userId &&

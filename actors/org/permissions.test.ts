@@ -56,6 +56,7 @@ describe('the role chain', () => {
     'conversations:reply': 'operator',
     'conversations:assign': 'operator',
     'conversations:takeover': 'manager',
+    'inbox:manage': 'manager',
     'contacts:read': 'viewer',
     'contacts:write': 'manager',
     'templates:read': 'viewer',

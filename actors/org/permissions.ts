@@ -37,6 +37,7 @@ export const PERMISSIONS = {
   'conversations:reply': 'Reply inside an open customer-service window of a conversation.',
   'conversations:assign': 'Assign, take and release conversations.',
   'conversations:takeover': 'Take over a conversation whose lock another operator holds.',
+  'inbox:manage': 'Set operators’ teams, skills, capacity and shifts, and the automatic assignment rules.',
   'contacts:read': 'See contacts, their attributes and consent.',
   'contacts:write': 'Create, edit, import and tag contacts; record consent.',
   'templates:read': 'See message templates and their review status.',
@@ -69,6 +70,7 @@ const OPERATOR: readonly Permission[] = [...VIEWER, 'conversations:reply', 'conv
 const MANAGER: readonly Permission[] = [
   ...OPERATOR,
   'conversations:takeover',
+  'inbox:manage',
   'messages:send',
   'contacts:write',
   'templates:manage',
