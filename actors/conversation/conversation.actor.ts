@@ -72,6 +72,7 @@ import {
   onTakeOver,
   reopenedByCustomer,
 } from './inbox-controls.ts';
+import { onAddNote, onSetTags } from './inbox-notes.ts';
 import { withSummaryUpdates } from './summary.ts';
 import {
   conversationIndexAddress,
@@ -224,6 +225,10 @@ export function createConversationActor(
           return onReleaseLock(state, msg.userId, ctx.self.id);
         case 'setStatus':
           return onSetStatus(state, msg.status, msg.snoozeUntilMs, ctx.self.id, ctx.nowMs);
+        case 'addNote':
+          return onAddNote(state, msg, ctx.self.id, ctx.nowMs);
+        case 'setTags':
+          return onSetTags(state, msg.tags, ctx.self.id);
         case 'lockExpired':
           return onLockExpired(state, ctx.nowMs);
         case 'snoozeEnded':
@@ -1243,6 +1248,8 @@ function onGet(state: ConversationState, msg: Msg<'getConversation'>, ctx: Conve
       lock: state.lock,
       status: state.status,
       snoozedUntilMs: state.snoozedUntilMs,
+      tags: state.tags,
+      notes: state.notes,
       messages: page,
       nextBefore: older.length > limit && last ? last.seq : null,
     },

@@ -16,6 +16,21 @@ export interface ConversationLock {
   readonly expiresAtMs: number;
 }
 
+/** An internal note (inbox-notes.ts): operators only, never sent to the customer. */
+export interface ConversationNote {
+  readonly id: string;
+  readonly atMs: number;
+  readonly by: string;
+  readonly text: string;
+  /** Members mentioned with @ (their user ids): each is notified. */
+  readonly mentions: readonly string[];
+}
+
+export const NOTES_KEPT = 200;
+export const MAX_NOTE_CHARS = 4_000;
+export const MAX_TAGS = 20;
+export const MAX_TAG_CHARS = 40;
+
 /** What the inbox controls answer (inbox-controls.ts). */
 export interface InboxControlsReply {
   readonly ok: true;
@@ -221,6 +236,16 @@ export type ConversationMsg =
       readonly snoozeUntilMs?: number;
       readonly by: AuditActor;
     }
+  /** An internal note by a member; `mentions` are notified. Idempotent by `noteId`. */
+  | {
+      readonly type: 'addNote';
+      readonly noteId: string;
+      readonly userId: string;
+      readonly text: string;
+      readonly mentions: readonly string[];
+    }
+  /** The conversation's tags, replaced. */
+  | { readonly type: 'setTags'; readonly tags: readonly string[]; readonly by: AuditActor }
   /** Its own durable timers: the lock's holder was inactive; the snooze ended. */
   | { readonly type: 'lockExpired' }
   | { readonly type: 'snoozeEnded' }
@@ -249,6 +274,9 @@ export interface ConversationView {
   readonly lock: ConversationLock | null;
   readonly status: ConversationStatus;
   readonly snoozedUntilMs: number | null;
+  readonly tags: readonly string[];
+  /** Oldest first. */
+  readonly notes: readonly ConversationNote[];
   /** Newest first. */
   readonly messages: readonly LoggedMessage[];
   /** Pass as `before` for the next (older) page; null at the end. */
@@ -264,6 +292,8 @@ export interface ConversationReplies {
   takeOver: InboxControlsReply | InboxControlsRefusal;
   releaseLock: InboxControlsReply | InboxControlsRefusal;
   setStatus: InboxControlsReply | InboxControlsRefusal;
+  addNote: { ok: true; note: ConversationNote } | InboxControlsRefusal;
+  setTags: { ok: true; tags: readonly string[] } | InboxControlsRefusal;
   getConversation: { ok: true; conversation: ConversationView };
   eraseConversation: { ok: true; messages: number; mediaRefs: string[] };
 }

@@ -1,4 +1,10 @@
-import type { ConversationLock, ConversationStatus, Customer, LoggedMessage } from './conversation.messages.ts';
+import type {
+  ConversationLock,
+  ConversationNote,
+  ConversationStatus,
+  Customer,
+  LoggedMessage,
+} from './conversation.messages.ts';
 
 export { CONVERSATION_STATUSES, type ConversationLock, type ConversationStatus } from './conversation.messages.ts';
 import { EMPTY_WINDOW_FACTS, type WindowFacts } from './window.ts';
@@ -20,6 +26,9 @@ export interface ConversationState {
   readonly status: ConversationStatus;
   /** When a snoozed conversation opens again; null unless snoozed. */
   readonly snoozedUntilMs: number | null;
+  readonly tags: readonly string[];
+  /** Internal notes, oldest first, the newest NOTES_KEPT. */
+  readonly notes: readonly ConversationNote[];
   /** Statuses for messages this conversation does not know (sent outside Parlo, or fallen off the log). */
   readonly unknownStatuses: number;
 }
@@ -36,6 +45,8 @@ export function initialConversationState(): ConversationState {
     lock: null,
     status: 'open',
     snoozedUntilMs: null,
+    tags: [],
+    notes: [],
     unknownStatuses: 0,
   };
 }

@@ -3,7 +3,7 @@ import type { LoggedMessage } from './conversation.messages.ts';
 import type { ConversationState } from './conversation.state.ts';
 
 /**
- * Version 3 adds the inbox status (open until set) and the lock's expiry; version 2 stores the log one message per
+ * Version 3 adds the inbox status (open until set), the lock's expiry, tags and internal notes; version 2 stores the log one message per
  * record; version 1 stored it (and a provider-id index) in the state.
  */
 export const CONVERSATION_STATE_VERSION = 3;
@@ -33,9 +33,12 @@ export function upgradeConversation(
 ): ConversationState {
   if (storedVersion !== 1 && storedVersion !== 2)
     throw new Error(`conversation: no upgrade from stored version ${storedVersion}`);
-  const { byProviderId: _index, ...head } = stored as Omit<ConversationState, 'status' | 'snoozedUntilMs'> & {
+  const { byProviderId: _index, ...head } = stored as Omit<
+    ConversationState,
+    'status' | 'snoozedUntilMs' | 'tags' | 'notes'
+  > & {
     byProviderId?: unknown;
   };
   const log = storedVersion === 1 ? head.log : ((items ?? []) as LoggedMessage[]);
-  return { ...head, log, lock: null, status: 'open', snoozedUntilMs: null };
+  return { ...head, log, lock: null, status: 'open', snoozedUntilMs: null, tags: [], notes: [] };
 }

@@ -68,13 +68,20 @@ function turn(state: ConversationState, msg: ConversationMsg, nowMs: number) {
 }
 
 const summary = (events: readonly InboxEvent[]) =>
-  events.map((e) =>
-    e.type === 'assignment'
-      ? [e.type, e.assignee]
-      : e.type === 'conversationStatus'
-        ? [e.type, e.status]
-        : [e.type, e.message.id, e.message.sendState, e.message.status?.current ?? null],
-  );
+  events.map((e) => {
+    switch (e.type) {
+      case 'assignment':
+        return [e.type, e.assignee];
+      case 'conversationStatus':
+        return [e.type, e.status];
+      case 'noteAdded':
+        return [e.type, e.note.text, ...e.note.mentions];
+      case 'tagsChanged':
+        return [e.type, ...e.tags];
+      default:
+        return [e.type, e.message.id, e.message.sendState, e.message.status?.current ?? null];
+    }
+  });
 
 describe('inbox events of a conversation (inbox-events.ts)', () => {
   it('tells the organisation’s stream of each message logged and each change an inbox shows, and nothing else', () => {
@@ -132,6 +139,52 @@ describe('inbox events of a conversation (inbox-events.ts)', () => {
         customer: state.customer,
       },
     ]);
+  });
+
+  it('tells internal notes (once each) and tags; mentioned members are notified, the author is not', () => {
+    const state = turn(initialConversationState(), inbound('wamid.IN1', T0), T0).state;
+    const add = (noteId: string, text: string) =>
+      conversationActor.handle(
+        state,
+        { type: 'addNote', noteId, userId: 'usr1', text, mentions: ['usr2', 'usr1', 'usr2'] },
+        ctx(T0 + 1),
+      );
+    const added = add('n1', '  Ask about the invoice  ');
+    expect(added.reply).toMatchObject({
+      ok: true,
+      note: { id: 'n1', text: 'Ask about the invoice', mentions: ['usr2'] },
+    });
+    const tells = (added.effects ?? []).filter((e) => e.type === 'tell');
+    expect(tells.map((e) => (e.type === 'tell' ? `${e.to.kind}:${e.to.id}` : ''))).toEqual([
+      'operator:org1.usr2',
+      'inbox-stream:org1',
+    ]);
+    const events = turn(
+      state,
+      { type: 'addNote', noteId: 'n1', userId: 'usr1', text: 'x', mentions: [] },
+      T0 + 1,
+    ).events;
+    expect(summary(events)).toEqual([['noteAdded', 'x']]);
+    // The same note id again: nothing new.
+    expect(
+      conversationActor.handle(
+        added.state,
+        { type: 'addNote', noteId: 'n1', userId: 'usr1', text: 'y', mentions: [] },
+        ctx(T0 + 2),
+      ).state,
+    ).toBe(added.state);
+    expect(add('n2', ' ').reply).toMatchObject({ ok: false, code: 'PARLO_BAD_REQUEST' });
+
+    const tagged = turn(
+      state,
+      { type: 'setTags', tags: ['vip', ' vip ', 'billing'], by: { kind: 'user', id: 'usr1' } },
+      T0 + 3,
+    );
+    expect(summary(tagged.events)).toEqual([['tagsChanged', 'vip', 'billing']]);
+    expect(
+      turn(tagged.state, { type: 'setTags', tags: ['vip', 'billing'], by: { kind: 'user', id: 'usr1' } }, T0 + 4)
+        .events,
+    ).toEqual([]);
   });
 
   it('tells nothing for a conversation without an organisation, or the same state', () => {

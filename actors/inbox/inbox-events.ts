@@ -42,6 +42,11 @@ export function inboxEventsOf(
   if (before.assignee !== after.assignee || before.lock !== after.lock) {
     events.push({ type: 'assignment', assignee: after.assignee, lock: after.lock, ...ref });
   }
+  if (before.notes !== after.notes) {
+    const known = new Set(before.notes.map((n) => n.id));
+    for (const note of after.notes) if (!known.has(note.id)) events.push({ type: 'noteAdded', note, ...ref });
+  }
+  if (before.tags !== after.tags) events.push({ type: 'tagsChanged', tags: after.tags, ...ref });
   if (before.status !== after.status || before.snoozedUntilMs !== after.snoozedUntilMs) {
     events.push({ type: 'conversationStatus', status: after.status, snoozedUntilMs: after.snoozedUntilMs, ...ref });
   }

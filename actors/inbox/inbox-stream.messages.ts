@@ -1,5 +1,5 @@
 import type { Address } from '../../core/index.ts';
-import type { Customer, LoggedMessage } from '../conversation/conversation.messages.ts';
+import type { ConversationNote, Customer, LoggedMessage } from '../conversation/conversation.messages.ts';
 import type { ConversationLock, ConversationStatus } from '../conversation/conversation.state.ts';
 
 /**
@@ -31,7 +31,8 @@ export interface InboxConversationRef {
  * What happened in the inbox. `message`: a message was logged (a customer's, or one of ours: an operator's reply,
  * an API send, a campaign's); `messageUpdated`: one already logged changed (its send state, Meta's status with its
  * history, an error, fetched media), carried whole so that a client replaces what it shows; `assignment`: the
- * conversation's assignee or lock changed; `conversationStatus`: open, pending, snoozed (until a time), resolved.
+ * conversation's assignee or lock changed; `conversationStatus`: open, pending, snoozed (until a time), resolved;
+ * `noteAdded`: an internal note (its `mentions` are the members to notify); `tagsChanged`: the tags, whole.
  */
 export type InboxEvent =
   | ({ readonly type: 'message'; readonly message: LoggedMessage } & InboxConversationRef)
@@ -41,6 +42,8 @@ export type InboxEvent =
       readonly assignee: string | null;
       readonly lock: ConversationLock | null;
     } & InboxConversationRef)
+  | ({ readonly type: 'noteAdded'; readonly note: ConversationNote } & InboxConversationRef)
+  | ({ readonly type: 'tagsChanged'; readonly tags: readonly string[] } & InboxConversationRef)
   | ({
       readonly type: 'conversationStatus';
       readonly status: ConversationStatus;

@@ -4,9 +4,11 @@ import {
   DEFAULT_OPERATOR_SETTINGS,
   DEVICE_TTL_MS,
   MAX_CAPACITY,
+  NOTIFICATIONS_KEPT,
   OPERATOR_KIND,
   assignmentAddress,
   type OperatorMsg,
+  type OperatorNotification,
   type OperatorReplies,
   type OperatorSettings,
   type OperatorSnapshot,
@@ -30,6 +32,8 @@ export interface OperatorState {
   readonly availableSinceMs: number | null;
   /** When the device expiry timer is due; null when none is armed. */
   readonly expiryAtMs: number | null;
+  /** Oldest first, the newest NOTIFICATIONS_KEPT. */
+  readonly notifications: readonly OperatorNotification[];
 }
 
 const DEVICES_TIMER = 'devicesExpired';
@@ -38,7 +42,14 @@ const MAX_LABELS = 50;
 const MAX_LABEL_LENGTH = 64;
 
 export function initialOperatorState(): OperatorState {
-  return { devices: [], settings: DEFAULT_OPERATOR_SETTINGS, assigned: [], availableSinceMs: null, expiryAtMs: null };
+  return {
+    devices: [],
+    settings: DEFAULT_OPERATOR_SETTINGS,
+    assigned: [],
+    availableSinceMs: null,
+    expiryAtMs: null,
+    notifications: [],
+  };
 }
 
 /** The operator's presence: online if any device is, away if all are away, offline without devices. */
@@ -78,6 +89,29 @@ export const operatorActor = defineActor<OperatorState, OperatorMsg>({
         const turn = changed(state, next, ctx);
         const reply: OperatorReplies['configure'] = { ok: true, operator: viewOf(turn.state, ctx.self.id) };
         return { ...turn, reply };
+      }
+      case 'mentioned': {
+        const id = `${msg.conversationId}/${msg.noteId}`;
+        if (state.notifications.some((n) => n.id === id)) return { state };
+        const notification: OperatorNotification = {
+          id,
+          kind: 'mention',
+          conversationId: msg.conversationId,
+          noteId: msg.noteId,
+          by: msg.by,
+          excerpt: msg.excerpt,
+          atMs: msg.atMs,
+          read: false,
+        };
+        return {
+          state: { ...state, notifications: [...state.notifications, notification].slice(-NOTIFICATIONS_KEPT) },
+        };
+      }
+      case 'markNotificationsRead': {
+        const upTo = state.notifications.findIndex((n) => n.id === msg.upToId);
+        if (upTo < 0 || state.notifications.slice(0, upTo + 1).every((n) => n.read)) return { state };
+        const notifications = state.notifications.map((n, i) => (i <= upTo && !n.read ? { ...n, read: true } : n));
+        return { state: { ...state, notifications } };
       }
       case 'getOperator': {
         const reply: OperatorReplies['getOperator'] = { ok: true, operator: viewOf(state, ctx.self.id) };
@@ -156,6 +190,7 @@ function viewOf(state: OperatorState, id: string): OperatorView {
     devices: state.devices.length,
     settings: state.settings,
     assigned: state.assigned,
+    notifications: [...state.notifications].reverse(),
   };
 }
 

@@ -71,9 +71,34 @@ export type OperatorMsg =
   | { readonly type: 'configure'; readonly settings: Partial<OperatorSettings> }
   /** From a conversation: it is (`open: true`) or no longer is an open conversation assigned to this operator. */
   | { readonly type: 'conversationLoad'; readonly conversationId: string; readonly open: boolean }
+  /** From a conversation: this operator was @mentioned in an internal note. */
+  | {
+      readonly type: 'mentioned';
+      readonly conversationId: string;
+      readonly noteId: string;
+      readonly by: string;
+      readonly excerpt: string;
+      readonly atMs: number;
+    }
+  /** The notifications up to this one are read. */
+  | { readonly type: 'markNotificationsRead'; readonly upToId: string }
   /** Its own timer: drops devices not heard of for DEVICE_TTL_MS. */
   | { readonly type: 'devicesExpired' }
   | { readonly type: 'getOperator' };
+
+/** A mention waiting for the operator (the newest NOTIFICATIONS_KEPT are kept). */
+export interface OperatorNotification {
+  readonly id: string;
+  readonly kind: 'mention';
+  readonly conversationId: string;
+  readonly noteId: string;
+  readonly by: string;
+  readonly excerpt: string;
+  readonly atMs: number;
+  readonly read: boolean;
+}
+
+export const NOTIFICATIONS_KEPT = 100;
 
 export interface OperatorView {
   readonly orgId: string;
@@ -82,6 +107,8 @@ export interface OperatorView {
   readonly devices: number;
   readonly settings: OperatorSettings;
   readonly assigned: readonly string[];
+  /** Newest first. */
+  readonly notifications: readonly OperatorNotification[];
 }
 
 export interface OperatorReplies {

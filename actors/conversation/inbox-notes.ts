@@ -1,0 +1,63 @@
+import { refusal, type Effect } from '../../core/index.ts';
+import { operatorAddress, type OperatorMsg } from '../operators/operator.messages.ts';
+import { MAX_NOTE_CHARS, MAX_TAG_CHARS, MAX_TAGS, NOTES_KEPT, type ConversationNote } from './conversation.messages.ts';
+import type { ConversationState } from './conversation.state.ts';
+
+/**
+ * Collaboration on a conversation (pure, STYLE rule 3): internal notes, which operators see and the customer never
+ * does (they are not messages: nothing is sent), with @mentions that notify the members named; and tags. A note
+ * is kept under its id, so a repeated request adds it once.
+ */
+
+type Turn = { state: ConversationState; effects?: Effect[]; reply?: unknown };
+
+const MAX_MENTIONS = 20;
+const EXCERPT_CHARS = 120;
+
+export function onAddNote(
+  state: ConversationState,
+  note: { noteId: string; userId: string; text: string; mentions: readonly string[] },
+  conversationId: string,
+  nowMs: number,
+): Turn {
+  if (state.orgId === null)
+    return { state, reply: refusal('PARLO_CONVERSATION_NOT_FOUND', `no conversation ${conversationId}`) };
+  const held = state.notes.find((n) => n.id === note.noteId);
+  if (held) return { state, reply: { ok: true, note: held } };
+  const text = note.text.trim();
+  if (text.length === 0 || text.length > MAX_NOTE_CHARS)
+    return { state, reply: refusal('PARLO_BAD_REQUEST', `text: a note holds 1–${MAX_NOTE_CHARS} characters`) };
+  const mentions = [...new Set(note.mentions)].filter((id) => id !== note.userId);
+  if (mentions.length > MAX_MENTIONS)
+    return { state, reply: refusal('PARLO_BAD_REQUEST', `mentions: at most ${MAX_MENTIONS} members per note`) };
+  const added: ConversationNote = { id: note.noteId, atMs: nowMs, by: note.userId, text, mentions };
+  const notes = [...state.notes, added].slice(-NOTES_KEPT);
+  const excerpt = text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS - 1)}…` : text;
+  const effects: Effect[] = mentions.map((userId) => ({
+    type: 'tell',
+    to: operatorAddress(state.orgId!, userId),
+    msg: {
+      type: 'mentioned',
+      conversationId,
+      noteId: added.id,
+      by: note.userId,
+      excerpt,
+      atMs: nowMs,
+    } satisfies OperatorMsg,
+  }));
+  return { state: { ...state, notes }, effects, reply: { ok: true, note: added } };
+}
+
+/** Tags, trimmed, without repeats, in the order given; the same set again changes nothing. */
+export function onSetTags(state: ConversationState, tags: readonly string[], conversationId: string): Turn {
+  if (state.orgId === null)
+    return { state, reply: refusal('PARLO_CONVERSATION_NOT_FOUND', `no conversation ${conversationId}`) };
+  const clean = [...new Set(tags.map((t) => t.trim()))];
+  if (clean.length > MAX_TAGS) return { state, reply: refusal('PARLO_BAD_REQUEST', `tags: at most ${MAX_TAGS}`) };
+  const bad = clean.find((t) => t.length === 0 || t.length > MAX_TAG_CHARS);
+  if (bad !== undefined)
+    return { state, reply: refusal('PARLO_BAD_REQUEST', `tags: "${bad}" must be 1–${MAX_TAG_CHARS} characters`) };
+  const same = clean.length === state.tags.length && clean.every((t, i) => t === state.tags[i]);
+  const next = same ? state : { ...state, tags: clean };
+  return { state: next, reply: { ok: true, tags: next.tags } };
+}
