@@ -87,6 +87,22 @@ describe('environment overrides', () => {
     ['alias PARLO_LOG_LEVEL', { PARLO_LOG_LEVEL: 'trace' }, (c) => c.log.level, 'trace'],
     ['alias PARLO_HTTP_PORT', { PARLO_HTTP_PORT: '3000' }, (c) => c.http.port, 3000],
     ['empty value counts as unset', { PARLO_HTTP__PORT: '' }, (c) => c.http.port, 8080],
+    ['realtime: port', { PARLO_REALTIME__PORT: '0' }, (c) => c.realtime.port, 0],
+    ['realtime: host', { PARLO_REALTIME__HOST: '0.0.0.0' }, (c) => c.realtime.host, '0.0.0.0'],
+    [
+      'realtime: public URL',
+      { PARLO_REALTIME__PUBLIC_URL: 'wss://parlo.example.com/v1/realtime' },
+      (c) => c.realtime.publicUrl,
+      'wss://parlo.example.com/v1/realtime',
+    ],
+    ['realtime: retention', { PARLO_REALTIME__RETENTION_SEC: '60' }, (c) => c.realtime.retentionSec, 60],
+    [
+      'realtime: backpressure',
+      { PARLO_REALTIME__MAX_BACKPRESSURE_BYTES: '65536' },
+      (c) => c.realtime.maxBackpressureBytes,
+      65_536,
+    ],
+    ['realtime: idle timeout', { PARLO_REALTIME__IDLE_TIMEOUT_SEC: '30' }, (c) => c.realtime.idleTimeoutSec, 30],
     ['webhooks: loopback allowed', { PARLO_WEBHOOKS__ALLOW_LOOPBACK: '1' }, (c) => c.webhooks.allowLoopback, true],
     ['webhooks: retry window', { PARLO_WEBHOOKS__RETRY_WINDOW_HOURS: '48' }, (c) => c.webhooks.retryWindowHours, 48],
     ['sending: pair burst', { PARLO_SENDING__PAIR_BURST: '30' }, (c) => c.sending.pairBurst, 30],
@@ -156,6 +172,56 @@ describe('invalid values name the field, the source and the reason', () => {
         message: 'expected an integer between 100 and 120000, got "50"',
       },
     ]);
+  });
+
+  it.each<[string, Record<string, string>, ConfigIssue]>([
+    [
+      'a realtime port out of range',
+      { PARLO_REALTIME__PORT: '65536' },
+      {
+        path: 'realtime.port',
+        source: 'PARLO_REALTIME__PORT',
+        message: 'expected an integer between 0 and 65535, got "65536"',
+      },
+    ],
+    [
+      'a realtime public URL that is not a WebSocket URL',
+      { PARLO_REALTIME__PUBLIC_URL: 'https://parlo.example.com/v1/realtime' },
+      {
+        path: 'realtime.publicUrl',
+        source: 'PARLO_REALTIME__PUBLIC_URL',
+        message: 'expected a ws(s) URL, or empty, got "https://parlo.example.com/v1/realtime"',
+      },
+    ],
+    [
+      'a realtime retention of 0',
+      { PARLO_REALTIME__RETENTION_SEC: '0' },
+      {
+        path: 'realtime.retentionSec',
+        source: 'PARLO_REALTIME__RETENTION_SEC',
+        message: 'expected an integer between 1 and 86400, got "0"',
+      },
+    ],
+    [
+      'a realtime backpressure limit under 16 KiB',
+      { PARLO_REALTIME__MAX_BACKPRESSURE_BYTES: '1000' },
+      {
+        path: 'realtime.maxBackpressureBytes',
+        source: 'PARLO_REALTIME__MAX_BACKPRESSURE_BYTES',
+        message: 'expected an integer between 16384 and 268435456, got "1000"',
+      },
+    ],
+    [
+      'a realtime idle timeout uWebSockets.js refuses',
+      { PARLO_REALTIME__IDLE_TIMEOUT_SEC: '4' },
+      {
+        path: 'realtime.idleTimeoutSec',
+        source: 'PARLO_REALTIME__IDLE_TIMEOUT_SEC',
+        message: 'expected an integer between 8 and 960, got "4"',
+      },
+    ],
+  ])('realtime: %s', (_, env, issue) => {
+    expect(issuesOf({ env }).issues).toEqual([issue]);
   });
 
   it('bad number: exact message', () => {
@@ -474,6 +540,12 @@ describe('describeConfigSources', () => {
       'http.host',
       'http.port',
       'http.publicUrl',
+      'realtime.host',
+      'realtime.port',
+      'realtime.publicUrl',
+      'realtime.retentionSec',
+      'realtime.maxBackpressureBytes',
+      'realtime.idleTimeoutSec',
       'api.idempotencyRetentionHours',
       'api.ratePerKeyPerSec',
       'api.ratePerOrgPerSec',

@@ -34,6 +34,14 @@ export const DEFAULT_DEDUPE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_TURNS_PER_COMMIT = 5_000;
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
 export const DEFAULT_HTTP_PORT = 8080;
+/** The realtime gateway (frontends/realtime) listens beside the HTTP API, on its own port. */
+export const DEFAULT_REALTIME_HOST = DEFAULT_HTTP_HOST;
+export const DEFAULT_REALTIME_PORT = 8081;
+/** How long an organisation's inbox events stay readable for a client that resumes (`since`). */
+export const DEFAULT_REALTIME_RETENTION_SEC = 300;
+export const DEFAULT_REALTIME_MAX_BACKPRESSURE_BYTES = 1024 * 1024;
+/** uWebSockets.js accepts 8 to 960 s; a silent socket is pinged before it times out. */
+export const DEFAULT_REALTIME_IDLE_TIMEOUT_SEC = 120;
 export const DEFAULT_METRICS_ENABLED = true;
 /** Issue #4: a first response to an Idempotency-Key is replayed for at least 24 hours. */
 export const MIN_IDEMPOTENCY_RETENTION_HOURS = 24;
@@ -168,6 +176,33 @@ export const ConfigSchema = z.strictObject({
           'Public base URL of this installation (what Meta and browsers reach, e.g. https://parlo.example.com); empty: the address the HTTP API listens on.',
         expected: 'an http(s) URL, or empty',
       }),
+  }),
+  realtime: z.strictObject({
+    host: z.string().min(1).meta({
+      description: 'Interface the realtime WebSocket gateway listens on.',
+      expected: 'a non-empty host name or IP address',
+    }),
+    port: int(0, 65535).meta({ description: 'Realtime WebSocket gateway port (0 picks a free port).' }),
+    publicUrl: z
+      .string()
+      .refine((value) => value === '' || /^wss?:\/\/[^\s/]+(\/[^\s]*)?$/.test(value))
+      .meta({
+        description:
+          'The WebSocket URL browsers connect to (e.g. wss://parlo.example.com/v1/realtime behind a reverse proxy), announced by GET /v1/realtime; empty: ws://<host>:<port>/v1/realtime.',
+        expected: 'a ws(s) URL, or empty',
+      }),
+    retentionSec: int(1, 86_400).meta({
+      description:
+        "How long an organisation's inbox events are kept so that a client that reconnects resumes without loss (subscribe with since).",
+    }),
+    maxBackpressureBytes: int(16 * 1024, 256 * 1024 * 1024).meta({
+      description:
+        'Bytes a socket may have waiting to be sent; beyond it the gateway stops sending to it and asks it to resync (slow consumer).',
+    }),
+    idleTimeoutSec: int(8, 960).meta({
+      description:
+        'Seconds a socket may stay silent; the gateway pings it before that, and closes it if it does not answer.',
+    }),
   }),
   api: z.strictObject({
     idempotencyRetentionHours: int(MIN_IDEMPOTENCY_RETENTION_HOURS, 24 * 366).meta({

@@ -43,6 +43,7 @@ describe('names derived from the schema', () => {
       'transport',
       'runtime',
       'http',
+      'realtime',
       'api',
       'metrics',
       'secrets',

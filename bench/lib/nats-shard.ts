@@ -17,6 +17,7 @@ const config = loadConfig({
     log: { level: 'warn' },
     transport: { kind: 'nats', natsUrl },
     http: { port: 0 },
+    realtime: { port: 0 },
   },
 });
 const node = await startParlo(config, { definitions: BENCH_ACTORS });

@@ -22,6 +22,7 @@ const config = loadConfig({
     nodeId: 'bench-node',
     log: { level: 'warn' },
     http: { port: 0 },
+    realtime: { port: 0 },
     // `whatsapp.graphBaseUrl` (and the like) may come from the overrides: the bench's simulator in its own process.
     whatsapp: { mode: 'cloud', accessToken: 'bench-token', appSecret, verifyToken: 'bench-verify', ...extra.whatsapp },
   },

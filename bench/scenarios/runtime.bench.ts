@@ -26,7 +26,7 @@ const TARGETS = { noopMsgPerSec: 1_000_000, persistedTurnsPerSec: 100_000, natsP
 async function embeddedNode(dataDir: string): Promise<RunningParlo> {
   const config = loadConfig({
     env: {},
-    overrides: { dataDir, nodeId: 'bench', log: { level: 'silent' }, http: { port: 0 } },
+    overrides: { dataDir, nodeId: 'bench', log: { level: 'silent' }, http: { port: 0 }, realtime: { port: 0 } },
   });
   return startParlo(config, { definitions: BENCH_ACTORS, logger: silentLogger() });
 }

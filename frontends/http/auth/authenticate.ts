@@ -3,7 +3,7 @@ import { ParloError, type ActorSystem } from '../../../core/index.ts';
 import { ORG_KIND, type OrgMsg, type OrgReply } from '../../../actors/org/org.messages.ts';
 import { SESSION_KIND, type SessionMsg, type SessionReply } from '../../../actors/identity/session.messages.ts';
 import type { Authenticate, AuthRequirement } from '../api/register-routes.ts';
-import { callerSatisfies, forbidden, refusalError, setCaller, type ApiCaller } from './caller.ts';
+import { callerSatisfies, forbidden, refusalError, setCaller, type ApiCaller, type UserCaller } from './caller.ts';
 import type { ApiKeyCache } from './api-key-cache.ts';
 import { hashToken, parseApiKey, parseSessionToken } from './credentials.ts';
 
@@ -72,10 +72,21 @@ async function identify(
 
 async function authenticateSession(system: ActorSystem, header: string): Promise<ApiCaller> {
   const match = /^Bearer +(\S+)$/i.exec(header.trim());
-  const token = match?.[1] === undefined ? null : parseSessionToken(match[1]);
-  if (!token) {
+  const token = match?.[1];
+  if (token === undefined || !parseSessionToken(token)) {
     throw new ParloError('PARLO_SESSION_INVALID', 'the Authorization header must be "Bearer <access token>"');
   }
+  return authenticateSessionToken(system, token);
+}
+
+/**
+ * The signed-in user of a session access token (`<sessionId>.<secret>`): one ask to that session's actor with the
+ * secret's hash. Throws PARLO_SESSION_INVALID / _EXPIRED / _REVOKED as the session answers. The REST API (bearer
+ * header) and the realtime gateway (WebSocket upgrade) both authenticate sessions through this.
+ */
+export async function authenticateSessionToken(system: ActorSystem, text: string): Promise<UserCaller> {
+  const token = parseSessionToken(text);
+  if (!token) throw new ParloError('PARLO_SESSION_INVALID', 'the access token is not a Parlo session token');
   const msg: SessionMsg = { type: 'authenticate', accessTokenHash: hashToken(token.secret) };
   const reply = await system.ask<SessionReply<'authenticate'>>({ kind: SESSION_KIND, id: token.sessionId }, msg);
   if (!reply.ok) throw refusalError(reply);
