@@ -44,6 +44,24 @@ module.exports = {
       to: { path: '^(core|actors|adapters|frontends|bench)/' },
     },
     {
+      name: 'inbox-is-an-api-client',
+      comment:
+        'The inbox web app talks to the server over HTTP and WebSocket only: it imports nothing of core, actors, ' +
+        'adapters, config or the other frontends, not even types (its wire types are its own, from the documented API).',
+      severity: 'error',
+      // The end-to-end tests start the real node (frontends/cli) for the app to talk to.
+      from: { path: '^frontends/inbox/', pathNot: '^frontends/inbox/e2e/' },
+      to: { path: '^(core|actors|adapters|config|bench)/|^frontends/(?!inbox/)' },
+    },
+    {
+      name: 'nothing-imports-the-inbox',
+      comment:
+        'The HTTP frontend serves the built app (frontends/inbox/dist) as files; no server code imports its source.',
+      severity: 'error',
+      from: { pathNot: '^frontends/inbox/' },
+      to: { path: '^frontends/inbox/(?!e2e/)' },
+    },
+    {
       name: 'frontends-do-not-ship-bench',
       comment: 'The composition root may depend on everything inward, but not on benchmarks.',
       severity: 'error',

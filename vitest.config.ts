@@ -1,3 +1,4 @@
+import solid from 'vite-plugin-solid';
 import { configDefaults, defineConfig } from 'vitest/config';
 
 /** Generated or runtime folders that never hold tests. */
@@ -6,7 +7,8 @@ const NOT_SOURCE = [...configDefaults.exclude, '**/data/**', '**/dist/**', '**/c
 /**
  * Test tiers (STYLE.md 2.1): `unit` is `*.test.ts` with no I/O and runs in seconds; `integration` is
  * `*.int.test.ts` against real processes (nats-server, LMDB in a temp dir, real sockets). `*.e2e.test.ts`
- * (real Chromium) runs from its own config. `npm test` runs every project; `--project <name>` picks one.
+ * (real Chromium) runs from its own config. `inbox` is the web app's component tests (`frontends/inbox`, Solid in
+ * jsdom). `npm test` runs every project; `--project <name>` picks one.
  */
 export default defineConfig({
   test: {
@@ -16,7 +18,8 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['**/*.test.ts'],
-          exclude: [...NOT_SOURCE, '**/*.int.test.ts', '**/*.e2e.test.ts'],
+          // The web app's tests need the DOM and Solid's browser build: they are the `inbox` project's.
+          exclude: [...NOT_SOURCE, '**/*.int.test.ts', '**/*.e2e.test.ts', 'frontends/inbox/**'],
         },
       },
       {
@@ -29,6 +32,17 @@ export default defineConfig({
           pool: 'forks',
           testTimeout: 60_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        extends: true,
+        plugins: [solid()],
+        test: {
+          name: 'inbox',
+          include: ['frontends/inbox/**/*.test.{ts,tsx}'],
+          exclude: [...NOT_SOURCE, '**/*.int.test.ts', '**/*.e2e.test.ts'],
+          environment: 'jsdom',
+          setupFiles: ['frontends/inbox/testing/setup.ts'],
         },
       },
     ],

@@ -2,9 +2,10 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { labelled, type ActorSystem, type Logger, type Metrics } from '../../core/index.ts';
 import type { ApiRoute } from './api/define-route.ts';
 import { registerApiDocs } from './api/docs-page.ts';
-import { apiFrameworkErrorHandler, useApiErrorMapper } from './api/errors.ts';
+import { apiFrameworkErrorHandler, apiNotFoundHandler, useApiErrorMapper } from './api/errors.ts';
 import type { IdempotencyOptions } from './api/idempotency.ts';
 import { registerApiRoutes, type Authenticate, type GuardPublic } from './api/register-routes.ts';
+import { inboxNotFoundHandler, registerInboxApp, type InboxAppOptions } from './routes/inbox-app.routes.ts';
 import { registerOpsRoutes } from './routes/ops.routes.ts';
 import { registerWhatsAppWebhookRoutes, type WhatsAppWebhookOptions } from './routes/whatsapp-webhook.routes.ts';
 
@@ -23,6 +24,8 @@ export interface HttpAppDeps {
     /** Admits requests to public routes (per-address rate limit). */
     readonly guardPublic?: GuardPublic;
   };
+  /** The inbox web app at `/` (its built files); absent in tests that only need the API. */
+  readonly inbox?: InboxAppOptions;
 }
 
 /** What every HTTP request records, labelled by method, route pattern (never the raw URL) and status code. */
@@ -34,7 +37,10 @@ export const HTTP_METRICS = {
 /** The route label of a request that matched no route (404 / 405): one series, whatever the URL was. */
 export const UNMATCHED_ROUTE = '(unmatched)';
 
-/** The HTTP frontend (fastify): ops routes, the REST API with its OpenAPI document and docs, Meta's webhook. */
+/**
+ * The HTTP frontend (fastify): ops routes, the REST API with its OpenAPI document and docs, Meta's webhook, and the
+ * inbox web app at `/`.
+ */
 export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ component: 'http' });
   const app = Fastify({
@@ -45,7 +51,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     frameworkErrors: apiFrameworkErrorHandler,
   });
   recordRequestMetrics(app, deps.metrics);
-  useApiErrorMapper(app);
+  useApiErrorMapper(app, deps.inbox ? inboxNotFoundHandler(deps.inbox, apiNotFoundHandler) : apiNotFoundHandler);
   void app.register(registerOpsRoutes, { system: deps.system, metrics: deps.metrics });
   // Encapsulated: its raw-body parser and error mapping apply to the webhook routes only.
   if (deps.whatsappWebhook) void app.register(registerWhatsAppWebhookRoutes, deps.whatsappWebhook);
@@ -56,6 +62,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
     ...(deps.api?.guardPublic ? { guardPublic: deps.api.guardPublic } : {}),
   });
   registerApiDocs(app);
+  if (deps.inbox) registerInboxApp(app, deps.inbox);
   return app;
 }
 

@@ -185,10 +185,15 @@ export function apiNotFoundHandler(request: FastifyRequest, reply: FastifyReply)
 /**
  * Installs the mapper on `app` (the root instance, so that every route, and every path that matches none, answers
  * with the one error body). Encapsulated plugins that set their own error handler (the WhatsApp webhook) keep it.
+ * `notFound` replaces the not-found handler when something else answers some unmatched paths (the inbox web app's
+ * client-side routes) and delegates the rest to `apiNotFoundHandler`.
  */
-export function useApiErrorMapper(app: FastifyInstance): void {
+export function useApiErrorMapper(
+  app: FastifyInstance,
+  notFound: (request: FastifyRequest, reply: FastifyReply) => FastifyReply | Promise<FastifyReply> = apiNotFoundHandler,
+): void {
   app.setErrorHandler(apiErrorHandler);
-  app.setNotFoundHandler(apiNotFoundHandler);
+  app.setNotFoundHandler(notFound);
 }
 
 /** Errors raised before routing (fastify's `frameworkErrors`) come with a request that has no route context. */

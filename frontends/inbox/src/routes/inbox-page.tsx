@@ -1,0 +1,166 @@
+import { Show, createEffect, createSignal, on, onCleanup, onMount } from 'solid-js';
+import { ConversationList } from '../components/conversation-list.tsx';
+import { ConversationView } from '../components/conversation-view.tsx';
+import { REPLY_INPUT_ID } from '../components/composer.tsx';
+import { HelpDialog } from '../components/help-dialog.tsx';
+import { LanguageSwitch } from '../components/language-switch.tsx';
+import type { MessageKey } from '../i18n/en.ts';
+import { useI18n } from '../i18n/i18n.ts';
+import { createNow } from '../lib/clock.ts';
+import { conversationIdOf, conversationPath, createRouter } from '../lib/router.ts';
+import type { SessionStore } from '../lib/session.ts';
+import { RealtimeClient, SESSION_ENDED_CLOSE_CODE, type RealtimeStatus, type SocketFactory } from '../lib/socket.ts';
+import type { UserSummary } from '../lib/wire.ts';
+import { InboxContext } from '../stores/inbox-context.ts';
+import { createInboxStore } from '../stores/inbox-store.ts';
+
+const STATUS_KEYS: Readonly<Record<RealtimeStatus, MessageKey>> = {
+  connecting: 'realtime.connecting',
+  live: 'realtime.live',
+  offline: 'realtime.offline',
+  unavailable: 'realtime.unavailable',
+};
+
+/** Whether a key press is typing (in a field) rather than a shortcut. */
+function isTyping(target: EventTarget | null): boolean {
+  if (!(target instanceof HTMLElement)) return false;
+  return target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName);
+}
+
+/**
+ * The signed-in inbox: the list and the open conversation side by side (one at a time on a phone), fed by REST and
+ * kept live by the realtime gateway; keyboard shortcuts (see HelpDialog's SHORTCUTS).
+ */
+export function InboxPage(props: {
+  readonly session: SessionStore;
+  readonly user: UserSummary;
+  readonly createSocket?: SocketFactory;
+}) {
+  const i18n = useI18n();
+  const router = createRouter();
+  const now = createNow();
+  const store = createInboxStore({ api: props.session.api, me: () => props.user.id });
+  const [isHelpOpen, setHelpOpen] = createSignal(false);
+  const selectedId = () => conversationIdOf(router.path());
+
+  const realtime = new RealtimeClient({
+    endpoint: async () => (await props.session.api.realtimeEndpoint()).url,
+    token: () => props.session.session()?.tokens.accessToken ?? null,
+    onEvent: (frame) => store.applyEvent(frame),
+    onResync: () => store.resync(),
+    onStatus: (status) => store.setRealtimeStatus(status),
+    // Signed out elsewhere or revoked: a refresh tells (and signs this tab out if so) before reconnecting.
+    onClose: (code) => {
+      if (code === SESSION_ENDED_CLOSE_CODE) void props.session.refresh();
+    },
+    ...(props.createSocket ? { createSocket: props.createSocket } : {}),
+  });
+
+  const open = (id: string) => router.navigate(conversationPath(id));
+  const back = () => router.navigate('/');
+
+  createEffect(
+    on(selectedId, (id) => {
+      if (id === null) store.closeConversation();
+      else if (store.state.open?.id !== id) void store.openConversation(id);
+    }),
+  );
+
+  function step(delta: 1 | -1) {
+    const list = store.conversations();
+    if (list.length === 0) return;
+    const index = list.findIndex((c) => c.id === selectedId());
+    const next = list[index === -1 ? (delta === 1 ? 0 : list.length - 1) : index + delta];
+    if (!next) return;
+    open(next.id);
+    queueMicrotask(() =>
+      document.querySelector<HTMLElement>(`[data-conversation-id="${CSS.escape(next.id)}"]`)?.scrollIntoView?.({
+        block: 'nearest',
+      }),
+    );
+  }
+
+  function onKeyDown(e: KeyboardEvent) {
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (isHelpOpen()) return;
+    if (e.key === 'Escape') {
+      if (isTyping(e.target)) (e.target as HTMLElement).blur();
+      else if (selectedId() !== null) back();
+      return;
+    }
+    if (isTyping(e.target)) return;
+    switch (e.key) {
+      case 'j':
+        e.preventDefault();
+        step(1);
+        return;
+      case 'k':
+        e.preventDefault();
+        step(-1);
+        return;
+      case 'r':
+        e.preventDefault();
+        document.getElementById(REPLY_INPUT_ID)?.focus();
+        return;
+      case '/':
+        e.preventDefault();
+        document.getElementById('conversation-search')?.focus();
+        return;
+      case '?':
+        e.preventDefault();
+        setHelpOpen(true);
+        return;
+      default:
+        return;
+    }
+  }
+
+  const onOnline = () => realtime.reconnectNow();
+  onMount(() => {
+    document.addEventListener('keydown', onKeyDown);
+    window.addEventListener('online', onOnline);
+    realtime.start();
+    void store.reload();
+    void store.loadDirectory();
+  });
+  onCleanup(() => {
+    document.removeEventListener('keydown', onKeyDown);
+    window.removeEventListener('online', onOnline);
+    realtime.stop();
+    store.dispose();
+  });
+
+  return (
+    <InboxContext.Provider value={{ store, user: props.user, now, open, back }}>
+      <div class="inbox" classList={{ 'has-open': selectedId() !== null }}>
+        <a class="skip-link" href="#conversation-title">
+          {i18n.t('app.skipToContent')}
+        </a>
+        <header class="top-bar">
+          <h1>{i18n.t('app.title')}</h1>
+          <span class={`realtime realtime-${store.state.realtime}`} role="status">
+            {i18n.t(STATUS_KEYS[store.state.realtime])}
+          </span>
+          <span class="spacer" />
+          <LanguageSwitch />
+          <button type="button" class="icon" onClick={() => setHelpOpen(true)} aria-label={i18n.t('help.open')}>
+            ?
+          </button>
+          <span class="me" title={i18n.t('session.signedInAs', { email: props.user.email })}>
+            {props.user.email}
+          </span>
+          <button type="button" onClick={() => void props.session.signOut()}>
+            {i18n.t('session.signOut')}
+          </button>
+        </header>
+        <div class="panes">
+          <ConversationList selectedId={selectedId()} />
+          <ConversationView />
+        </div>
+        <Show when={isHelpOpen()}>
+          <HelpDialog isOpen={isHelpOpen()} onClose={() => setHelpOpen(false)} />
+        </Show>
+      </div>
+    </InboxContext.Provider>
+  );
+}
