@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The one test command (`npm run ci`): typecheck, lint, format, boundaries, then every vitest project.
-# Integration tests need a real nats-server; install it from Debian when it is missing.
+# The one test command (`npm run ci`): typecheck, lint, format, boundaries, every vitest project, then the inbox's
+# browser tests in real Chromium. Integration tests need a real nats-server and the browser tests Chromium;
+# both are installed from Debian when missing.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -14,12 +15,15 @@ fi
 
 # The Debian package installs to /usr/sbin, which is not on a normal user's PATH.
 export PATH="${PATH}:/usr/sbin:/usr/local/sbin"
-if ! command -v nats-server >/dev/null 2>&1; then
-  step "install nats-server (apt)"
+MISSING=()
+command -v nats-server >/dev/null 2>&1 || MISSING+=(nats-server)
+[[ -x /usr/bin/chromium ]] || MISSING+=(chromium)
+if [[ ${#MISSING[@]} -gt 0 ]]; then
+  step "install ${MISSING[*]} (apt)"
   SUDO=""
   if [[ "$(id -u)" -ne 0 ]]; then SUDO="sudo"; fi
   $SUDO apt-get update
-  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y nats-server
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y "${MISSING[@]}"
 fi
 step "nats-server: $(nats-server --version)"
 
@@ -37,3 +41,6 @@ npm run boundaries
 
 step "test (all vitest projects)"
 npm run test
+
+step "test:e2e (the inbox in Chromium)"
+npm run test:e2e

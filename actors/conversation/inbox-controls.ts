@@ -24,7 +24,7 @@ export type { InboxControlsReply } from './conversation.messages.ts';
 
 export const LOCK_TIMER = 'lockExpired';
 export const SNOOZE_TIMER = 'snoozeEnded';
-/** A lock whose holder has not replied for this long is released (the default of `inbox.lockTimeoutMin`). */
+/** A lock whose holder has not replied for this long is released (`createConversationActor`'s `lockTimeoutMs`). */
 export const DEFAULT_LOCK_TIMEOUT_MS = 15 * 60 * 1000;
 
 type Turn = { state: ConversationState; effects?: Effect[]; reply?: unknown };

@@ -24,9 +24,12 @@ const api = jsonApi(() => node.httpUrl);
 const ITALIANS = Array.from({ length: 6 }, (_, i) => `+39 333 000 30${String(i).padStart(2, '0')}`);
 
 beforeAll(async () => {
-  node = await startParlo(loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 } } }), {
-    logger: silentLogger(),
-  });
+  node = await startParlo(
+    loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 }, realtime: { port: 0 } } }),
+    {
+      logger: silentLogger(),
+    },
+  );
   const signup = await api<{ tokens: { accessToken: string } }>('POST', '/v1/signup', {
     body: { orgName: 'Bottega', email: 'owner@campaign-cli.test', password: 'correct horse battery staple' },
   });

@@ -83,9 +83,12 @@ const campaignBody = (overrides: Record<string, unknown> = {}) => ({
 });
 
 beforeAll(async () => {
-  node = await startParlo(loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 } } }), {
-    logger: silentLogger(),
-  });
+  node = await startParlo(
+    loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 }, realtime: { port: 0 } } }),
+    {
+      logger: silentLogger(),
+    },
+  );
   const signup = await api<{ tokens: { accessToken: string } }>('POST', '/v1/signup', {
     body: { orgName: 'Negozio', email: 'owner@campaigns.test', password: PASSWORD },
   });

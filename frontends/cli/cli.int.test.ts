@@ -34,7 +34,7 @@ describe('parlo CLI', () => {
 
   it('starts embedded with data under the data dir and stops gracefully on SIGTERM with exit code 0', async () => {
     const dataDir = join(temp.path, 'data');
-    const run = runParlo(['start'], { PARLO_DATA_DIR: dataDir, PARLO_HTTP_PORT: '0' });
+    const run = runParlo(['start'], { PARLO_DATA_DIR: dataDir, PARLO_HTTP_PORT: '0', PARLO_REALTIME__PORT: '0' });
     await waitFor(() => run.output().stdout.includes('parlo node started'), 'the start-up log line');
     const started = JSON.parse(
       run

@@ -40,9 +40,12 @@ interface LedgerPage {
 }
 
 beforeAll(async () => {
-  node = await startParlo(loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 } } }), {
-    logger: silentLogger(),
-  });
+  node = await startParlo(
+    loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 }, realtime: { port: 0 } } }),
+    {
+      logger: silentLogger(),
+    },
+  );
   const signup = await api<{ tokens: { accessToken: string } }>('POST', '/v1/signup', {
     body: { orgName: 'Erasure', email: 'owner@erasure.test', password: PASSWORD },
   });

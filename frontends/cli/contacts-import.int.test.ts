@@ -17,9 +17,12 @@ let token: string;
 const api = jsonApi(() => node.httpUrl);
 
 beforeAll(async () => {
-  node = await startParlo(loadConfig({ env: {}, overrides: { dataDir: join(temp.path, 'data'), http: { port: 0 } } }), {
-    logger: silentLogger(),
-  });
+  node = await startParlo(
+    loadConfig({ env: {}, overrides: { dataDir: join(temp.path, 'data'), http: { port: 0 }, realtime: { port: 0 } } }),
+    {
+      logger: silentLogger(),
+    },
+  );
   const signup = await api<{ tokens: { accessToken: string } }>('POST', '/v1/signup', {
     body: { orgName: 'Importer', email: 'owner@import.test', password: 'correct horse battery staple' },
   });

@@ -10,7 +10,7 @@ const temp = makeTempDir('parlo-embedded-wa-');
 let node: RunningParlo;
 
 beforeAll(async () => {
-  const config = loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 } } });
+  const config = loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 }, realtime: { port: 0 } } });
   node = await startParlo(config, { logger: silentLogger() });
 });
 

@@ -69,9 +69,12 @@ const control = (token: string, action: string, body?: unknown) =>
   });
 
 beforeAll(async () => {
-  node = await startParlo(loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 } } }), {
-    logger: silentLogger(),
-  });
+  node = await startParlo(
+    loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 }, realtime: { port: 0 } } }),
+    {
+      logger: silentLogger(),
+    },
+  );
   owner = await signUp('Inbox', 'owner@inbox.test');
   stranger = (await signUp('Elsewhere', 'owner@elsewhere.test')).token;
   ana = await addMember('operator', 'ana@inbox.test');
@@ -109,8 +112,15 @@ describe('inbox controls over REST', () => {
     const claim = await control(bob.token, 'claim');
     expect(claim.status).toBe(409);
     expect(claim.json.error.code).toBe('PARLO_CONVERSATION_LOCKED');
-    const view = await api<Controls>('GET', `/v1/conversations/${conversation}`, { token: owner.token });
+    const view = await api<Controls & { tags: string[]; notes: unknown[] }>(
+      'GET',
+      `/v1/conversations/${conversation}`,
+      {
+        token: owner.token,
+      },
+    );
     expect(view.status).toBe(200);
+    expect(view.json).toMatchObject({ assignee: ana.userId, lock: { holder: ana.userId }, status: 'open', tags: [] });
   });
 
   it('an operator may not take over; a manager does, and the former holder is refused', async () => {
@@ -142,6 +152,42 @@ describe('inbox controls over REST', () => {
     expect(snoozed.json).toMatchObject({ status: 'snoozed', snoozedUntil: until });
     const resolved = await control(bob.token, 'status', { status: 'resolved' });
     expect(resolved.json).toMatchObject({ status: 'resolved', snoozedUntil: null, lock: null });
+  });
+
+  it('keeps internal notes with mentions that notify, and tags', async () => {
+    const note = await api<{ id: string; text: string; mentions: string[] } & ErrorBody>(
+      'POST',
+      `/v1/conversations/${conversation}/notes`,
+      { token: ana.token, body: { text: 'Bob, this one is about the refund', mentions: [bob.userId] } },
+    );
+    expect(note.status, note.text).toBe(201);
+    expect(note.json).toMatchObject({ text: 'Bob, this one is about the refund', mentions: [bob.userId] });
+    const inbox = await eventually(
+      () =>
+        api<{ data: { id: string; excerpt: string; read: boolean }[]; unread: number }>('GET', '/v1/me/notifications', {
+          token: bob.token,
+        }),
+      (r) => r.json.unread === 1,
+      'Bob’s mention',
+    );
+    expect(inbox.json.data[0]).toMatchObject({ excerpt: 'Bob, this one is about the refund', read: false });
+    const read = await api<{ unread: number }>('POST', '/v1/me/notifications/read', {
+      token: bob.token,
+      body: { upToId: inbox.json.data[0]!.id },
+    });
+    expect(read.json.unread).toBe(0);
+    const stranger = await api<ErrorBody>('POST', `/v1/conversations/${conversation}/notes`, {
+      token: ana.token,
+      body: { text: 'hi', mentions: ['usr_nobody'] },
+    });
+    expect(stranger.status).toBe(404);
+
+    const tags = await api<{ tags: string[] }>('PUT', `/v1/conversations/${conversation}/tags`, {
+      token: ana.token,
+      body: { tags: ['refund', 'vip'] },
+    });
+    expect(tags.status, tags.text).toBe(200);
+    expect(tags.json.tags).toEqual(['refund', 'vip']);
   });
 
   it('another organisation’s user finds no such conversation', async () => {

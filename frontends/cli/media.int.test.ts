@@ -22,7 +22,7 @@ let config: ParloConfig;
 let node: RunningParlo;
 
 beforeAll(async () => {
-  config = loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 } } });
+  config = loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 }, realtime: { port: 0 } } });
   node = await startParlo(config, { logger: silentLogger() });
 });
 

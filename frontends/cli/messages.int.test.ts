@@ -61,9 +61,12 @@ let phoneNumberId: string;
 const CUSTOMER = '15557770001';
 
 beforeAll(async () => {
-  node = await startParlo(loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 } } }), {
-    logger: silentLogger(),
-  });
+  node = await startParlo(
+    loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 }, realtime: { port: 0 } } }),
+    {
+      logger: silentLogger(),
+    },
+  );
   token = (
     await api<'signup'>('POST', '/v1/signup', {
       body: { orgName: 'Sender', email: 'owner@messages.test', password: PASSWORD },

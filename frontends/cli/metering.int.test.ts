@@ -83,7 +83,12 @@ beforeAll(async () => {
   node = await startParlo(
     loadConfig({
       env: {},
-      overrides: { dataDir: temp.path, http: { port: 0 }, billing: { startingCreditMicros: STARTING_CREDIT } },
+      overrides: {
+        dataDir: temp.path,
+        http: { port: 0 },
+        realtime: { port: 0 },
+        billing: { startingCreditMicros: STARTING_CREDIT },
+      },
     }),
     { logger: silentLogger() },
   );

@@ -32,7 +32,7 @@ function config() {
   // Loopback webhook targets are allowed here: the test's own receiver listens on 127.0.0.1.
   return loadConfig({
     env: {},
-    overrides: { dataDir: temp.path, http: { port: 0 }, webhooks: { allowLoopback: true } },
+    overrides: { dataDir: temp.path, http: { port: 0 }, realtime: { port: 0 }, webhooks: { allowLoopback: true } },
   });
 }
 

@@ -19,6 +19,7 @@ beforeAll(async () => {
     overrides: {
       dataDir: temp.path,
       http: { port: 0 },
+      realtime: { port: 0 },
       api: { ratePerAddressPerSec: 2, ratePerKeyPerSec: 3, rateBurstSeconds: 1 },
     },
   });

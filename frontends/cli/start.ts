@@ -23,8 +23,11 @@ import { createWalletActor } from '../../actors/billing/wallet.actor.ts';
 import { WALLET_KIND } from '../../actors/billing/wallet.messages.ts';
 import { createConversationActor } from '../../actors/conversation/conversation.actor.ts';
 import { CONVERSATION_KIND } from '../../actors/conversation/conversation.messages.ts';
+import { createInboxStreamActor } from '../../actors/inbox/inbox-stream.actor.ts';
+import { INBOX_STREAM_KIND } from '../../actors/inbox/inbox-stream.messages.ts';
 import { rateCardsOf } from './rate-cards.ts';
 import { buildHttpApp } from '../http/app.ts';
+import { DEFAULT_INBOX_DIST_DIR } from '../http/routes/inbox-app.routes.ts';
 import { createAuthenticate } from '../http/auth/authenticate.ts';
 import { RateLimiter, publicRateLimit, withRateLimit } from '../http/auth/rate-limit.ts';
 import { actorIdempotency } from '../http/idempotency/idempotency-store.ts';
@@ -38,9 +41,12 @@ import { contactRoutes } from '../http/routes/contacts.routes.ts';
 import { identityRoutes } from '../http/routes/identity.routes.ts';
 import { numberRoutes } from '../http/routes/numbers.routes.ts';
 import { inboxRoutes } from '../http/routes/inbox.routes.ts';
+import { operatorRoutes } from '../http/routes/operators.routes.ts';
 import { messageRoutes } from '../http/routes/messages.routes.ts';
 import { mediaRoutes } from '../http/routes/media.routes.ts';
 import { webhookRoutes } from '../http/routes/webhooks.routes.ts';
+import { realtimeRoutes } from '../http/routes/realtime.routes.ts';
+import { startRealtimeGateway, type RealtimeGateway } from '../realtime/gateway.ts';
 import { fetchPhoneNumberInfo, updateBusinessProfile } from '../../adapters/whatsapp-cloud/number-admin.ts';
 import { deleteTemplate, submitTemplate } from '../../adapters/whatsapp-cloud/template-admin.ts';
 import { numberCredentials } from './number-credentials.ts';
@@ -64,6 +70,8 @@ export interface RunningParlo {
   readonly runtimeDir: string;
   /** Where the HTTP frontend listens, e.g. `http://127.0.0.1:8080`. */
   readonly httpUrl: string;
+  /** Where the realtime WebSocket gateway listens, e.g. `ws://127.0.0.1:8081/v1/realtime`. */
+  readonly realtimeUrl: string;
   readonly whatsapp: WhatsAppEdge;
   /** Finishes in-flight turns, commits them, closes the transport and LMDB. Safe to call twice. */
   stop(): Promise<void>;
@@ -125,11 +133,19 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
   const webhooks = outboundWebhooks(config, secretBox, signingClock ? () => signingClock.now() : Date.now);
   // The wallet with the configured starting credit of a new organisation (billing.startingCreditMicros).
   const wallet = createWalletActor({ startingCreditMicros: config.billing.startingCreditMicros });
+  // The inbox stream keeps events for resuming clients as long as configured (realtime.retentionSec).
+  const inboxStream = createInboxStreamActor({ retentionMs: config.realtime.retentionSec * 1_000 });
   // The number actor on the configured pair rate and negative-feedback thresholds (sending.*).
   const definitions =
     overrides.definitions ??
     withNumberSettings(webhooks.definitions(ACTOR_DEFINITIONS), config).map((d) =>
-      d.kind === WALLET_KIND ? wallet : d.kind === CONVERSATION_KIND ? conversation : d,
+      d.kind === WALLET_KIND
+        ? wallet
+        : d.kind === CONVERSATION_KIND
+          ? conversation
+          : d.kind === INBOX_STREAM_KIND
+            ? inboxStream
+            : d,
     );
   const system = new ActorSystem({
     nodeId: config.nodeId,
@@ -156,6 +172,8 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
   const clock = overrides.clock;
   // Known once the HTTP frontend listens (port 0 picks one), unless configured.
   let publicBaseUrl = config.http.publicUrl.replace(/\/+$/, '');
+  // Known once the realtime gateway listens, unless configured.
+  let publicRealtimeUrl = config.realtime.publicUrl;
   const orgWebhooks = organisationWebhooks({ system, secretBox, logger });
   const simulated = whatsapp.simulator
     ? simulatorNumbers({
@@ -180,6 +198,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     ...apiKeyRoutes({ system, apiKeys }),
     ...messageRoutes({ system, mediaRefs: media.refs, ownedNumbers }),
     ...inboxRoutes({ system }),
+    ...operatorRoutes({ system }),
     ...mediaRoutes({ store: media.store, refs: media.refs }),
     ...numberRoutes({
       system,
@@ -217,6 +236,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       deleteTemplate,
     }),
     ...campaignRoutes({ system, rateCards: rateCardsOf(config), ...(clock ? { now: () => clock.now() } : {}) }),
+    ...realtimeRoutes({ realtimeUrl: () => publicRealtimeUrl }),
   ];
   const rateLimiter = new RateLimiter({
     perKeyPerSec: config.api.ratePerKeyPerSec,
@@ -242,10 +262,30 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       sink: actorInboundSink(system),
       organisations: orgWebhooks,
     },
+    // The inbox web app at `/` (npm run build:inbox; npm start builds it first).
+    inbox: { distDir: DEFAULT_INBOX_DIST_DIR },
   });
   let httpUrl: string;
+  let realtime: RealtimeGateway;
   try {
     httpUrl = await http.listen({ host: config.http.host, port: config.http.port });
+    try {
+      realtime = await startRealtimeGateway({
+        system,
+        transport,
+        mediaRefs: media.refs,
+        logger,
+        metrics,
+        host: config.realtime.host,
+        port: config.realtime.port,
+        maxBackpressureBytes: config.realtime.maxBackpressureBytes,
+        idleTimeoutSec: config.realtime.idleTimeoutSec,
+        ownedNumbers,
+      });
+    } catch (err) {
+      await http.close();
+      throw err;
+    }
   } catch (err) {
     await system.stop();
     await webhooks.close();
@@ -255,6 +295,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     throw err;
   }
   if (publicBaseUrl === '') publicBaseUrl = httpUrl;
+  if (publicRealtimeUrl === '') publicRealtimeUrl = realtime.url;
   whatsapp.connect(httpUrl);
   await simulated?.restore();
   logger.info(
@@ -266,6 +307,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       natsUrl: transport.kind === 'nats' ? config.transport.natsUrl : undefined,
       partitions: config.runtime.partitionCount,
       http: httpUrl,
+      realtime: realtime.url,
       whatsapp: whatsapp.mode,
       actorKinds: definitions.map((d) => d.kind),
     },
@@ -276,6 +318,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
   const stop = (): Promise<void> =>
     (stopping ??= (async () => {
       logger.info('stopping: finishing in-flight turns');
+      await realtime.close();
       await http.close();
       await system.stop();
       await webhooks.close();
@@ -284,5 +327,5 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       await store.close();
       logger.info('stopped; all turns committed and LMDB closed');
     })());
-  return { system, store, transport, logger, metrics, runtimeDir, httpUrl, whatsapp, stop };
+  return { system, store, transport, logger, metrics, runtimeDir, httpUrl, realtimeUrl: realtime.url, whatsapp, stop };
 }

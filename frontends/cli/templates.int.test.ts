@@ -58,9 +58,12 @@ let otherToken: string;
 let wabaId: string;
 
 beforeAll(async () => {
-  node = await startParlo(loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 } } }), {
-    logger: silentLogger(),
-  });
+  node = await startParlo(
+    loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 }, realtime: { port: 0 } } }),
+    {
+      logger: silentLogger(),
+    },
+  );
   const signup = (orgName: string, email: string) =>
     api<{ tokens: { accessToken: string } }>('POST', '/v1/signup', { body: { orgName, email, password: PASSWORD } });
   token = (await signup('Shop', 'owner@templates.test')).json.tokens.accessToken;

@@ -23,6 +23,7 @@ const node = await startParlo(
     overrides: {
       dataDir,
       http: { port: Number(port) },
+      realtime: { port: 0 },
       // Installation credentials are required in cloud mode; the organisation's own number has its own.
       whatsapp: {
         mode: 'cloud',

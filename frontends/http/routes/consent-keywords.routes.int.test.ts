@@ -78,9 +78,12 @@ async function optIn(customer: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  node = await startParlo(loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 } } }), {
-    logger: silentLogger(),
-  });
+  node = await startParlo(
+    loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 }, realtime: { port: 0 } } }),
+    {
+      logger: silentLogger(),
+    },
+  );
   const signup = await api<{ org: { id: string }; tokens: { accessToken: string } }>('POST', '/v1/signup', {
     orgName: 'Zapatería',
     email: 'owner@keywords.test',

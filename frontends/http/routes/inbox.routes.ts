@@ -1,14 +1,17 @@
 import { z } from 'zod';
-import { ParloError, type ActorSystem } from '../../../core/index.ts';
-import { CUSTOMER_KEY_PATTERN } from '../../../actors/contacts/customer-key.ts';
+import { ParloError, randomHex, type ActorSystem } from '../../../core/index.ts';
 import {
   CONVERSATION_KIND,
+  MAX_NOTE_CHARS,
+  MAX_TAG_CHARS,
+  MAX_TAGS,
   type ConversationMsg,
   type ConversationReplies,
 } from '../../../actors/conversation/conversation.messages.ts';
 import { CONVERSATION_STATUSES } from '../../../actors/conversation/conversation.state.ts';
 import type { InboxControlsReply } from '../../../actors/conversation/inbox-controls.ts';
 import { ORG_KIND, type OrgMsg, type OrgReply } from '../../../actors/org/org.messages.ts';
+import { ConversationId } from '../api/conversation-id.ts';
 import { defineRoute, type ApiRoute } from '../api/define-route.ts';
 import { okOrThrow, userCallerOf } from '../auth/caller.ts';
 import { iso } from './identity.routes.ts';
@@ -19,14 +22,6 @@ import { iso } from './identity.routes.ts';
  * (actors/conversation/inbox-controls.ts): these routes check who may ask, and that the conversation and the
  * assignee are the caller's organisation's. Signed-in users only: an API key is not an operator.
  */
-
-const ConversationId = z
-  .string()
-  .max(200)
-  .refine((id) => {
-    const dot = id.indexOf('.');
-    return dot > 0 && /^[0-9]{5,25}$/.test(id.slice(0, dot)) && CUSTOMER_KEY_PATTERN.test(id.slice(dot + 1));
-  }, 'must be <phoneNumberId>.<p + phone digits | u + user id>');
 
 const Params = z.object({ conversationId: ConversationId });
 
@@ -104,7 +99,78 @@ export function inboxRoutes(deps: InboxRoutesDeps): ApiRoute[] {
       path: ['snoozeUntil'],
     });
 
+  const Note = z.object({
+    id: z.string(),
+    at: z.string(),
+    by: z.string(),
+    text: z.string(),
+    mentions: z.array(z.string()),
+  });
+  const addNote = defineRoute({
+    method: 'POST',
+    url: '/conversations/:conversationId/notes',
+    operationId: 'addConversationNote',
+    summary: 'Add an internal note (operators only; never sent to the customer); each member in `mentions` is notified',
+    tags: ['inbox'],
+    auth: 'session',
+    scopes: ['conversations:reply'],
+    params: Params,
+    body: z
+      .object({
+        text: z.string().min(1).max(MAX_NOTE_CHARS),
+        mentions: z.array(z.string().min(1).max(64)).max(20).default([]),
+      })
+      .strict(),
+    responses: { 201: Note },
+    async handler({ params, body, request }) {
+      const caller = userCallerOf(request);
+      await ensureOwned(params.conversationId, caller.orgId);
+      for (const userId of new Set(body.mentions)) await ensureMember(caller.orgId, userId);
+      const reply = okOrThrow(
+        await conversation<'addNote'>(params.conversationId, {
+          type: 'addNote',
+          noteId: `note_${randomHex(8)}`,
+          userId: caller.userId,
+          text: body.text,
+          mentions: body.mentions,
+        }),
+      );
+      const note = reply.note;
+      return {
+        status: 201,
+        body: { id: note.id, at: iso(note.atMs), by: note.by, text: note.text, mentions: [...note.mentions] },
+      };
+    },
+  });
+
+  const setTags = defineRoute({
+    method: 'PUT',
+    url: '/conversations/:conversationId/tags',
+    operationId: 'setConversationTags',
+    summary: 'Replace the conversation’s tags',
+    tags: ['inbox'],
+    auth: 'session',
+    scopes: ['conversations:assign'],
+    params: Params,
+    body: z.object({ tags: z.array(z.string().min(1).max(MAX_TAG_CHARS)).max(MAX_TAGS) }).strict(),
+    responses: { 200: z.object({ tags: z.array(z.string()) }) },
+    async handler({ params, body, request }) {
+      const caller = userCallerOf(request);
+      await ensureOwned(params.conversationId, caller.orgId);
+      const reply = okOrThrow(
+        await conversation<'setTags'>(params.conversationId, {
+          type: 'setTags',
+          tags: body.tags,
+          by: { kind: 'user', id: caller.userId },
+        }),
+      );
+      return { status: 200, body: { tags: [...reply.tags] } };
+    },
+  });
+
   return [
+    addNote,
+    setTags,
     control(
       'claim',
       'Take the conversation: you become its assignee and hold its lock (409 PARLO_CONVERSATION_LOCKED while another operator holds it)',

@@ -17,7 +17,8 @@ import { eventually } from '../../../core/testing/eventually.ts';
 const temp = makeTempDir('parlo-conversations-');
 let node: RunningParlo;
 const PASSWORD = 'correct horse battery staple';
-const config = () => loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 } } });
+const config = () =>
+  loadConfig({ env: {}, overrides: { dataDir: temp.path, http: { port: 0 }, realtime: { port: 0 } } });
 
 interface Listed {
   id: string;
@@ -174,9 +175,12 @@ describe('GET /v1/conversations', () => {
       customer: { phone: C.c1.phone, userId: null, profileName: 'Ana Souza' },
       lastMessage: { direction: 'out', type: 'text', preview: 'Thanks Ana, it ships today.', failed: false },
       window: { isOpen: true, expiresAt: new Date(BASE + 1_000 + 24 * HOUR).toISOString() },
-      assignee: null,
+      // The owner answered: replying to an unassigned conversation assigns it to them (the inbox's lock).
+      assignee: expect.stringMatching(/^usr/),
       unreadCount: 0,
     });
+    expect(dora.assignee).toBe(ana.assignee);
+    expect(c5.assignee).toBeNull();
     expect(Date.parse(dora.lastActivityAt)).toBeGreaterThan(Date.parse(ana.lastActivityAt));
     expect(c5).toMatchObject({
       phoneNumberId: n2,
@@ -205,8 +209,10 @@ describe('GET /v1/conversations', () => {
       ['?window=closed', ['c3']],
       ['?hasUnread=true', ['c5', 'c2', 'c3']],
       ['?hasUnread=false', ['c4', 'c1']],
-      ['?assignee=unassigned', ['c4', 'c1', 'c5', 'c2', 'c3']],
+      ['?assignee=unassigned', ['c5', 'c2', 'c3']],
       ['?assignee=usr0123456789abcdef', []],
+      ['?status=open,pending', ['c4', 'c1', 'c5', 'c2', 'c3']],
+      ['?status=resolved', []],
       [
         `?activeAfter=${new Date(BASE + 2_000).toISOString()}&activeBefore=${new Date(BASE + 5_000).toISOString()}`,
         ['c2'],

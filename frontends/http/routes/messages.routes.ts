@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { ParloError, randomHex, type ActorSystem, type OutboundContent } from '../../../core/index.ts';
 import { contactAddress, type ContactReply } from '../../../actors/contacts/contact.messages.ts';
-import { CUSTOMER_KEY_PATTERN, customerKeyOf } from '../../../actors/contacts/customer-key.ts';
+import { customerKeyOf } from '../../../actors/contacts/customer-key.ts';
 import {
   CONVERSATION_KIND,
   conversationId,
   type ConversationMsg,
   type ConversationReplies,
-  type LoggedMessage,
 } from '../../../actors/conversation/conversation.messages.ts';
 import {
   conversationIndexAddress,
@@ -19,13 +18,15 @@ import {
 } from '../../../actors/conversation-index/conversation-index.messages.ts';
 import { isWindowOpen, mergePages, windowExpiresAtMs } from '../../../actors/conversation-index/query.ts';
 import { PREVIEW_MAX_CHARS } from '../../../actors/conversation/summary.ts';
+import { CONVERSATION_STATUSES, type ConversationStatus } from '../../../actors/conversation/conversation.state.ts';
 import { ORG_NUMBERS_KIND, type OrgNumbersReply } from '../../../actors/numbers/numbers.messages.ts';
+import { ConversationId } from '../api/conversation-id.ts';
 import { defineRoute, type ApiRoute } from '../api/define-route.ts';
 import { MAX_CURSOR_LENGTH, decodeCursor, page, pageSchema } from '../api/pagination.ts';
 import { callerOf, okOrThrow, requirePermission } from '../auth/caller.ts';
 import { iso } from './identity.routes.ts';
 import { auditActorOf } from './numbers.routes.ts';
-import { MediaView, mediaView } from './media.routes.ts';
+import { MessageView, messageBody } from '../api/message-view.ts';
 import type { MediaRefs } from '../media-refs.ts';
 import type { TtlCache } from '../ttl-cache.ts';
 
@@ -106,13 +107,6 @@ const Content = z.discriminatedUnion('type', [
 
 const PhoneNumberId = z.string().regex(/^[0-9]{5,25}$/, 'must be a phone-number id (digits)');
 
-const ConversationId = z
-  .string()
-  .max(200)
-  .refine((id) => {
-    const dot = id.indexOf('.');
-    return dot > 0 && /^[0-9]{5,25}$/.test(id.slice(0, dot)) && CUSTOMER_KEY_PATTERN.test(id.slice(dot + 1));
-  }, 'must be <phoneNumberId>.<p + phone digits | u + user id>');
 const E164 = z.string().regex(/^\+?[1-9][0-9]{7,14}$/, 'must be an E.164 number, 8–15 digits');
 
 const SendBody = z
@@ -136,24 +130,6 @@ const SendBody = z
     path: ['category'],
   });
 
-const MessageView = z
-  .object({
-    id: z.string(),
-    seq: z.number(),
-    direction: z.enum(['in', 'out']),
-    at: z.string(),
-    type: z.string(),
-    content: z.unknown(),
-    whatsappMessageId: z.string().nullable(),
-    category: z.string().nullable(),
-    state: z.string().nullable(),
-    status: z.string().nullable(),
-    statusHistory: z.array(z.object({ status: z.string(), at: z.string() })),
-    error: z.object({ code: z.union([z.number(), z.string()]), detail: z.string() }).nullable(),
-    media: MediaView.nullable(),
-  })
-  .meta({ id: 'ConversationMessage' });
-
 const WindowView = z.object({ isOpen: z.boolean(), expiresAt: z.string().nullable() });
 
 const ConversationView = z
@@ -171,6 +147,19 @@ const ConversationView = z
       canSendFreeForm: z.boolean(),
       reason: z.string(),
     }),
+    assignee: z.string().nullable().describe('The member it is assigned to'),
+    lock: z
+      .object({ holder: z.string(), since: z.string(), expiresAt: z.string() })
+      .nullable()
+      .describe('The one operator who replies, until the lock lapses at expiresAt without a reply of theirs'),
+    status: z.enum(CONVERSATION_STATUSES),
+    snoozedUntil: z.string().nullable(),
+    tags: z.array(z.string()),
+    notes: z
+      .array(
+        z.object({ id: z.string(), at: z.string(), by: z.string(), text: z.string(), mentions: z.array(z.string()) }),
+      )
+      .describe('Internal notes, oldest first: operators only, never sent to the customer'),
     messages: z.array(MessageView),
     nextCursor: z.string().nullable(),
   })
@@ -197,6 +186,7 @@ const ConversationListItem = z
     }),
     window: WindowView.describe('The 24 h customer-service window: free-form replies while it is open'),
     assignee: z.string().nullable(),
+    status: z.enum(CONVERSATION_STATUSES),
     unreadCount: z.number().int().describe("Customer messages since the business's last message"),
   })
   .meta({ id: 'ConversationSummary' });
@@ -217,6 +207,20 @@ const ListConversationsQuery = z.object({
     .regex(ASSIGNEE_ID, 'must be a user id or unassigned')
     .optional()
     .describe('Only conversations assigned to this user; `unassigned` for those assigned to nobody'),
+  status: z
+    .string()
+    .transform((text, ctx) => {
+      const statuses = text.split(',');
+      for (const status of statuses) {
+        if (!(CONVERSATION_STATUSES as readonly string[]).includes(status)) {
+          ctx.addIssue({ code: 'custom', message: `"${status}" is not one of ${CONVERSATION_STATUSES.join(', ')}` });
+          return z.NEVER;
+        }
+      }
+      return statuses as ConversationStatus[];
+    })
+    .optional()
+    .describe('Only conversations in these statuses, comma-separated: open, pending, snoozed, resolved'),
   hasUnread: z
     .stringbool()
     .optional()
@@ -254,6 +258,7 @@ function filterOf(query: z.output<typeof ListConversationsQuery>): ConversationF
   return {
     ...(query.window === undefined ? {} : { window: query.window }),
     ...(query.assignee === undefined ? {} : { assignee: query.assignee === 'unassigned' ? null : query.assignee }),
+    ...(query.status === undefined ? {} : { status: query.status }),
     ...(query.hasUnread === undefined ? {} : { hasUnread: query.hasUnread }),
     ...(query.activeAfter === undefined ? {} : { activeFromMs: Date.parse(query.activeAfter) }),
     ...(query.activeBefore === undefined ? {} : { activeBeforeMs: Date.parse(query.activeBefore) }),
@@ -281,30 +286,13 @@ function listItemBody({ summary, nowMs }: Listed): z.input<typeof ConversationLi
     lastMessage: summary.lastMessage,
     window: { isOpen: isWindowOpen(summary, nowMs), expiresAt: isoOrNull(windowExpiresAtMs(summary)) },
     assignee: summary.assignee,
+    status: summary.status ?? 'open',
     unreadCount: summary.unreadCount,
   };
 }
 
 function isoOrNull(ms: number | null): string | null {
   return ms === null ? null : iso(ms);
-}
-
-function messageBody(m: LoggedMessage, orgId: string, refs: MediaRefs): z.input<typeof MessageView> {
-  return {
-    id: m.id,
-    seq: m.seq,
-    direction: m.direction,
-    at: iso(m.atMs),
-    type: m.type,
-    content: m.content,
-    whatsappMessageId: m.providerMessageId,
-    category: m.category,
-    state: m.sendState,
-    status: m.status === null ? null : m.status.current,
-    statusHistory: (m.status?.history ?? []).map((h) => ({ status: h.status, at: iso(h.atMs) })),
-    error: m.error,
-    media: mediaView(m.media, orgId, refs),
-  };
 }
 
 export function messageRoutes(deps: MessagesRoutesDeps): ApiRoute[] {
@@ -422,6 +410,21 @@ export function messageRoutes(deps: MessagesRoutesDeps): ApiRoute[] {
             canSendFreeForm: view.window.canSendFreeForm,
             reason: view.window.reason,
           },
+          assignee: view.assignee,
+          lock:
+            view.lock === null
+              ? null
+              : { holder: view.lock.holder, since: iso(view.lock.sinceMs), expiresAt: iso(view.lock.expiresAtMs) },
+          status: view.status,
+          snoozedUntil: isoOrNull(view.snoozedUntilMs),
+          tags: [...view.tags],
+          notes: view.notes.map((n) => ({
+            id: n.id,
+            at: iso(n.atMs),
+            by: n.by,
+            text: n.text,
+            mentions: [...n.mentions],
+          })),
           messages: view.messages.map((m) => messageBody(m, caller.orgId, deps.mediaRefs)),
           nextCursor: view.nextBefore === null ? null : String(view.nextBefore),
         },

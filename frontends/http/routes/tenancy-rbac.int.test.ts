@@ -20,6 +20,7 @@ import { simulatorNumbers } from '../../cli/simulator-numbers.ts';
 import { numberRoutes } from './numbers.routes.ts';
 import { messageRoutes } from './messages.routes.ts';
 import { inboxRoutes } from './inbox.routes.ts';
+import { operatorRoutes } from './operators.routes.ts';
 import { conversationActor } from '../../../actors/conversation/conversation.actor.ts';
 import { conversationIndexActor } from '../../../actors/conversation-index/conversation-index.actor.ts';
 import { numberActor } from '../../../actors/number/number.actor.ts';
@@ -60,8 +61,12 @@ import { portfolioActor } from '../../../actors/portfolio/portfolio.actor.ts';
 import { campaignActor } from '../../../actors/campaigns/campaign.actor.ts';
 import { campaignRunActor } from '../../../actors/campaigns/campaign-run.actor.ts';
 import { campaignsDirectoryActor } from '../../../actors/campaigns/campaigns-directory.actor.ts';
+import { inboxStreamActor } from '../../../actors/inbox/inbox-stream.actor.ts';
+import { assignmentActor } from '../../../actors/operators/assignment.actor.ts';
+import { operatorActor } from '../../../actors/operators/operator.actor.ts';
 import { DEFAULT_RATE_CARD } from '../../../actors/billing/rate-card.ts';
 import { campaignRoutes } from './campaigns.routes.ts';
+import { realtimeRoutes } from './realtime.routes.ts';
 
 /**
  * Tenant isolation and role-based access, generated from the OpenAPI document the app serves: every operation in
@@ -511,6 +516,19 @@ const CASES: Readonly<Record<string, Case>> = {
   takeoverConversation: { permission: 'conversations:takeover' },
   releaseConversation: { permission: 'conversations:assign' },
   statusConversation: { permission: 'conversations:assign', body: () => ({ status: 'open' }) },
+  listOperators: { permission: 'messages:read' },
+  getOperator: { permission: 'messages:read' },
+  configureOperator: { permission: 'inbox:manage', body: () => ({ capacity: 5, teams: ['support'] }) },
+  reportPresence: { permission: null, body: () => ({ deviceId: 'matrix', presence: 'online' }) },
+  listNotifications: { permission: null },
+  readNotifications: { permission: null, body: () => ({ upToId: 'none' }) },
+  addConversationNote: { permission: 'conversations:reply', body: () => ({ text: 'matrix note' }) },
+  setConversationTags: { permission: 'conversations:assign', body: () => ({ tags: ['matrix'] }) },
+  getAssignment: { permission: 'messages:read' },
+  setAssignmentRules: {
+    permission: 'inbox:manage',
+    body: () => ({ mode: 'manual', routes: [], unassignWhenOffline: false }),
+  },
   createWebhookEndpoint: {
     permission: 'webhooks:manage',
     body: () => ({ url: 'https://hooks.tenancy.test/matrix', events: ['message.status'] }),
@@ -655,6 +673,7 @@ const CASES: Readonly<Record<string, Case>> = {
   listCampaignRecipients: { permission: 'campaigns:read' },
   getCampaignSeries: { permission: 'campaigns:read' },
   getCampaignAnalytics: { permission: 'campaigns:read' },
+  getRealtimeEndpoint: { permission: 'messages:read' },
 };
 
 const CAMPAIGN_TEMPLATE = 'campaign_matrix';
@@ -797,6 +816,9 @@ beforeAll(async () => {
       campaignActor,
       campaignRunActor,
       campaignsDirectoryActor,
+      inboxStreamActor,
+      operatorActor,
+      assignmentActor,
     ],
     ports: {
       'webhooks-out': {
@@ -811,6 +833,7 @@ beforeAll(async () => {
     ...apiKeyRoutes({ system: fixture.system }),
     ...messageRoutes({ system: fixture.system, mediaRefs }),
     ...inboxRoutes({ system: fixture.system }),
+    ...operatorRoutes({ system: fixture.system }),
     ...numberRoutes({
       system: fixture.system,
       secretBox,
@@ -860,6 +883,7 @@ beforeAll(async () => {
       deleteTemplate: () => Promise.resolve({ ok: true }),
     }),
     ...campaignRoutes({ system: fixture.system, rateCards: [DEFAULT_RATE_CARD], now: () => fixture.clock.now() }),
+    ...realtimeRoutes({ realtimeUrl: () => 'ws://realtime.tenancy.test/v1/realtime' }),
   ];
   app = buildHttpApp({
     system: fixture.system,
