@@ -1,3 +1,4 @@
+import { DEVICE_TTL_MS, operatorAddress, type OperatorMsg } from '../../actors/operators/operator.messages.ts';
 import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
 import {
   ERROR_CODES,
@@ -476,6 +477,8 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
       let sessionSockets = sessions.get(data.sessionId);
       if (!sessionSockets) sessions.set(data.sessionId, (sessionSockets = new Set()));
       sessionSockets.add(ws);
+      // The session is the operator's device: online from its first socket, offline after its last.
+      if (sessionSockets.size === 1) reportPresence(data, 'online');
       // Start following the organisation now, so that a first subscribe is answered at once.
       channel
         .ready()
@@ -522,7 +525,10 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
       data.replay = null;
       const sessionSockets = sessions.get(data.sessionId);
       sessionSockets?.delete(ws);
-      if (sessionSockets?.size === 0) sessions.delete(data.sessionId);
+      if (sessionSockets?.size === 0) {
+        sessions.delete(data.sessionId);
+        if (!closing) reportPresence(data, 'offline');
+      }
       data.drained?.();
       data.drained = null;
       setConnections(-1);
@@ -564,6 +570,14 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
     throw err;
   }
   const port = uws.us_socket_local_port(listenSocket);
+  // Devices with an open socket refresh their presence before the operator actor's DEVICE_TTL_MS drops them.
+  const presenceRefresh = setInterval(() => {
+    for (const sockets of sessions.values()) {
+      const first = sockets.values().next().value;
+      if (first !== undefined) reportPresence(first.getUserData(), 'online');
+    }
+  }, PRESENCE_REFRESH_MS);
+  presenceRefresh.unref();
   const url = `ws://${hostForUrl(options.host)}:${port}${REALTIME_PATH}`;
   logger.debug({ url, port }, 'realtime gateway listening');
 
@@ -576,6 +590,7 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
     close() {
       if (closing) return Promise.resolve();
       closing = true;
+      clearInterval(presenceRefresh);
       uws.us_listen_socket_close(listenSocket);
       revocations.unsubscribe();
       for (const channel of [...channels.values()]) {
@@ -588,12 +603,23 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
     },
   };
 
+  /** Tells the operator actor a device's presence; a failure only leaves presence stale (it expires by itself). */
+  function reportPresence(data: SocketData, presence: 'online' | 'offline'): void {
+    const msg: OperatorMsg = { type: 'devicePresence', deviceId: data.sessionId, presence };
+    system
+      .tell(operatorAddress(data.orgId, data.userId), msg)
+      .catch((err: unknown) => logger.debug({ err, userId: data.userId }, 'realtime: presence not reported'));
+  }
+
   function refuseUpgrade(res: HttpResponse, err: unknown): void {
     const mapped = mapError(err, { requestId: 'realtime-upgrade' });
     if (mapped.isBug) logger.error({ err }, 'realtime: upgrade failed');
     res.cork(() => writeError(res, mapped.status, mapped.body));
   }
 }
+
+/** How often an open session re-reports its device online: well within the operator actor's DEVICE_TTL_MS. */
+const PRESENCE_REFRESH_MS = DEVICE_TTL_MS / 3;
 
 /** uSockets' LIBUS_LISTEN_EXCLUSIVE_PORT. */
 const LISTEN_EXCLUSIVE_PORT = 1;

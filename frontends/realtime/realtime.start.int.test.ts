@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../config/index.ts';
 import { silentLogger } from '../../core/index.ts';
 import { makeTempDir } from '../../core/testing/temp-dir.ts';
+import { eventually } from '../../core/testing/eventually.ts';
 import { startParlo, type RunningParlo } from '../cli/start.ts';
 import { jsonApi } from '../http/testing/json-api.ts';
 import { CLOSE_CODES } from './gateway.ts';
@@ -32,7 +33,7 @@ afterAll(async () => {
 
 describe('the realtime gateway in a running node', () => {
   it('is announced by GET /v1/realtime and streams a customer’s message as the REST API shows it', async () => {
-    const signup = await api<{ tokens: { accessToken: string } }>('POST', '/v1/signup', {
+    const signup = await api<{ user: { id: string }; tokens: { accessToken: string } }>('POST', '/v1/signup', {
       body: { orgName: 'Realtime', email: 'owner@realtime.test', password: 'correct horse battery staple' },
     });
     expect(signup.status, signup.text).toBe(201);
@@ -54,6 +55,9 @@ describe('the realtime gateway in a running node', () => {
     const client = await RealtimeTestClient.connect(node.realtimeUrl, ['parlo.v1', `parlo.bearer.${token}`]);
     client.send({ type: 'subscribe', scope: 'number', id: phoneNumberId });
     expect((await client.next()).type).toBe('subscribed');
+    // The open socket makes its session a device of the operator: online.
+    const presence = () => api<{ presence: string }>('GET', `/v1/operators/${signup.json.user.id}`, { token });
+    await eventually(presence, (r) => r.json.presence === 'online', 'the operator online');
 
     node.whatsapp.simulator!.simulator.injectInbound(phoneNumberId, { type: 'text', from: CUSTOMER, body: 'Hola' });
     const { frame } = await client.until('event', 15_000);
@@ -65,5 +69,14 @@ describe('the realtime gateway in a running node', () => {
 
     expect((await api('DELETE', '/v1/sessions/current', { token })).status).toBe(204);
     expect(await client.closed).toEqual({ code: CLOSE_CODES.sessionEnded, reason: 'session ended' });
+    // Its last socket closed: the device is gone. (Read with a new session: the old one was signed out.)
+    const again = await api<{ tokens: { accessToken: string } }>('POST', '/v1/sessions', {
+      body: { email: 'owner@realtime.test', password: 'correct horse battery staple' },
+    });
+    const operator = () =>
+      api<{ presence: string }>('GET', `/v1/operators/${signup.json.user.id}`, {
+        token: again.json.tokens.accessToken,
+      });
+    await eventually(operator, (r) => r.json.presence === 'offline', 'the operator offline');
   });
 });
