@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { customerWrites } from './__fixtures__/customer-message.ts';
 import { DEFAULT_RATE_CARD, type RateCard } from '../billing/rate-card.ts';
 import type { WebhookEventType } from '../webhooks/webhook-events.ts';
-import type { Effect, MessageReceived, StatusUpdated, TurnContext, TurnResult } from '../../core/index.ts';
+import type { Effect, StatusUpdated, TurnContext, TurnResult } from '../../core/index.ts';
 import { conversationActor, createConversationActor } from './conversation.actor.ts';
 import {
   MAX_SEND_ATTEMPTS,
@@ -25,21 +26,7 @@ const ctx = (nowMs: number): TurnContext => ({
 const run = (state: ConversationState, msg: ConversationMsg, nowMs = T0): TurnResult<ConversationState> =>
   conversationActor.handle(state, msg, ctx(nowMs));
 
-const inbound = (wamid: string, atMs: number): ConversationMsg => ({
-  type: 'inbound',
-  orgId: 'org1',
-  event: {
-    type: 'messageReceived',
-    accountId: '1001',
-    businessAccountId: '2001',
-    providerMessageId: wamid,
-    timestampMs: atMs,
-    from: '15551234567',
-    profileName: 'Ada',
-    messageType: 'text',
-    content: { body: 'Hi' },
-  } satisfies MessageReceived,
-});
+const inbound = customerWrites;
 
 const sendText = (messageId: string): ConversationMsg => ({
   type: 'send',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Effect, MessageReceived, TurnContext, TurnResult } from '../../core/index.ts';
+import { customerWrites } from './__fixtures__/customer-message.ts';
+import type { Effect, TurnContext, TurnResult } from '../../core/index.ts';
 import { createConversationActor } from './conversation.actor.ts';
 import type { ConversationMsg, ConversationReplies } from './conversation.messages.ts';
 import { initialConversationState, type ConversationState } from './conversation.state.ts';
@@ -27,21 +28,7 @@ const ctx = (nowMs: number): TurnContext => ({
 const run = (state: ConversationState, msg: ConversationMsg, nowMs: number): TurnResult<ConversationState> =>
   actor.handle(state, msg, ctx(nowMs));
 
-const inbound = (wamid: string, atMs: number): ConversationMsg => ({
-  type: 'inbound',
-  orgId: 'org1',
-  event: {
-    type: 'messageReceived',
-    accountId: '1001',
-    businessAccountId: '2001',
-    providerMessageId: wamid,
-    timestampMs: atMs,
-    from: '15551234567',
-    profileName: 'Ada',
-    messageType: 'text',
-    content: { body: 'Hi' },
-  } satisfies MessageReceived,
-});
+const inbound = customerWrites;
 
 const reply = (messageId: string, by: { kind: 'user' | 'apiKey'; id: string }): ConversationMsg => ({
   type: 'send',

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { customerWrites } from './__fixtures__/customer-message.ts';
 import type { Effect, TurnContext } from '../../core/index.ts';
 import type { ConversationSummary } from '../conversation-index/conversation-index.messages.ts';
 import { conversationActor } from './conversation.actor.ts';
-import type { ConversationMsg, LoggedMessage } from './conversation.messages.ts';
+import type { LoggedMessage } from './conversation.messages.ts';
 import { initialConversationState, type ConversationState } from './conversation.state.ts';
 import { EMPTY_MESSAGE_STATUS } from './status-merge.ts';
 import {
@@ -203,21 +204,7 @@ describe('summaryChangeEffect', () => {
 });
 
 describe('withSummaryUpdates (the conversation actor)', () => {
-  const inbound = (wamid: string, atMs: number): ConversationMsg => ({
-    type: 'inbound',
-    orgId: 'org1',
-    event: {
-      type: 'messageReceived',
-      accountId: '1001',
-      businessAccountId: '2001',
-      providerMessageId: wamid,
-      timestampMs: atMs,
-      from: '15551234567',
-      profileName: 'Ada',
-      messageType: 'text',
-      content: { body: 'Hi' },
-    },
-  });
+  const inbound = customerWrites;
   const indexTells = (effects: readonly Effect[] | undefined) =>
     (effects ?? []).filter((e) => e.type === 'tell' && e.to.kind === 'conversation-index');
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Effect, MessageReceived, TurnContext } from '../../core/index.ts';
+import { customerWrites } from '../conversation/__fixtures__/customer-message.ts';
+import type { Effect, TurnContext } from '../../core/index.ts';
 import { conversationActor } from '../conversation/conversation.actor.ts';
 import type { ConversationMsg } from '../conversation/conversation.messages.ts';
 import { initialConversationState, type ConversationState } from '../conversation/conversation.state.ts';
@@ -15,21 +16,7 @@ const ctx = (nowMs: number): TurnContext => ({
   newId: () => 'id',
 });
 
-const inbound = (wamid: string, atMs: number): ConversationMsg => ({
-  type: 'inbound',
-  orgId: 'org1',
-  event: {
-    type: 'messageReceived',
-    accountId: '1001',
-    businessAccountId: '2001',
-    providerMessageId: wamid,
-    timestampMs: atMs,
-    from: '15551234567',
-    profileName: 'Ada',
-    messageType: 'text',
-    content: { body: 'Hi' },
-  } satisfies MessageReceived,
-});
+const inbound = customerWrites;
 
 const reply: ConversationMsg = {
   type: 'send',
