@@ -99,6 +99,18 @@ describe('inbox-stream actor', () => {
     expect(read(state, 0, T0 + 10)).toMatchObject({ complete: false });
   });
 
+  it('stores only its numbering; a buffer started afresh mid-chunk answers across the chunk boundary', () => {
+    const state = append(initialInboxStreamState(), 5, T0);
+    expect(stream.split!.head(state)).toEqual({ nextSeq: 6 });
+    expect(stream.split!.items(state)).toEqual([]);
+    const restarted = stream.split!.join({ nextSeq: 30 }, []);
+    expect(read(restarted, 29, T0)).toMatchObject({ complete: true, entries: [], lastSeq: 29 });
+    expect(read(restarted, 12, T0)).toMatchObject({ complete: false, entries: [], lastSeq: 29 });
+    const after = append(restarted, 10, T0);
+    expect(read(after, 29, T0).entries.map((e) => e.seq)).toEqual([30, 31, 32, 33, 34, 35, 36, 37, 38, 39]);
+    expect(read(after, 33, T0, 2).entries.map((e) => e.seq)).toEqual([34, 35]);
+  });
+
   it('refuses options it cannot honour', () => {
     expect(() => createInboxStreamActor({ retentionMs: -1 })).toThrow(/retentionMs/);
     expect(() => createInboxStreamActor({ retentionMs: 1000, maxEntries: 1 })).toThrow(/maxEntries/);

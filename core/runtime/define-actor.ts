@@ -42,8 +42,12 @@ export type Effect =
   /** Durable timer: `msg` is delivered to this actor at `dueAtMs`. Setting a name again replaces the timer. */
   | { readonly type: 'setTimer'; readonly name: string; readonly dueAtMs: number; readonly msg: unknown }
   | { readonly type: 'cancelTimer'; readonly name: string }
-  /** Best-effort realtime event (e.g. to inbox sockets); published after the commit. */
-  | { readonly type: 'publish'; readonly topic: string; readonly event: unknown };
+  /**
+   * Best-effort realtime event (e.g. to inbox sockets); published after the commit. It waits in the outbox, so a
+   * node that stops in between publishes it at its next start; `transient` events are held in memory only (no
+   * write; lost if the node stops in between), for subscribers that can resync from durable state anyway.
+   */
+  | { readonly type: 'publish'; readonly topic: string; readonly event: unknown; readonly transient?: boolean };
 
 /**
  * How a replayed port call is dispatched. A call whose result was not committed when the node stopped is still in

@@ -277,6 +277,23 @@ describe('ActorSystem effects', () => {
     await settle();
     expect(events).toEqual([{ topic: 'org.o1.inbox', payload: { total: 3 } }]);
   });
+
+  it('publishes transient events after the commit without writing them to the outbox', async () => {
+    const f = await start();
+    const events: unknown[] = [];
+    f.system.subscribe('org.*.inbox', (topic, payload) => events.push({ topic, payload }));
+    const outboxWrites: unknown[] = [];
+    const appendOutbox = f.store.appendOutbox.bind(f.store);
+    f.store.appendOutbox = (from, effect) => {
+      outboxWrites.push(effect);
+      return appendOutbox(from, effect);
+    };
+    await f.system.ask(counter('pub'), { type: 'increment', by: 2 });
+    await f.system.ask(counter('pub'), { type: 'announce', topic: 'org.o1.inbox', transient: true });
+    await settle();
+    expect(events).toEqual([{ topic: 'org.o1.inbox', payload: { total: 2 } }]);
+    expect(outboxWrites).toEqual([]);
+  });
 });
 
 describe('ActorSystem empty states (ActorDefinition.isEmpty)', () => {

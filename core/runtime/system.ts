@@ -67,6 +67,8 @@ interface CommitCycle {
   /** Timer deliveries this cycle consumed or found stale; the timer service may look at them again. */
   readonly firedTimerIds: string[];
   readonly touched: Set<Activation>;
+  /** Transient publishes of this cycle, released once its commit is durable (never written). */
+  readonly published: { topic: string; event: unknown }[];
   earliestTimerAtMs: number;
 }
 
@@ -496,6 +498,7 @@ export class ActorSystem {
       timers: [],
       firedTimerIds: [],
       touched: new Set(),
+      published: [],
       earliestTimerAtMs: Infinity,
     };
     let readIndex = 0;
@@ -689,7 +692,8 @@ export class ActorSystem {
             );
             break;
           case 'publish':
-            this.appendOutbox(activation, { type: 'publish', topic: effect.topic, event: effect.event }, cycle);
+            if (effect.transient === true) cycle.published.push({ topic: effect.topic, event: effect.event });
+            else this.appendOutbox(activation, { type: 'publish', topic: effect.topic, event: effect.event }, cycle);
             break;
           case 'setTimer': {
             this.removeTimerIfAny(activation, effect.name);
@@ -848,9 +852,18 @@ export class ActorSystem {
     for (const timerId of cycle.firedTimerIds) this.timers.settled(timerId);
     for (const { settle, reply } of cycle.settles) settle(reply);
     if (cycle.outbox.length > 0) this.dispatcher.enqueue(cycle.outbox);
+    for (const { topic, event } of cycle.published) this.publishTransient(topic, event);
     if (cycle.earliestTimerAtMs !== Infinity) this.timers.rearm(cycle.earliestTimerAtMs);
     this.cyclesInFlight--;
     this.notifyIfIdle();
+  }
+
+  private publishTransient(topic: string, event: unknown): void {
+    try {
+      this.transport.publish(topic, event);
+    } catch (err) {
+      this.logger.warn({ err, topic }, 'realtime publish failed; event dropped');
+    }
   }
 
   /** A commit failed: in-memory state may be ahead of disk, so drop it all and refuse further work. */

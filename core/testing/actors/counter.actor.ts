@@ -18,7 +18,7 @@ export type CounterMsg =
   | { readonly type: 'reminderFired'; readonly name: string; readonly by: number }
   | { readonly type: 'callEcho'; readonly value: string }
   | { readonly type: 'echoCompleted'; readonly callId: string; readonly result: unknown }
-  | { readonly type: 'announce'; readonly topic: string }
+  | { readonly type: 'announce'; readonly topic: string; readonly transient?: boolean }
   | { readonly type: 'bumpOther'; readonly other: string; readonly makeItFail?: boolean }
   | { readonly type: 'otherBumped'; readonly callId: string; readonly reply: unknown }
   | { readonly type: 'explode' };
@@ -76,7 +76,17 @@ export const counterActor = defineActor<CounterState, CounterMsg>({
       case 'echoCompleted':
         return { state: { ...state, portResults: [...state.portResults, msg.result] } };
       case 'announce':
-        return { state, effects: [{ type: 'publish', topic: msg.topic, event: { total: state.total } }] };
+        return {
+          state,
+          effects: [
+            {
+              type: 'publish',
+              topic: msg.topic,
+              event: { total: state.total },
+              ...(msg.transient === undefined ? {} : { transient: msg.transient }),
+            },
+          ],
+        };
       case 'bumpOther':
         return {
           state,
