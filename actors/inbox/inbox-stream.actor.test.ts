@@ -41,12 +41,12 @@ describe('inbox-stream actor', () => {
   it('numbers events 1, 2, 3… in the order told and publishes each on the organisation’s topic', () => {
     const result = stream.handle(initialInboxStreamState(), { type: 'append', events: [event(1), event(2)] }, ctx(T0));
     expect(result.effects).toEqual([
-      { type: 'publish', topic: 'inbox.org1', event: { seq: 1, atMs: T0, event: event(1) } },
-      { type: 'publish', topic: 'inbox.org1', event: { seq: 2, atMs: T0, event: event(2) } },
+      { type: 'publish', topic: 'inbox.org1', event: { seq: 1, atMs: T0, event: event(1) }, transient: true },
+      { type: 'publish', topic: 'inbox.org1', event: { seq: 2, atMs: T0, event: event(2) }, transient: true },
     ]);
     const next = stream.handle(result.state, { type: 'append', events: [event(3)] }, ctx(T0 + 1));
     expect(next.effects).toEqual([
-      { type: 'publish', topic: 'inbox.org1', event: { seq: 3, atMs: T0 + 1, event: event(3) } },
+      { type: 'publish', topic: 'inbox.org1', event: { seq: 3, atMs: T0 + 1, event: event(3) }, transient: true },
     ]);
     expect(next.state.nextSeq).toBe(4);
   });
