@@ -1,7 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { Effect, TurnContext } from '../../core/index.ts';
-import { assignmentActor, initialAssignmentState, type AssignmentState } from './assignment.actor.ts';
-import type { AssignmentMsg, AssignmentReplies, AssignmentRules } from './assignment.messages.ts';
+import {
+  assignmentActor,
+  assignmentSplit,
+  initialAssignmentState,
+  upgradeAssignment,
+  waitingOldestFirst,
+  type AssignmentState,
+} from './assignment.actor.ts';
+import {
+  MAX_WAITING,
+  MAX_WAITING_SHOWN,
+  type AssignmentMsg,
+  type AssignmentReplies,
+  type AssignmentRules,
+} from './assignment.messages.ts';
 import { DEFAULT_OPERATOR_SETTINGS, type OperatorSettings, type OperatorSnapshot } from './operator.messages.ts';
 
 const T0 = Date.UTC(2026, 2, 2, 10, 0);
@@ -91,7 +104,7 @@ describe('assignment actor', () => {
     ]);
     const fed = feed(state, ['1001.p1', '1001.p2']);
     expect(fed.picks).toEqual([]);
-    expect(fed.state.waiting.map((w) => w.conversationId)).toEqual(['1001.p1', '1001.p2']);
+    expect(waitingOldestFirst(fed.state.waiting).map((w) => w.conversationId)).toEqual(['1001.p1', '1001.p2']);
     // The same conversation asking again waits once.
     expect(run(fed.state, needs('1001.p1')).state).toBe(fed.state);
 
@@ -101,7 +114,7 @@ describe('assignment actor', () => {
       operator: operator('full', { assigned: ['a'], settings: { capacity: 2 } }),
     });
     expect(picks(freed.effects)).toEqual(['1001.p1→full']);
-    expect(freed.state.waiting.map((w) => w.conversationId)).toEqual(['1001.p2']);
+    expect(waitingOldestFirst(freed.state.waiting).map((w) => w.conversationId)).toEqual(['1001.p2']);
   });
 
   it('routes a number’s conversations to its team with the skills it needs', () => {
@@ -120,8 +133,8 @@ describe('assignment actor', () => {
     const manual = world({ mode: 'manual' }, [operator('ana')]);
     const waiting = run(manual, needs('1001.p1'));
     expect(picks(waiting.effects)).toEqual([]);
-    expect(waiting.state.waiting).toHaveLength(1);
-    expect(run(waiting.state, { type: 'conversationTaken', conversationId: '1001.p1' }).state.waiting).toEqual([]);
+    expect(waiting.state.waiting.count).toBe(1);
+    expect(run(waiting.state, { type: 'conversationTaken', conversationId: '1001.p1' }).state.waiting.count).toBe(0);
   });
 
   it('stops counting a declined pick on its operator', () => {
@@ -148,9 +161,53 @@ describe('assignment actor', () => {
       { type: 'tell', to: { kind: 'conversation', id: '1001.p1' }, msg: { type: 'autoUnassign', userId: 'ana' } },
       { type: 'tell', to: { kind: 'conversation', id: '1001.p2' }, msg: { type: 'autoUnassign', userId: 'ana' } },
     ]);
-    expect(offline.state.waiting.map((w) => w.conversationId)).toEqual(['1001.p1', '1001.p2']);
+    expect(waitingOldestFirst(offline.state.waiting).map((w) => w.conversationId)).toEqual(['1001.p1', '1001.p2']);
     const bob = run(offline.state, { type: 'operatorChanged', operator: operator('bob') });
     expect(picks(bob.effects)).toEqual(['1001.p1→bob', '1001.p2→bob']);
+  });
+
+  it('queues at most MAX_WAITING; a view lists the oldest MAX_WAITING_SHOWN and counts them all', () => {
+    let state = world({ mode: 'manual' }, []);
+    for (let i = 0; i < MAX_WAITING; i++) state = run(state, needs(`1001.p${i}`), T0 + i).state;
+    expect(state.waiting.count).toBe(MAX_WAITING);
+    expect(run(state, needs('1001.pLate'), T0 + MAX_WAITING).state).toBe(state);
+    const view = (run(state, { type: 'getAssignment' }).reply as AssignmentReplies['getAssignment']).view;
+    expect(view.waitingCount).toBe(MAX_WAITING);
+    expect(view.waiting).toHaveLength(MAX_WAITING_SHOWN);
+    expect(view.waiting.slice(0, 2).map((w) => w.conversationId)).toEqual(['1001.p0', '1001.p1']);
+  });
+
+  it('writes one small bucket per waiting conversation added, not the whole queue', () => {
+    let state = world({ mode: 'manual' }, []);
+    for (let i = 0; i < 1000; i++) state = run(state, needs(`1001.p${i}`), T0 + i).state;
+    const after = run(state, needs('1001.pNew'), T0 + 2000).state;
+    const before = assignmentSplit.items(state);
+    const changed = assignmentSplit
+      .items(after)
+      .filter((bucket, i) => before[i] !== bucket && !before.includes(bucket));
+    expect(changed).toHaveLength(1);
+    expect(changed[0]!.entries.length).toBeLessThan(5);
+    const joined = assignmentSplit.join(assignmentSplit.head(after), assignmentSplit.items(after));
+    expect(waitingOldestFirst(joined.waiting)).toEqual(waitingOldestFirst(after.waiting));
+  });
+
+  it('upgrades a version 1 state, whose waiting conversations were one list', () => {
+    const v1 = {
+      rules: { mode: 'roundRobin', routes: [], unassignWhenOffline: false },
+      operators: [],
+      lastPicked: null,
+      waiting: [
+        { conversationId: '1001.p2', phoneNumberId: '1001', sinceMs: T0 },
+        { conversationId: '1001.p1', phoneNumberId: '1001', sinceMs: T0 + 1 },
+      ],
+    };
+    const state = upgradeAssignment(v1, 1);
+    expect(state.waiting.count).toBe(2);
+    expect(waitingOldestFirst(state.waiting).map((w) => w.conversationId)).toEqual(['1001.p2', '1001.p1']);
+    expect(picks(run(state, { type: 'operatorChanged', operator: operator('ana') }).effects)).toEqual([
+      '1001.p2→ana',
+      '1001.p1→ana',
+    ]);
   });
 
   it('refuses bad rules naming the field', () => {

@@ -1,16 +1,27 @@
-import { defineActor, refusal, unreachable, type Effect } from '../../core/index.ts';
+import { defineActor, refusal, unreachable, type Effect, type StateSplit } from '../../core/index.ts';
 import { CONVERSATION_KIND, type ConversationMsg } from '../conversation/conversation.messages.ts';
 import {
   ASSIGNMENT_MODES,
   DEFAULT_ASSIGNMENT_RULES,
   MAX_ROUTES,
   MAX_WAITING,
+  MAX_WAITING_SHOWN,
   type AssignmentMsg,
   type AssignmentReplies,
   type AssignmentRoute,
   type AssignmentRules,
+  type AssignmentView,
   type WaitingConversation,
 } from './assignment.messages.ts';
+import {
+  bucketIndexSplit,
+  emptyBucketIndex,
+  removeEntry,
+  upsertEntry,
+  type Bucket,
+  type BucketIndex,
+  type EntryKind,
+} from '../indexing/bucket-index.ts';
 import { isOnShift } from './operator.actor.ts';
 import { ASSIGNMENT_KIND, type OperatorSnapshot } from './operator.messages.ts';
 
@@ -19,20 +30,78 @@ export interface AssignmentState {
   readonly rules: AssignmentRules;
   /** By user id, ascending. */
   readonly operators: readonly OperatorSnapshot[];
-  /** Oldest first. */
-  readonly waiting: readonly WaitingConversation[];
+  /**
+   * By conversation id, in buckets (bucket-index.ts): a customer writing to an unassigned conversation adds one
+   * entry and writes one small bucket, however many wait. `waitingOldestFirst` orders them.
+   */
+  readonly waiting: BucketIndex<WaitingConversation>;
   /** The last operator round-robin picked. */
   readonly lastPicked: string | null;
 }
 
 export function initialAssignmentState(): AssignmentState {
-  return { rules: DEFAULT_ASSIGNMENT_RULES, operators: [], waiting: [], lastPicked: null };
+  return { rules: DEFAULT_ASSIGNMENT_RULES, operators: [], waiting: emptyBucketIndex(), lastPicked: null };
 }
 
-export const assignmentActor = defineActor<AssignmentState, AssignmentMsg>({
+const waitingKind: EntryKind<WaitingConversation> = {
+  idOf: (w) => w.conversationId,
+  // A conversation waits from the first time it asked: a repeated ask keeps its place.
+  isNewer: () => false,
+};
+const waitingBuckets = bucketIndexSplit<WaitingConversation>();
+
+type AssignmentHead = Omit<AssignmentState, 'waiting'> & { readonly waitingCount: number };
+
+/** Stored as the head (rules, operators) and one record per bucket of waiting conversations. */
+export const assignmentSplit: StateSplit<AssignmentState, Bucket<WaitingConversation>> = {
+  head: ({ waiting, ...rest }): AssignmentHead => ({ ...rest, waitingCount: waiting.count }),
+  items: (state) => state.waiting.buckets,
+  itemKey: (bucket) => bucket.index,
+  join: (head, buckets) => {
+    const { waitingCount, ...rest } = head as AssignmentHead;
+    return { ...rest, waiting: waitingBuckets.join({ count: waitingCount }, buckets) };
+  },
+};
+
+/** Version 1 stored the waiting conversations as one list, oldest first, inside the state. */
+export function upgradeAssignment(stored: unknown, storedVersion: number): AssignmentState {
+  if (storedVersion >= 2) return stored as AssignmentState;
+  const old = stored as Omit<AssignmentState, 'waiting'> & { readonly waiting: readonly WaitingConversation[] };
+  let waiting = emptyBucketIndex<WaitingConversation>();
+  for (const entry of old.waiting) waiting = upsertEntry(waiting, entry, waitingKind);
+  return { ...old, waiting };
+}
+
+/** The waiting conversations, oldest first (ties by conversation id). */
+export function waitingOldestFirst(waiting: BucketIndex<WaitingConversation>): WaitingConversation[] {
+  const all: WaitingConversation[] = [];
+  for (const bucket of waiting.buckets) for (const entry of bucket.entries) all.push(entry);
+  return all.sort((a, b) =>
+    a.sinceMs !== b.sinceMs
+      ? a.sinceMs - b.sinceMs
+      : a.conversationId < b.conversationId
+        ? -1
+        : a.conversationId > b.conversationId
+          ? 1
+          : 0,
+  );
+}
+
+/** `waiting` with `entry` queued, unless it waits already or the queue is full (MAX_WAITING). */
+function queued(
+  waiting: BucketIndex<WaitingConversation>,
+  entry: WaitingConversation,
+): BucketIndex<WaitingConversation> {
+  if (waiting.count >= MAX_WAITING) return waiting;
+  return upsertEntry(waiting, entry, waitingKind);
+}
+
+export const assignmentActor = defineActor<AssignmentState, AssignmentMsg, Bucket<WaitingConversation>>({
   kind: ASSIGNMENT_KIND,
-  stateVersion: 1,
+  stateVersion: 2,
   initialState: () => initialAssignmentState(),
+  split: assignmentSplit,
+  upgrade: upgradeAssignment,
   handle(state, msg, ctx) {
     switch (msg.type) {
       case 'operatorChanged': {
@@ -45,19 +114,19 @@ export const assignmentActor = defineActor<AssignmentState, AssignmentMsg>({
         return { state: served(next, ctx.nowMs, effects), effects };
       }
       case 'needsOperator': {
-        if (state.waiting.some((w) => w.conversationId === msg.conversationId)) return { state };
         const entry: WaitingConversation = {
           conversationId: msg.conversationId,
           phoneNumberId: msg.phoneNumberId,
           sinceMs: ctx.nowMs,
         };
+        const waiting = queued(state.waiting, entry);
+        if (waiting === state.waiting) return { state };
         const effects: Effect[] = [];
-        const waiting = [...state.waiting, entry].slice(-MAX_WAITING);
         return { state: served({ ...state, waiting }, ctx.nowMs, effects), effects };
       }
       case 'conversationTaken': {
-        const waiting = state.waiting.filter((w) => w.conversationId !== msg.conversationId);
-        return { state: waiting.length === state.waiting.length ? state : { ...state, waiting } };
+        const waiting = removeEntry(state.waiting, msg.conversationId, waitingKind);
+        return { state: waiting === state.waiting ? state : { ...state, waiting } };
       }
       case 'autoAssignDeclined': {
         const operator = state.operators.find((o) => o.userId === msg.userId);
@@ -85,8 +154,13 @@ export const assignmentActor = defineActor<AssignmentState, AssignmentMsg>({
   },
 });
 
-function viewOf(state: AssignmentState) {
-  return { rules: state.rules, operators: state.operators, waiting: state.waiting };
+function viewOf(state: AssignmentState): AssignmentView {
+  return {
+    rules: state.rules,
+    operators: state.operators,
+    waiting: waitingOldestFirst(state.waiting).slice(0, MAX_WAITING_SHOWN),
+    waitingCount: state.waiting.count,
+  };
 }
 
 function withOperator(operators: readonly OperatorSnapshot[], operator: OperatorSnapshot): OperatorSnapshot[] {
@@ -100,15 +174,11 @@ function unassignAll(state: AssignmentState, operator: OperatorSnapshot, nowMs: 
   for (const conversationId of operator.assigned) {
     const msg: ConversationMsg = { type: 'autoUnassign', userId: operator.userId };
     effects.push({ type: 'tell', to: { kind: CONVERSATION_KIND, id: conversationId }, msg });
-    if (!waiting.some((w) => w.conversationId === conversationId)) {
-      waiting = [
-        ...waiting,
-        { conversationId, phoneNumberId: conversationId.slice(0, conversationId.indexOf('.')), sinceMs: nowMs },
-      ];
-    }
+    const phoneNumberId = conversationId.slice(0, conversationId.indexOf('.'));
+    waiting = queued(waiting, { conversationId, phoneNumberId, sinceMs: nowMs });
   }
   const operators = withOperator(state.operators, { ...operator, assigned: [] });
-  return { ...state, operators, waiting: waiting.slice(-MAX_WAITING) };
+  return { ...state, operators, waiting };
 }
 
 /**
@@ -116,23 +186,33 @@ function unassignAll(state: AssignmentState, operator: OperatorSnapshot, nowMs: 
  * told to its conversation and counted on the operator's copy at once, so one turn never overfills an operator.
  */
 export function served(state: AssignmentState, nowMs: number, effects: Effect[]): AssignmentState {
-  if (state.rules.mode === 'manual' || state.waiting.length === 0) return state;
+  if (state.rules.mode === 'manual' || state.waiting.count === 0) return state;
+  // The usual backlog: nobody can take anything, so the queue is not even ordered.
+  if (!state.operators.some((o) => isFree(o, nowMs))) return state;
   let operators = state.operators;
   let lastPicked = state.lastPicked;
-  const waiting: WaitingConversation[] = [];
-  for (const entry of state.waiting) {
+  let waiting = state.waiting;
+  for (const entry of waitingOldestFirst(state.waiting)) {
     const picked = pick(operators, state.rules, routeOf(state.rules, entry.phoneNumberId), lastPicked, nowMs);
-    if (picked === null) {
-      waiting.push(entry);
-      continue;
-    }
+    if (picked === null) continue;
     const msg: ConversationMsg = { type: 'autoAssign', assignee: picked.userId };
     effects.push({ type: 'tell', to: { kind: CONVERSATION_KIND, id: entry.conversationId }, msg });
     operators = withOperator(operators, { ...picked, assigned: [...picked.assigned, entry.conversationId] });
     lastPicked = picked.userId;
+    waiting = removeEntry(waiting, entry.conversationId, waitingKind);
+    if (!operators.some((o) => isFree(o, nowMs))) break;
   }
-  if (waiting.length === state.waiting.length) return state;
+  if (waiting === state.waiting) return state;
   return { ...state, operators, waiting, lastPicked };
+}
+
+/** Online, on shift and under capacity: may take a conversation of a route that fits them. */
+function isFree(operator: OperatorSnapshot, nowMs: number): boolean {
+  return (
+    operator.presence === 'online' &&
+    operator.assigned.length < operator.settings.capacity &&
+    isOnShift(operator.settings.shift, nowMs)
+  );
 }
 
 function routeOf(rules: AssignmentRules, phoneNumberId: string): AssignmentRoute | null {
@@ -149,9 +229,7 @@ export function pick(
 ): OperatorSnapshot | null {
   const free = operators.filter(
     (o) =>
-      o.presence === 'online' &&
-      o.assigned.length < o.settings.capacity &&
-      isOnShift(o.settings.shift, nowMs) &&
+      isFree(o, nowMs) &&
       (route === null ||
         ((route.team === null || o.settings.teams.includes(route.team)) &&
           route.skills.every((s) => o.settings.skills.includes(s)))),

@@ -30,8 +30,13 @@ export interface AssignmentRules {
 
 export const DEFAULT_ASSIGNMENT_RULES: AssignmentRules = { mode: 'manual', routes: [], unassignWhenOffline: false };
 export const MAX_ROUTES = 100;
-/** The most conversations that wait at once; older ones beyond it are dropped from the queue (still unassigned). */
+/**
+ * The most conversations that wait at once; beyond it a conversation is not queued (it stays unassigned and in
+ * the inbox's unassigned list, where an operator can claim it).
+ */
 export const MAX_WAITING = 10_000;
+/** The most waiting conversations a view lists (the oldest); `waitingCount` says how many wait in all. */
+export const MAX_WAITING_SHOWN = 500;
 
 export interface WaitingConversation {
   readonly conversationId: string;
@@ -53,7 +58,9 @@ export type AssignmentMsg =
 export interface AssignmentView {
   readonly rules: AssignmentRules;
   readonly operators: readonly OperatorSnapshot[];
+  /** Oldest first, at most MAX_WAITING_SHOWN. */
   readonly waiting: readonly WaitingConversation[];
+  readonly waitingCount: number;
 }
 
 export interface AssignmentReplies {

@@ -121,8 +121,11 @@ describe('operators and automatic assignment over REST', () => {
     expect(assigned.json.openConversations).toEqual([conversationId]);
     const list = await api<{ data: OperatorBody[] }>('GET', '/v1/operators', { token: ana.token });
     expect(list.json.data.map((o) => o.userId).sort()).toEqual([ana.userId, owner.userId].sort());
-    const queue = await api<{ waiting: unknown[] }>('GET', '/v1/assignment', { token: ana.token });
+    const queue = await api<{ waiting: unknown[]; waitingCount: number }>('GET', '/v1/assignment', {
+      token: ana.token,
+    });
     expect(queue.json.waiting).toEqual([]);
+    expect(queue.json.waitingCount).toBe(0);
   });
 
   it('lets only managers and up change the rules, and refuses bad settings naming the field', async () => {

@@ -72,7 +72,9 @@ const Rules = z.object({
 });
 const Assignment = z.object({
   rules: Rules,
+  /** Oldest first, at most MAX_WAITING_SHOWN. */
   waiting: z.array(z.object({ conversationId: z.string(), phoneNumberId: z.string(), since: z.string() })),
+  waitingCount: z.number().int(),
 });
 
 const UserIdParams = z.object({ userId: z.string().min(1).max(64) });
@@ -199,6 +201,7 @@ export function operatorRoutes(deps: OperatorRoutesDeps): ApiRoute[] {
       phoneNumberId: w.phoneNumberId,
       since: iso(w.sinceMs),
     })),
+    waitingCount: view.waitingCount,
   });
 
   const getAssignment = defineRoute({
