@@ -14,6 +14,7 @@ import { conversationIndexActor } from './conversation-index/conversation-index.
 import { idempotencyActor } from './idempotency/idempotency.actor.ts';
 import { inboundFeedActor } from './inbound-feed/inbound-feed.actor.ts';
 import { inboxStreamActor } from './inbox/inbox-stream.actor.ts';
+import { quickRepliesActor } from './inbox/quick-replies.actor.ts';
 import { assignmentActor } from './operators/assignment.actor.ts';
 import { operatorActor } from './operators/operator.actor.ts';
 import { numberActor } from './number/number.actor.ts';
@@ -57,6 +58,7 @@ export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [
   inboxStreamActor,
   operatorActor,
   assignmentActor,
+  quickRepliesActor,
   portfolioActor,
   contactActor,
   contactFieldsActor,

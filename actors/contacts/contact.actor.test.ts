@@ -250,10 +250,11 @@ describe('contact actor: opt-out keywords', () => {
     ]);
     state = first.state;
 
-    // The same message observed again: the same answer, nothing changes, nothing is emitted.
+    // The same message observed again: the same answer, nothing changes, no event (only told to the conversation).
     const again = observe(state, inbound('STOP', { messageId: 'wamid.STOP1' }), T0 + 2);
     expect(again.state).toBe(state);
-    expect(again.effects ?? []).toEqual([]);
+    expect(optOutEvents(again.effects)).toEqual([]);
+    expect((again.effects ?? []).map((e) => e.type)).toEqual(['tell']);
     expect(again.reply).toEqual(first.reply);
 
     // Another STOP while opted out: recorded and confirmed again, but no new opt-out event.
@@ -396,10 +397,18 @@ describe("contact actor: the organisation's keyword settings", () => {
         },
       },
     });
-    // Observed once more after it was applied: the same answer at once, nothing asked.
+    // Observed once more after it was applied: the same answer at once, told to the conversation again (which
+    // confirms once), nothing asked and nothing recorded.
     const late = run(applied.state, inbound('¡SILENCIO!', { messageId: 'wamid.S1' }), T0 + 4);
     expect(late.reply).toMatchObject({ keyword: { keyword: 'silencio' }, isKeywordPending: false });
-    expect(late.effects ?? []).toEqual([]);
+    expect(late.state).toBe(applied.state);
+    expect(late.effects).toEqual([
+      {
+        type: 'tell',
+        to: { kind: CONVERSATION_KIND, id: `${NUMBER}.${KEY}` },
+        msg: { type: 'inboundObserved', callId: 'wamid.S1', reply: { ok: true, value: late.reply } },
+      },
+    ]);
   });
 
   it('makes a disabled default an ordinary message, and re-subscribes with an own opt-in word', () => {

@@ -161,12 +161,18 @@ function onObserveInbound(state: ContactState, msg: Msg<'observeInbound'>, ctx: 
   // The same message observed again (a redelivery under another id): answer as the first time, change nothing.
   const seen = state.consent.marketing.history.find((e) => e.messageId === msg.messageId && e.method === 'keyword');
   if (seen) {
-    return reply<'observeInbound'>(state, {
+    const answer: ContactReplies['observeInbound'] = {
       ok: true,
       keyword: { kind: seen.action, keyword: seen.keyword ?? '', language: seen.language ?? 'en' },
       confirmation: seen.wording,
       isKeywordPending: false,
-    });
+    };
+    // Told again to the conversation, which confirms it once (the confirmation is logged under the message id).
+    const effects: Effect[] =
+      seen.phoneNumberId === undefined || seen.phoneNumberId === null
+        ? []
+        : [inboundObservedTell(seen.phoneNumberId, self, msg.messageId, answer)];
+    return { state, effects, reply: answer };
   }
   if (state.pendingKeywords.some((p) => p.messageId === msg.messageId)) {
     return reply<'observeInbound'>(state, { ok: true, keyword: null, confirmation: null, isKeywordPending: true });
@@ -294,28 +300,29 @@ function applyKeyword(
     consent: withScope(state.consent, 'marketing', addEvidence(state.consent.marketing, evidence)),
   };
   const keyword: KeywordMatchView = { kind: match.kind, keyword: match.keyword, language: match.language };
-  const observed: ConversationMsg = {
-    type: 'inboundObserved',
-    callId: entry.messageId,
-    // The shape of the runtime's answer to the conversation's `observeInbound` ask, whose reply said "pending".
-    reply: {
-      ok: true,
-      value: { ok: true, keyword, confirmation, isKeywordPending: false } satisfies ContactReplies['observeInbound'],
-    },
-  };
+  const answer: ContactReplies['observeInbound'] = { ok: true, keyword, confirmation, isKeywordPending: false };
   return {
     state: next,
     effects: [
       ...linkEffects(next, self, false, recorded),
       ...optOutEvents(state.consent, next, self, recorded, `optout.${entry.messageId}`),
-      // The conversation that asked: it addresses its contact by the same customer key (customer-key.ts).
-      {
-        type: 'tell',
-        to: { kind: CONVERSATION_KIND, id: conversationId(entry.phoneNumberId, self.key) },
-        msg: observed,
-      },
+      inboundObservedTell(entry.phoneNumberId, self, entry.messageId, answer),
     ],
   };
+}
+
+/**
+ * Tells the conversation of a customer message that a keyword applied. It addresses its contact by the same customer
+ * key (customer-key.ts); the message has the shape of a runtime answer to an `observeInbound` ask.
+ */
+function inboundObservedTell(
+  phoneNumberId: string,
+  self: Self,
+  messageId: string,
+  answer: ContactReplies['observeInbound'],
+): Effect {
+  const observed: ConversationMsg = { type: 'inboundObserved', callId: messageId, reply: { ok: true, value: answer } };
+  return { type: 'tell', to: { kind: CONVERSATION_KIND, id: conversationId(phoneNumberId, self.key) }, msg: observed };
 }
 
 /** The classification by the defaults alone (when the organisation's settings did not answer). */

@@ -122,16 +122,17 @@ const EvidenceSchema = z.object({
 
 export const ContactMsg = z.discriminatedUnion('type', [
   /**
-   * From the conversation actor, for every customer message (asked). Updates identifiers and last seen. A message
+   * From the conversation actor, for every customer message (told). Updates identifiers and last seen. A message
    * that could be a keyword (short: `keywordCandidate`) is classified by the organisation's `consent-keywords`
    * actor (asked by this one, answer `keywordClassified`); until the answer is applied, marketing is not allowed
    * (`checkConsent`), so no marketing send checked after this message passes before its keyword is recorded. An
    * opt-out keyword (STOP, BAJA, ARRÊT, or the organisation's own) then records an opt-out of marketing and emits
    * `contact.opted_out`; an opt-in keyword (START, …) re-subscribes a customer whose marketing status is
    * `optedOut` (anything else is an ordinary message: a customer who never opted in does not opt in by writing
-   * "start" to a bot). The confirmation reaches the conversation as the fact `inboundObserved` (the shape of this
-   * ask's own reply), told when the keyword is applied; the reply to this ask says `isKeywordPending`. A message
-   * observed again whose keyword was applied is answered with that keyword and confirmation.
+   * "start" to a bot). The confirmation reaches the conversation as the fact `inboundObserved` (the shape of a
+   * runtime answer to this message asked), told when the keyword is applied; asked, the reply says
+   * `isKeywordPending`. A message observed again whose keyword was applied is told (and answered) again with that
+   * keyword and confirmation.
    */
   z.object({
     type: z.literal('observeInbound'),

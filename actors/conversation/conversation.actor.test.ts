@@ -388,6 +388,8 @@ describe('conversation actor', () => {
         to: { kind: 'wallet', id: 'org1' },
         msg: expect.objectContaining({ openedBy: 'customer' }),
       }),
+      // Its contact observes it: identifiers, last seen, opt-out keywords (contact.actor.ts).
+      expect.objectContaining({ to: { kind: 'contact', id: 'org1.p15551234567' } }),
       // The number's conversation list learns of it (summary.ts).
       expect.objectContaining({ to: { kind: 'conversation-index', id: '1001' } }),
       // So does the organisation's inbox (inbox/inbox-events.ts).
@@ -559,12 +561,11 @@ describe('conversation actor', () => {
 
   it('has the contact observe each customer message, and on an opt-out fails waiting marketing and confirms', () => {
     const wrote = run(initialConversationState(), inbound('wamid.IN1', T0));
-    expect(ofType(wrote.effects, 'ask')[0]).toMatchObject({
+    expect(ofType(wrote.effects, 'tell').find((e) => e.to.kind === 'contact')).toMatchObject({
       to: { kind: 'contact', id: 'org1.p15551234567' },
       msg: { type: 'observeInbound', atMs: T0 + 999, messageId: 'wamid.IN1', phone: '15551234567', text: 'Hi' },
-      replyType: 'inboundObserved',
-      callId: 'wamid.IN1',
     });
+    expect(ofType(wrote.effects, 'ask')).toEqual([]);
     let state = run(wrote.state, sendMarketing('mk1'), T0 + 1).state;
     state = run(state, {
       type: 'consentChecked',

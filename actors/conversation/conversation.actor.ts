@@ -1169,13 +1169,9 @@ function onInbound(state: ConversationState, msg: Msg<'inbound'>, ctx: Conversat
       ...(event.profileName === undefined ? {} : { profileName: event.profileName }),
       ...(text === undefined ? {} : { text }),
     };
-    effects.push({
-      type: 'ask',
-      to: contactOf(next),
-      msg: observe,
-      replyType: 'inboundObserved',
-      callId: event.providerMessageId,
-    });
+    // A tell: the contact answers only when a keyword applies (`inboundObserved`, told back once it is recorded),
+    // so an ordinary message costs the contact one turn in this same commit, with no reply to carry.
+    effects.push({ type: 'tell', to: contactOf(next), msg: observe });
   }
   return { state: reopened, effects };
 }

@@ -187,7 +187,7 @@ export type ConversationMsg =
   | { readonly type: 'retrySend'; readonly messageId: string }
   /** The contact's answer to `checkConsent` for a marketing message (callId = message id). */
   | { readonly type: 'consentChecked'; readonly callId: string; readonly reply: unknown }
-  /** The contact's answer to `observeInbound` (callId = WhatsApp message id): an opt-out/in keyword and its confirmation. */
+  /** From the contact a customer message was told to (`observeInbound`; callId = WhatsApp message id): an opt-out/in keyword that applied, and its confirmation. */
   | { readonly type: 'inboundObserved'; readonly callId: string; readonly reply: unknown }
   /** The portfolio's answer to `admit` (callId = message id). */
   | { readonly type: 'tierChecked'; readonly callId: string; readonly reply: unknown }

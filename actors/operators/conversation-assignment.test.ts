@@ -32,6 +32,28 @@ describe('assignment effects of a conversation turn', () => {
     expect(assignmentEffectsOf(base, { ...base, status: 'resolved' }, ID)).toEqual([taken]);
   });
 
+  it('tells that the conversation waits when it starts waiting, not for every message of the customer', () => {
+    const needs = {
+      type: 'tell',
+      to: { kind: 'assignment', id: 'org1' },
+      msg: { type: 'needsOperator', conversationId: ID, phoneNumberId: '10010' },
+    };
+    const message = (seq: number, direction: 'in' | 'out') => ({ seq, direction }) as ConversationState['log'][number];
+    const wrote = { ...base, log: [message(1, 'in')], nextSeq: 2 };
+    expect(assignmentEffectsOf(base, wrote, ID)).toEqual([needs]);
+    const again = { ...wrote, log: [...wrote.log, message(2, 'in')], nextSeq: 3 };
+    expect(assignmentEffectsOf(wrote, again, ID)).toEqual([]);
+    // Answered without being assigned (an API reply), then the customer writes: it waits again.
+    const answered = { ...again, log: [...again.log, message(3, 'out')], nextSeq: 4 };
+    expect(assignmentEffectsOf(again, answered, ID)).toEqual([]);
+    expect(assignmentEffectsOf(answered, { ...answered, log: [...answered.log, message(4, 'in')] }, ID)).toEqual([
+      needs,
+    ]);
+    // Unassigned while the customer waits: it waits for someone again.
+    const ana = { ...again, assignee: 'ana' };
+    expect(assignmentEffectsOf(ana, again, ID)).toEqual([load('ana', false), needs]);
+  });
+
   it('says nothing for the same state or a conversation without an organisation', () => {
     expect(assignmentEffectsOf(base, base, ID)).toEqual([]);
     const orphan = { ...initialConversationState(), phoneNumberId: '10010' };

@@ -8,8 +8,9 @@ import { assignmentAddress, operatorAddress, type OperatorMsg } from './operator
  * What a conversation's turn tells about assignment (pure, STYLE rule 3), in the commit that made the change:
  * - its operators' load: the former assignee that it is no longer an open conversation of theirs, the new one
  *   that it is (open = not resolved);
- * - the organisation's assignment actor: that a customer wrote while nobody is assigned (`needsOperator`), or that
- *   it waits no more (`conversationTaken`: assigned by anyone, or resolved unassigned).
+ * - the organisation's assignment actor: that the conversation now waits for an operator (`needsOperator`: open,
+ *   unassigned, and the customer wrote last — told when it starts waiting, not for every message of the customer),
+ *   or that it waits no more (`conversationTaken`: assigned by anyone, or resolved unassigned).
  */
 export function assignmentEffectsOf(
   before: ConversationState,
@@ -29,8 +30,7 @@ export function assignmentEffectsOf(
     const msg: OperatorMsg = { type: 'conversationLoad', conversationId, open: true };
     effects.push({ type: 'tell', to: operatorAddress(orgId, after.assignee), msg });
   }
-  const customerWrote = after.nextSeq > before.nextSeq && after.log[after.log.length - 1]?.direction === 'in';
-  if (customerWrote && after.assignee === null && after.status !== 'resolved') {
+  if (waitsForOperator(after) && !waitsForOperator(before)) {
     const msg: AssignmentMsg = { type: 'needsOperator', conversationId, phoneNumberId: after.phoneNumberId };
     effects.push({ type: 'tell', to: assignmentAddress(orgId), msg });
   } else if (
@@ -41,6 +41,11 @@ export function assignmentEffectsOf(
     effects.push({ type: 'tell', to: assignmentAddress(orgId), msg });
   }
   return effects;
+}
+
+/** Open, unassigned, and the customer wrote last: someone should take it. */
+function waitsForOperator(state: ConversationState): boolean {
+  return state.assignee === null && state.status !== 'resolved' && state.log[state.log.length - 1]?.direction === 'in';
 }
 
 /** The conversation actor with its assignment effects appended to each turn (the handler knows nothing of them). */

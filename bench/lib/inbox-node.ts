@@ -3,7 +3,8 @@
  * bundled Cloud API simulator, which delivers customers' messages as signed webhooks to the node's endpoint), HTTP
  * and the realtime gateway on free ports. Forked with IPC; argv: <dataDir>. Says `{ type: 'ready', httpUrl,
  * realtimeUrl }`; on `{ type: 'inject', items: [{ phoneNumberId, from, body }] }` has the simulator inject each
- * customer message; answers `{ type: 'rss' }` with `{ type: 'rss', rssBytes, heapUsedBytes }`.
+ * customer message; answers `{ type: 'rss' }` with `{ type: 'rss', rssBytes, heapUsedBytes, cpuMicros }` (user + system CPU
+ * time of the process so far).
  */
 import { loadConfig } from '../../config/index.ts';
 import { startParlo } from '../../frontends/cli/start.ts';
@@ -47,7 +48,13 @@ process.on('message', (m: { type: string; items?: Injection[] }) => {
   }
   if (m.type === 'rss') {
     const usage = process.memoryUsage();
-    process.send?.({ type: 'rss', rssBytes: usage.rss, heapUsedBytes: usage.heapUsed });
+    const cpu = process.cpuUsage();
+    process.send?.({
+      type: 'rss',
+      rssBytes: usage.rss,
+      heapUsedBytes: usage.heapUsed,
+      cpuMicros: cpu.user + cpu.system,
+    });
   }
 });
 process.on('disconnect', () => void node.stop().then(() => process.exit(0)));

@@ -17,11 +17,11 @@ import {
   forEachLimited,
   forkReady,
   nodeAsker,
-  runtimeCounters,
   simulatorRefusals,
   stopChild,
   windowFigures,
 } from './send.bench.ts';
+import { runtimeCounters } from '../lib/runtime-counters.ts';
 
 /**
  * `npm run bench -- campaign [--recipients N] [--quick] [--json] [--profile]`: campaigns at scale (issue #6,

@@ -1,10 +1,11 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Agent, WebSocket, request } from 'undici';
+import { Agent, Pool, WebSocket, request } from 'undici';
 import { makeTempDir } from '../../core/testing/temp-dir.ts';
 import { PARLO_NODE_FLAGS } from '../../frontends/cli/node-flags.ts';
 import type { BenchOptions } from '../run.ts';
 import type { BenchReport, ReportRow } from '../lib/report.ts';
+import { runtimeCounters } from '../lib/runtime-counters.ts';
 
 /**
  * `npm run bench -- inbox [--quick] [--json]`: the realtime inbox's latency (issue #7, 8). A Parlo node in its
@@ -175,26 +176,45 @@ async function measure(
   const from = performance.timeOrigin + performance.now();
   for (const s of sockets) s.measureFromMs = from;
   log(`${perSec} msg/s for ${durationSec} s`);
+  const metricsPool = new Pool(node.httpUrl);
+  const countersBefore = await runtimeCounters(metricsPool);
+  const usageBefore = await usage(node);
   const sent = await drive(node, orgs, perSec, durationSec);
   await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const countersAfter = await runtimeCounters(metricsPool);
+  await metricsPool.close();
+  const usageAfter = await usage(node);
   const all = sockets.flatMap((s) => s.latencies).sort((a, b) => a - b);
   const expected = sent * socketsPerOrg;
   for (const s of sockets) s.close();
+  const turnsByKind: Record<string, number> = {};
+  for (const [kind, n] of Object.entries(countersAfter.turnsByKind)) {
+    const turns = (n - (countersBefore.turnsByKind[kind] ?? 0)) / sent;
+    if (turns >= 0.005) turnsByKind[kind] = turns;
+  }
   return {
     p50: percentile(all, 50),
     p99: percentile(all, 99),
     max: all.at(-1) ?? Number.NaN,
     frames: all.length,
     expected,
+    cpuMsPerMessage: (usageAfter.cpuMicros - usageBefore.cpuMicros) / 1000 / sent,
+    turnsPerMessage: (countersAfter.turns - countersBefore.turns) / sent,
+    turnsByKind,
   };
 }
 
 async function rss(node: Node): Promise<number> {
-  return await new Promise<number>((resolve) => {
-    const onMessage = (m: { type: string; rssBytes?: number }) => {
+  return (await usage(node)).rssBytes;
+}
+
+/** The node's resident memory and CPU time so far (IPC). */
+async function usage(node: Node): Promise<{ rssBytes: number; cpuMicros: number }> {
+  return await new Promise((resolve) => {
+    const onMessage = (m: { type: string; rssBytes?: number; cpuMicros?: number }) => {
       if (m.type !== 'rss') return;
       node.child.off('message', onMessage);
-      resolve(m.rssBytes!);
+      resolve({ rssBytes: m.rssBytes!, cpuMicros: m.cpuMicros! });
     };
     node.child.on('message', onMessage);
     node.child.send({ type: 'rss' });
@@ -259,6 +279,11 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
       },
       { metric: '(a) … max', value: many.max, unit: 'ms' },
       { metric: '(a) frames received / expected', value: many.frames / many.expected, unit: 'ratio' },
+      { metric: '(a) node CPU per customer message (all threads)', value: many.cpuMsPerMessage, unit: 'ms' },
+      { metric: '(a) actor turns per customer message', value: many.turnsPerMessage, unit: 'turns' },
+      ...Object.entries(many.turnsByKind)
+        .sort((x, y) => y[1] - x[1])
+        .map(([kind, turns]) => ({ metric: `  of which ${kind}`, value: turns, unit: 'turns' })),
       { metric: '(b) 200 sockets / 1 org, 200 msg/s: p50', value: one.p50, unit: 'ms' },
       { metric: '(b) … p99', value: one.p99, unit: 'ms' },
       { metric: '(b) frames received / expected', value: one.frames / one.expected, unit: 'ratio' },
@@ -285,6 +310,9 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
         p99Ms: many.p99,
         busyOrgP50Ms: one.p50,
         busyOrgP99Ms: one.p99,
+        cpuMsPerMessage: many.cpuMsPerMessage,
+        turnsPerMessage: many.turnsPerMessage,
+        turnsByKind: many.turnsByKind,
         p99MsDuringBlast: 'not measured',
         idleSockets: idle.length,
         idleHandshakesRetried: refused,

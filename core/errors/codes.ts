@@ -335,6 +335,21 @@ export const ERROR_CODES = {
     summary:
       'Another operator holds the conversation’s lock (the message names them): only they reply, until they release it, it times out, or a manager takes over.',
   },
+  PARLO_QUICK_REPLY_NOT_FOUND: {
+    httpStatus: 404,
+    summary:
+      'No quick reply with this id that the caller may see (shared, or their own personal one) in the organisation.',
+  },
+  PARLO_QUICK_REPLY_SHORTCUT_TAKEN: {
+    httpStatus: 409,
+    summary:
+      'The shortcut is already used by a shared quick reply, or (for a personal one) by another of the member’s own; choose another.',
+  },
+  PARLO_QUICK_REPLY_LIMIT: {
+    httpStatus: 409,
+    summary:
+      'The organisation keeps at most 500 shared quick replies and each member 100 personal ones; delete one first.',
+  },
   PARLO_TIER_LIMIT: {
     httpStatus: 429,
     summary:

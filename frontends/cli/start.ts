@@ -42,6 +42,7 @@ import { identityRoutes } from '../http/routes/identity.routes.ts';
 import { numberRoutes } from '../http/routes/numbers.routes.ts';
 import { inboxRoutes } from '../http/routes/inbox.routes.ts';
 import { operatorRoutes } from '../http/routes/operators.routes.ts';
+import { quickReplyRoutes } from '../http/routes/quick-replies.routes.ts';
 import { messageRoutes } from '../http/routes/messages.routes.ts';
 import { mediaRoutes } from '../http/routes/media.routes.ts';
 import { webhookRoutes } from '../http/routes/webhooks.routes.ts';
@@ -199,6 +200,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     ...messageRoutes({ system, mediaRefs: media.refs, ownedNumbers }),
     ...inboxRoutes({ system }),
     ...operatorRoutes({ system }),
+    ...quickReplyRoutes({ system }),
     ...mediaRoutes({ store: media.store, refs: media.refs }),
     ...numberRoutes({
       system,

@@ -64,6 +64,8 @@ import { campaignsDirectoryActor } from '../../../actors/campaigns/campaigns-dir
 import { inboxStreamActor } from '../../../actors/inbox/inbox-stream.actor.ts';
 import { assignmentActor } from '../../../actors/operators/assignment.actor.ts';
 import { operatorActor } from '../../../actors/operators/operator.actor.ts';
+import { quickRepliesActor } from '../../../actors/inbox/quick-replies.actor.ts';
+import { quickReplyRoutes } from './quick-replies.routes.ts';
 import { DEFAULT_RATE_CARD } from '../../../actors/billing/rate-card.ts';
 import { campaignRoutes } from './campaigns.routes.ts';
 import { realtimeRoutes } from './realtime.routes.ts';
@@ -116,6 +118,8 @@ interface OrgA {
   readonly segmentId: string;
   /** A campaign launched now (run 1 exists). */
   readonly campaignId: string;
+  /** A shared quick reply (every member may see and render it). */
+  readonly quickReplyId: string;
 }
 
 interface OrgB {
@@ -133,6 +137,7 @@ interface OrgB {
   readonly templateId: string;
   readonly segmentId: string;
   readonly campaignId: string;
+  readonly quickReplyId: string;
 }
 
 let a: OrgA;
@@ -387,6 +392,7 @@ const B_IDS: Readonly<Record<string, (org: OrgB) => string>> = {
   templateId: (org) => org.templateId,
   segmentId: (org) => org.segmentId,
   campaignId: (org) => org.campaignId,
+  quickReplyId: (org) => org.quickReplyId,
   // Not an id: the number of a campaign's run (B's campaign id makes it B's).
   run: () => '1',
   // Not an id: the consent scope of a contact.
@@ -411,6 +417,7 @@ const A_IDS: Readonly<Record<string, (org: OrgA) => string>> = {
   templateId: (org) => org.templateId,
   segmentId: (org) => org.segmentId,
   campaignId: (org) => org.campaignId,
+  quickReplyId: (org) => org.quickReplyId,
   run: () => '1',
   scope: () => 'marketing',
   key: () => STARTER_TEMPLATES[0]!.key,
@@ -674,6 +681,16 @@ const CASES: Readonly<Record<string, Case>> = {
   getCampaignSeries: { permission: 'campaigns:read' },
   getCampaignAnalytics: { permission: 'campaigns:read' },
   getRealtimeEndpoint: { permission: 'messages:read' },
+  listQuickReplies: { permission: 'messages:read', query: () => ({ q: 'matrix' }) },
+  createQuickReply: { permission: 'conversations:reply', body: () => quickReplyInput('personal') },
+  // Each role changes and deletes a personal reply of its own (a viewer is refused before any is read).
+  updateQuickReply: {
+    permission: 'conversations:reply',
+    body: () => ({ title: 'Matrix, changed' }),
+    params: ownQuickReply,
+  },
+  deleteQuickReply: { permission: 'conversations:reply', params: ownQuickReply },
+  renderQuickReply: { permission: 'conversations:reply' },
 };
 
 const CAMPAIGN_TEMPLATE = 'campaign_matrix';
@@ -775,6 +792,29 @@ async function createSegment(token: string): Promise<string> {
   return (JSON.parse(res.body) as { id: string }).id;
 }
 
+let quickReplyShortcuts = 0;
+function quickReplyInput(scope: 'shared' | 'personal'): Record<string, unknown> {
+  return {
+    scope,
+    shortcut: `matrix-${++quickReplyShortcuts}`,
+    title: 'Matrix',
+    text: 'Hi {{contact.first_name|there}}',
+  };
+}
+
+/** A quick reply of the token's organisation: shared (its owner), or the token's user's personal one. */
+async function createQuickReply(token: string, scope: 'shared' | 'personal'): Promise<string> {
+  const res = await call('POST', '/v1/quick-replies', { token, body: quickReplyInput(scope) });
+  expect(res.statusCode, res.body).toBe(201);
+  return (JSON.parse(res.body) as { id: string }).id;
+}
+
+/** A personal reply of the role's own, for the roles that may write one. */
+async function ownQuickReply(role: Role): Promise<Record<string, string>> {
+  if (!can(role, 'conversations:reply')) return { quickReplyId: a.quickReplyId };
+  return { quickReplyId: await createQuickReply(a.users[role].token, 'personal') };
+}
+
 function caseOf(operationId: string): Case {
   const found = CASES[operationId];
   if (!found) {
@@ -819,6 +859,7 @@ beforeAll(async () => {
       inboxStreamActor,
       operatorActor,
       assignmentActor,
+      quickRepliesActor,
     ],
     ports: {
       'webhooks-out': {
@@ -834,6 +875,7 @@ beforeAll(async () => {
     ...messageRoutes({ system: fixture.system, mediaRefs }),
     ...inboxRoutes({ system: fixture.system }),
     ...operatorRoutes({ system: fixture.system }),
+    ...quickReplyRoutes({ system: fixture.system }),
     ...numberRoutes({
       system: fixture.system,
       secretBox,
@@ -912,6 +954,7 @@ beforeAll(async () => {
     templateId: '',
     segmentId: '',
     campaignId: '',
+    quickReplyId: await createQuickReply(ownerA.token, 'shared'),
   };
   a = { ...a, templateId: await createTemplate(ownerA.token), segmentId: await createSegment(ownerA.token) };
   const topUp = await call('POST', '/v1/billing/top-ups', { token: ownerA.token, body: { amountMicros: 100_000_000 } });
@@ -935,6 +978,7 @@ beforeAll(async () => {
     templateId: '',
     segmentId: '',
     campaignId: '',
+    quickReplyId: await createQuickReply(ownerB.token, 'shared'),
   };
   b = { ...b, templateId: await createTemplate(ownerB.token, b.wabaId), segmentId: await createSegment(ownerB.token) };
   {
