@@ -54,6 +54,23 @@ const SETTINGS: KeywordSettings = {
 };
 
 describe('consent-keywords actor: classification', () => {
+  it('told with answerTo, tells the answer back to that contact in the shape of an ask’s reply', () => {
+    const state = fresh();
+    const result = run(state, {
+      type: 'classifyKeyword',
+      normalisedText: 'baja',
+      answerTo: { contactId: `${ORG}.p34600000001`, callId: 'wamid.B1' },
+    });
+    expect(result.state).toBe(state);
+    expect(result.effects).toEqual([
+      {
+        type: 'tell',
+        to: { kind: 'contact', id: `${ORG}.p34600000001` },
+        msg: { type: 'keywordClassified', callId: 'wamid.B1', reply: { ok: true, value: result.reply } },
+      },
+    ]);
+  });
+
   it('answers with the defaults for an organisation that configured nothing, and stores nothing', () => {
     const state = fresh();
     const result = run(state, { type: 'classifyKeyword', normalisedText: 'baja' });

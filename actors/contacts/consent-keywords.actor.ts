@@ -9,6 +9,7 @@ import { initialConsentKeywordsState, type ConsentKeywordsState } from './consen
 import { compileKeywordSettings, sameKeywordSettings, validateKeywordSettings } from './keyword-settings.ts';
 import { confirmationText, matchOptKeyword } from './opt-out-keywords.ts';
 import { ORG_KIND, type OrgMsg } from '../org/org.messages.ts';
+import { CONTACT_KIND } from './contact.messages.ts';
 
 type Turn = TurnResult<ConsentKeywordsState>;
 type Msg<T extends ConsentKeywordsMsg['type']> = Extract<ConsentKeywordsMsg, { type: T }>;
@@ -49,7 +50,14 @@ function onClassify(state: ConsentKeywordsState, msg: Msg<'classifyKeyword'>): T
     match,
     confirmation: match === null ? null : confirmationText(match.kind, match.language, state.settings.confirmations),
   };
-  return { state, reply };
+  if (msg.answerTo === undefined) return { state, reply };
+  // Told back in the shape of the runtime's answer to an ask (contact.actor.ts reads either).
+  const answer = { type: 'keywordClassified', callId: msg.answerTo.callId, reply: { ok: true, value: reply } };
+  return {
+    state,
+    reply,
+    effects: [{ type: 'tell', to: { kind: CONTACT_KIND, id: msg.answerTo.contactId }, msg: answer }],
+  };
 }
 
 function onUpdate(state: ConsentKeywordsState, msg: Msg<'updateKeywordSettings'>, ctx: TurnContext): Turn {

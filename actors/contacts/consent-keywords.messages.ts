@@ -61,13 +61,17 @@ export const ConsentKeywordsMsg = z.discriminatedUnion('type', [
   z.object({ type: z.literal('updateKeywordSettings'), settings: KeywordSettingsSchema, by: AuditActor }),
   /**
    * From a contact, for a customer message that could be a keyword: is it one, for this organisation, and what is
-   * the confirmation? `normalisedText` is the message in matching form (`keywordCandidate`).
+   * the confirmation? `normalisedText` is the message in matching form (`keywordCandidate`). Asked, the reply says;
+   * told with `answerTo`, the answer is told back to that contact as `keywordClassified` (so that both turns can
+   * commit together with the message that caused them, without an outbox entry).
    */
   z.object({
     type: z.literal('classifyKeyword'),
     normalisedText: z.string().min(1).max(MAX_KEYWORD_LENGTH),
     /** The customer's language if known: preferred when a keyword exists in several languages. */
     languageHint: z.string().max(8).optional(),
+    /** The contact actor to tell the answer to, and the id it is about (the WhatsApp message id). */
+    answerTo: z.object({ contactId: z.string().min(1).max(300), callId: z.string().min(1).max(300) }).optional(),
   }),
 ]);
 export type ConsentKeywordsMsg = z.infer<typeof ConsentKeywordsMsg>;

@@ -7,7 +7,7 @@ import { consentKeywordsActor } from './consent-keywords.actor.ts';
 import { consentKeywordsAddress, type ConsentKeywordsMsg } from './consent-keywords.messages.ts';
 import type { ConsentKeywordsState } from './consent-keywords.state.ts';
 import { contactActor } from './contact.actor.ts';
-import { contactAddress, type ContactMsg, type ContactReplies } from './contact.messages.ts';
+import { CONTACT_KIND, contactAddress, type ContactMsg, type ContactReplies } from './contact.messages.ts';
 import { MAX_PENDING_KEYWORDS, type ContactState } from './contact.state.ts';
 import { EMPTY_KEYWORD_SETTINGS, type KeywordSettings } from './keyword-settings.ts';
 import { OPT_CONFIRMATION_TEXTS } from './opt-out-keywords.ts';
@@ -50,21 +50,28 @@ function orgKeywords(settings: KeywordSettings = EMPTY_KEYWORD_SETTINGS): Consen
 }
 const DEFAULTS_ONLY = orgKeywords();
 
-type Ask = Extract<Effect, { type: 'ask' }>;
+type Tell = Extract<Effect, { type: 'tell' }>;
 
-function classifyAsk(effects: readonly Effect[] | undefined): Ask | undefined {
-  return (effects ?? []).find((e): e is Ask => e.type === 'ask' && e.replyType === 'keywordClassified');
+/** The contact's question to its organisation's `consent-keywords` actor (told, with `answerTo`). */
+function classifyRequest(effects: readonly Effect[] | undefined): Tell | undefined {
+  return (effects ?? []).find(
+    (e): e is Tell => e.type === 'tell' && (e.msg as { type?: string }).type === 'classifyKeyword',
+  );
 }
 
-/** The organisation's answer to a classification ask, as the runtime delivers it to the contact. */
-function answer(ask: Ask, keywords: ConsentKeywordsState): Extract<ContactMsg, { type: 'keywordClassified' }> {
-  const value = consentKeywordsActor.handle(keywords, ask.msg as ConsentKeywordsMsg, {
+/** The organisation's answer, as its actor tells it back to the contact. */
+function answer(request: Tell, keywords: ConsentKeywordsState): Extract<ContactMsg, { type: 'keywordClassified' }> {
+  const msg = request.msg as Extract<ConsentKeywordsMsg, { type: 'classifyKeyword' }>;
+  expect(request.to).toEqual(consentKeywordsAddress(ORG));
+  const turn = consentKeywordsActor.handle(keywords, msg, {
     self: consentKeywordsAddress(ORG),
     nowMs: T0,
-    msgId: `${ask.callId}:ask`,
+    msgId: `${msg.answerTo?.callId}:classify`,
     newId: () => 'unused',
-  }).reply;
-  return { type: 'keywordClassified', callId: ask.callId, reply: { ok: true, value } };
+  });
+  const [back] = turn.effects ?? [];
+  expect(back).toMatchObject({ type: 'tell', to: { kind: CONTACT_KIND, id: msg.answerTo!.contactId } });
+  return (back as Tell).msg as Extract<ContactMsg, { type: 'keywordClassified' }>;
 }
 
 function toConversation(effects: readonly Effect[] | undefined): ConversationMsg[] {
@@ -87,15 +94,15 @@ function observe(
   keywords = DEFAULTS_ONLY,
 ): TurnResult<ContactState> {
   const first = run(state, msg, nowMs, key);
-  const ask = classifyAsk(first.effects);
-  if (ask === undefined) return first;
-  const second = run(first.state, answer(ask, keywords), nowMs, key);
+  const request = classifyRequest(first.effects);
+  if (request === undefined) return first;
+  const second = run(first.state, answer(request, keywords), nowMs, key);
   const [told] = toConversation(second.effects);
   const observed = told?.type === 'inboundObserved' ? (told.reply as { value: unknown }).value : undefined;
   return {
     state: second.state,
     effects: [
-      ...(first.effects ?? []).filter((e) => e !== ask),
+      ...(first.effects ?? []).filter((e) => e !== request),
       ...(second.effects ?? []).filter((e) => e.type !== 'tell' || e.to.kind !== CONVERSATION_KIND),
     ],
     reply: observed ?? { ...(first.reply as object), isKeywordPending: false },
@@ -344,11 +351,14 @@ describe("contact actor: the organisation's keyword settings", () => {
     const first = run(before, inbound('¡SILENCIO!', { messageId: 'wamid.S1', languageHint: 'es' }), T0 + 1);
     expect(first.reply).toEqual({ ok: true, keyword: null, confirmation: null, isKeywordPending: true });
     expect(first.effects).toContainEqual({
-      type: 'ask',
+      type: 'tell',
       to: consentKeywordsAddress(ORG),
-      msg: { type: 'classifyKeyword', normalisedText: 'silencio', languageHint: 'es' },
-      replyType: 'keywordClassified',
-      callId: 'wamid.S1',
+      msg: {
+        type: 'classifyKeyword',
+        normalisedText: 'silencio',
+        languageHint: 'es',
+        answerTo: { contactId: `${ORG}.${KEY}`, callId: 'wamid.S1' },
+      },
     });
     // A marketing send checked now does not pass, whatever the status; utility is not what keywords withdraw.
     expect(check(first.state, 'marketing')).toMatchObject({
@@ -365,7 +375,7 @@ describe("contact actor: the organisation's keyword settings", () => {
     expect(again.effects ?? []).toEqual([]);
     expect(again.reply).toMatchObject({ isKeywordPending: true });
 
-    const applied = run(first.state, answer(classifyAsk(first.effects)!, org), T0 + 3);
+    const applied = run(first.state, answer(classifyRequest(first.effects)!, org), T0 + 3);
     expect(applied.reply).toEqual({ ok: true });
     expect(check(applied.state, 'marketing')).toMatchObject({ allowed: false, status: 'optedOut', sinceMs: T0 });
     expect(applied.state.pendingKeywords).toEqual([]);
@@ -430,12 +440,12 @@ describe("contact actor: the organisation's keyword settings", () => {
 
   it('asks nothing about a message longer than any keyword', () => {
     const result = run(optIn(fresh()), inbound('Hola, quería saber si mi pedido ya salió del almacén'), T0 + 1);
-    expect(classifyAsk(result.effects)).toBeUndefined();
+    expect(classifyRequest(result.effects)).toBeUndefined();
     expect(result.reply).toEqual({ ok: true, keyword: null, confirmation: null, isKeywordPending: false });
     expect(result.state.pendingKeywords).toEqual([]);
     expect(check(result.state, 'marketing').allowed).toBe(true);
     // Media and other messages without text neither.
-    expect(classifyAsk(run(fresh(), inbound(undefined), T0).effects)).toBeUndefined();
+    expect(classifyRequest(run(fresh(), inbound(undefined), T0).effects)).toBeUndefined();
   });
 
   it('falls back to the defaults when the organisation does not answer', () => {
@@ -467,15 +477,15 @@ describe("contact actor: the organisation's keyword settings", () => {
     state = start.state;
     expect(state.pendingKeywords.map((p) => p.messageId)).toEqual(['wamid.1', 'wamid.2']);
     // The answer about ALTA first: kept until BAJA's comes (START only re-subscribes someone who stopped).
-    const held = run(state, answer(classifyAsk(start.effects)!, DEFAULTS_ONLY), T0 + 3);
+    const held = run(state, answer(classifyRequest(start.effects)!, DEFAULTS_ONLY), T0 + 3);
     expect(held.effects ?? []).toEqual([]);
     expect(check(held.state, 'marketing')).toMatchObject({ allowed: false, status: 'optedIn', isKeywordPending: true });
-    const both = run(held.state, answer(classifyAsk(stop.effects)!, DEFAULTS_ONLY), T0 + 4);
+    const both = run(held.state, answer(classifyRequest(stop.effects)!, DEFAULTS_ONLY), T0 + 4);
     expect(both.state.consent.marketing.history.map((e) => e.action)).toEqual(['optIn', 'optOut', 'optIn']);
     expect(check(both.state, 'marketing')).toMatchObject({ allowed: true, status: 'optedIn' });
     expect(toConversation(both.effects).map((m) => (m as { callId: string }).callId)).toEqual(['wamid.1', 'wamid.2']);
     // A late answer for a message no longer waiting changes nothing.
-    const late = run(both.state, answer(classifyAsk(stop.effects)!, DEFAULTS_ONLY), T0 + 5);
+    const late = run(both.state, answer(classifyRequest(stop.effects)!, DEFAULTS_ONLY), T0 + 5);
     expect(late.state).toBe(both.state);
   });
 
@@ -490,7 +500,9 @@ describe("contact actor: the organisation's keyword settings", () => {
     expect(over.state.pendingKeywords[0]!.messageId).toBe('wamid.1');
     expect(check(over.state, 'marketing')).toMatchObject({ status: 'optedOut' });
     expect(toConversation(over.effects)).toHaveLength(1);
-    expect(classifyAsk(over.effects)?.callId).toBe('wamid.over');
+    expect((classifyRequest(over.effects)?.msg as { answerTo?: { callId: string } }).answerTo?.callId).toBe(
+      'wamid.over',
+    );
   });
 
   it('upgrades a stored version-1 contact (no pending keywords)', () => {

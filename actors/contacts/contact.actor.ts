@@ -63,12 +63,13 @@ interface Self {
  * One customer of one organisation (id `<orgId>.<customerKey>`, see contact.messages.ts): identifiers, first and
  * last seen, and consent per scope with its evidence (rules in consent.ts).
  *
- * **Keywords.** A customer message short enough to be a keyword is asked about to the organisation's
- * `consent-keywords` actor, which holds its settings (the contact holds none: a change of settings touches no
- * contact). From the turn that observes the message until the turn that applies the answer, marketing is not
- * allowed (`checkConsent`), so a marketing send checked after the customer's message never passes before an
- * opt-out in it is recorded. Answers are applied in message order, and one that fails (no settings actor, a bug)
- * falls back to the default keywords: a STOP is never ignored for want of settings. The confirmation goes to the
+ * **Keywords.** A customer message short enough to be a keyword is told to the organisation's `consent-keywords`
+ * actor, which holds its settings (the contact holds none: a change of settings touches no contact) and tells the
+ * answer back (`keywordClassified`; both turns usually commit with the message's own). From the turn that observes
+ * the message until the turn that applies the answer, marketing is not allowed (`checkConsent`), so a marketing
+ * send checked after the customer's message never passes before an opt-out in it is recorded. Answers are applied
+ * in message order; an answer that is not a good one falls back to the default keywords, and so does the oldest
+ * message still waiting when MAX_PENDING_KEYWORDS more wait: a STOP is never ignored for want of settings. The confirmation goes to the
  * conversation as the fact `inboundObserved`, which the conversation sends back to the customer.
  */
 export const contactActor = withContactIndexUpdates(
@@ -216,14 +217,9 @@ function onObserveInbound(state: ContactState, msg: Msg<'observeInbound'>, ctx: 
     type: 'classifyKeyword',
     normalisedText: candidate,
     ...(msg.languageHint === undefined ? {} : { languageHint: msg.languageHint }),
+    answerTo: { contactId: ctx.self.id, callId: msg.messageId },
   };
-  effects.push({
-    type: 'ask',
-    to: consentKeywordsAddress(self.orgId),
-    msg: classify,
-    replyType: 'keywordClassified',
-    callId: msg.messageId,
-  });
+  effects.push({ type: 'tell', to: consentKeywordsAddress(self.orgId), msg: classify });
   return {
     state: next,
     effects,

@@ -124,8 +124,8 @@ export const ContactMsg = z.discriminatedUnion('type', [
   /**
    * From the conversation actor, for every customer message (told). Updates identifiers and last seen. A message
    * that could be a keyword (short: `keywordCandidate`) is classified by the organisation's `consent-keywords`
-   * actor (asked by this one, answer `keywordClassified`); until the answer is applied, marketing is not allowed
-   * (`checkConsent`), so no marketing send checked after this message passes before its keyword is recorded. An
+   * actor (told by this one with `answerTo`; the answer comes back as `keywordClassified`); until it is applied,
+   * marketing is not allowed (`checkConsent`), so no marketing send checked after this message passes before its keyword is recorded. An
    * opt-out keyword (STOP, BAJA, ARRÊT, or the organisation's own) then records an opt-out of marketing and emits
    * `contact.opted_out`; an opt-in keyword (START, …) re-subscribes a customer whose marketing status is
    * `optedOut` (anything else is an ordinary message: a customer who never opted in does not opt in by writing

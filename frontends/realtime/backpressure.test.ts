@@ -5,6 +5,7 @@ import {
   isSlowAfterSend,
   mustCloseAfterResync,
   shouldPauseReplay,
+  shouldSkipEphemeral,
   uwsMaxBackpressure,
 } from './backpressure.ts';
 
@@ -30,5 +31,11 @@ describe('slow-consumer decisions', () => {
   it('pauses a replay at half the limit, until the socket drains', () => {
     expect(shouldPauseReplay(LIMIT / 2, LIMIT)).toBe(false);
     expect(shouldPauseReplay(LIMIT / 2 + 1, LIMIT)).toBe(true);
+  });
+
+  it('skips an ephemeral frame (typing) for a socket over half the limit', () => {
+    expect(shouldSkipEphemeral(0, LIMIT)).toBe(false);
+    expect(shouldSkipEphemeral(LIMIT / 2, LIMIT)).toBe(false);
+    expect(shouldSkipEphemeral(LIMIT / 2 + 1, LIMIT)).toBe(true);
   });
 });

@@ -30,6 +30,14 @@ export function shouldPauseReplay(bufferedBytes: number, limitBytes: number): bo
   return bufferedBytes > limitBytes / 2;
 }
 
+/**
+ * Before an ephemeral frame (typing): whether to skip it for this socket. Losing one costs nothing, so a socket
+ * that already lags (over half the limit, as for a paused replay) is not pushed towards the slow-consumer stop by it.
+ */
+export function shouldSkipEphemeral(bufferedBytes: number, limitBytes: number): boolean {
+  return bufferedBytes > limitBytes / 2;
+}
+
 /** After the `resync` sent to a slow socket: whether it must be closed instead (the frame did not fit). */
 export function mustCloseAfterResync(status: number): boolean {
   return status === UWS_SEND_STATUS.dropped;

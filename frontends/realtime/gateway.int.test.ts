@@ -41,6 +41,8 @@ beforeAll(async () => {
     transport: fixture.transport,
     mediaRefs: refs,
     logger: silentLogger(),
+    // Typing's throttle and expiry follow the fixture's clock.
+    clock: fixture.clock,
     host: '127.0.0.1',
     port: 0,
     // Small pages, so that a replay interleaves with live events.
@@ -525,6 +527,148 @@ describe('sessions and slow consumers', () => {
       raw.socket.destroy();
     } finally {
       await small.close();
+    }
+  });
+});
+
+describe('typing', () => {
+  const typingIn = (conversationId: string) => ({ type: 'typing', conversationId });
+  const expiresAt = () => new Date(fixture.clock.now() + 6_000).toISOString();
+
+  /** Connected and subscribed (to the organisation unless told). */
+  async function subscribed(
+    client: Promise<RealtimeTestClient>,
+    sub: Record<string, unknown> = { scope: 'org' },
+  ): Promise<RealtimeTestClient> {
+    const c = await client;
+    c.send({ type: 'subscribe', ...sub });
+    await c.until('subscribed');
+    return c;
+  }
+
+  it('tells the organisation’s other sockets who types where, until when; not the sender, not another org', async () => {
+    const { orgId, numbers } = await newOrg();
+    const other = await newOrg();
+    const { token } = await signIn(orgId);
+    const sender = await subscribed(RealtimeTestClient.connect(urlWith(token)));
+    const sameSession = await subscribed(RealtimeTestClient.connect(urlWith(token)));
+    const onConversation = await subscribed(connect(orgId), {
+      scope: 'conversation',
+      id: `${numbers[0]}.p15551230001`,
+    });
+    const watcher = await subscribed(connect(orgId));
+    const stranger = await subscribed(connect(other.orgId));
+    const unsubscribed = await connect(orgId);
+    const conversationId = `${numbers[0]}.p15551230001`;
+
+    sender.send(typingIn(conversationId));
+    const expected = {
+      type: 'typing',
+      conversationId,
+      phoneNumberId: numbers[0],
+      userId: sender.frames[0]!.userId,
+      expiresAt: expiresAt(),
+    };
+    expect(await watcher.next()).toEqual(expected);
+    // Another socket of the same user gets it too (clients ignore their own userId).
+    expect(await sameSession.next()).toEqual(expected);
+    expect(await onConversation.next()).toEqual(expected);
+    // Fan-out is synchronous on a node: whatever the others would have got was sent before these pongs.
+    for (const client of [sender, stranger, unsubscribed, watcher]) expect(await client.roundTrip()).toEqual([]);
+    for (const client of [sender, sameSession, onConversation, watcher, stranger, unsubscribed]) client.close();
+  });
+
+  it('needs conversations:reply (PARLO_ACCESS_FORBIDDEN), and a conversation of the organisation’s numbers', async () => {
+    const { orgId, numbers } = await newOrg();
+    const other = await newOrg();
+    const watcher = await subscribed(connect(orgId));
+    const viewer = await subscribed(RealtimeTestClient.connect(urlWith((await signIn(orgId, 'viewer')).token)));
+    const operator = await connect(orgId);
+
+    viewer.send(typingIn(`${numbers[0]}.p15551230001`));
+    expect(await viewer.next()).toEqual({
+      type: 'error',
+      code: 'PARLO_ACCESS_FORBIDDEN',
+      message: 'role viewer does not hold conversations:reply',
+    });
+    for (const conversationId of [`${other.numbers[0]}.p15551230001`, '99999999.p15551230001']) {
+      operator.send(typingIn(conversationId));
+      expect(await operator.next()).toEqual({
+        type: 'error',
+        code: 'PARLO_CONVERSATION_NOT_FOUND',
+        message: `no conversation ${conversationId} here`,
+      });
+      // A refusal takes no throttle slot: the same frame is refused again, not dropped.
+      operator.send(typingIn(conversationId));
+      expect(await operator.next()).toMatchObject({ type: 'error', code: 'PARLO_CONVERSATION_NOT_FOUND' });
+    }
+    operator.send({ type: 'typing', conversationId: numbers[0] });
+    expect(await operator.next()).toMatchObject({
+      type: 'error',
+      code: 'PARLO_BAD_REQUEST',
+      message: expect.stringMatching(/^conversationId: must be a conversation id/) as string,
+    });
+    expect(await watcher.roundTrip()).toEqual([]);
+    for (const client of [watcher, viewer, operator]) client.close();
+  });
+
+  it('fans a socket’s typing in a conversation out once per 2 s; extra frames are dropped silently', async () => {
+    const { orgId, numbers } = await newOrg();
+    const sender = await connect(orgId);
+    const watcher = await subscribed(connect(orgId));
+    const a = `${numbers[0]}.p15551230001`;
+    const b = `${numbers[0]}.p15551230002`;
+
+    sender.send(typingIn(a));
+    expect(await watcher.next()).toMatchObject({ type: 'typing', conversationId: a, expiresAt: expiresAt() });
+    // Within 2 s: A again is dropped (no error); B is another conversation and goes out, after anything of A's.
+    sender.send(typingIn(a));
+    sender.send(typingIn(b));
+    expect(await watcher.next()).toMatchObject({ type: 'typing', conversationId: b });
+    expect(await sender.roundTrip()).toEqual([]);
+    // Still within 2 s of the first (the pong says the gateway has taken the frame in before the clock moves on).
+    await fixture.clock.advance(1_999);
+    sender.send(typingIn(a));
+    expect(await sender.roundTrip()).toEqual([]);
+    // 2 s after the first: accepted; had the one before been, its earlier expiresAt would show first.
+    await fixture.clock.advance(1);
+    sender.send(typingIn(a));
+    expect(await watcher.next()).toMatchObject({ type: 'typing', conversationId: a, expiresAt: expiresAt() });
+    expect(await sender.roundTrip()).toEqual([]);
+    expect(await watcher.roundTrip()).toEqual([]);
+    sender.close();
+    watcher.close();
+  });
+
+  it('reaches the organisation’s sockets on every node (through the transport), counted as sent', async () => {
+    const metrics = new InMemoryMetrics();
+    const nodeB = fixture.hub.connect('typing-node-b');
+    const other = await startRealtimeGateway({
+      system: fixture.system,
+      transport: nodeB,
+      mediaRefs: refs,
+      logger: silentLogger(),
+      metrics,
+      clock: fixture.clock,
+      host: '127.0.0.1',
+      port: 0,
+    });
+    try {
+      const { orgId, numbers } = await newOrg();
+      const conversationId = `${numbers[0]}.p15551230001`;
+      const onA = await subscribed(connect(orgId));
+      const onB = await subscribed(connect(orgId, other), { scope: 'number', id: numbers[0] });
+      onA.send(typingIn(conversationId));
+      expect(await onB.next()).toMatchObject({ type: 'typing', conversationId, userId: onA.frames[0]!.userId });
+      onB.send(typingIn(conversationId));
+      expect(await onA.next()).toMatchObject({ type: 'typing', conversationId, userId: onB.frames[0]!.userId });
+      expect(await onB.roundTrip()).toEqual([]);
+      expect(metrics.snapshot().counters[REALTIME_METRICS.typing]).toBe(1);
+      onA.close();
+      onB.close();
+    } finally {
+      await other.close();
+      await nodeB.close();
     }
   });
 });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { DEVICE_TTL_MS, operatorAddress, type OperatorMsg } from '../../actors/operators/operator.messages.ts';
 import type { WebSocket } from '@trufflesuite/uws-js-unofficial';
 import {
@@ -6,7 +7,9 @@ import {
   isErrorCode,
   labelled,
   loadUws,
+  SystemClock,
   type ActorSystem,
+  type Clock,
   type ErrorCode,
   type Logger,
   type Metrics,
@@ -23,7 +26,13 @@ import type { HttpResponse, us_listen_socket } from '../../core/net/uws.ts';
 import { errorBody, mapError } from '../http/api/errors.ts';
 import type { MediaRefs } from '../http/media-refs.ts';
 import type { TtlCache } from '../http/ttl-cache.ts';
-import { isSlowAfterSend, mustCloseAfterResync, shouldPauseReplay, uwsMaxBackpressure } from './backpressure.ts';
+import {
+  isSlowAfterSend,
+  mustCloseAfterResync,
+  shouldPauseReplay,
+  shouldSkipEphemeral,
+  uwsMaxBackpressure,
+} from './backpressure.ts';
 import { CatchUpBuffer, backlogToSend, wantedBy } from './catch-up.ts';
 import { OrgChannel, type ReadSince } from './org-channel.ts';
 import {
@@ -32,19 +41,30 @@ import {
   encodeFrame,
   eventFrame,
   parseClientFrame,
+  typingFrame,
   type Scope,
   type ServerFrame,
   type SubscribeFrame,
+  type TypingFrame,
   type UnsubscribeFrame,
 } from './protocol.ts';
 import { authorizeSubscription, orgNumbersOwnership, type SubscriptionAccessDeps } from './subscribe-auth.ts';
 import { sameKey, type ActiveSubscription, type SubscriptionKey } from './subscriptions.ts';
+import {
+  TYPING_TTL_MS,
+  TypingThrottle,
+  typingConversation,
+  typingForbidden,
+  typingTopic,
+  type TypingSignal,
+} from './typing.ts';
 import { authenticateUpgrade, credentialOf } from './upgrade-auth.ts';
 
 /**
  * The realtime inbox gateway (uWebSockets.js): WebSockets at `/v1/realtime` on its own port, authenticated with the
  * session access token at upgrade, subscribed per organisation, number or conversation, fed from the
  * organisation's inbox-stream (see org-channel.ts: one transport subscription per organisation with sockets).
+ * Typing indicators (typing.ts) go through the transport too, beside the inbox-stream, never into it.
  * Protocol: protocol.ts and the README section "Realtime inbox events (WebSocket)".
  *
  * Sockets are cheap while idle: a small user-data object, nothing else until they subscribe; uWS pings them
@@ -58,6 +78,8 @@ export interface RealtimeGatewayOptions {
   readonly mediaRefs: MediaRefs;
   readonly logger: Logger;
   readonly metrics?: Metrics;
+  /** "Now" for typing (throttle, expiry); default the system clock. */
+  readonly clock?: Clock;
   readonly host: string;
   /** 0 picks a free port. The port is taken exclusively (no SO_REUSEPORT sharing with another process). */
   readonly port: number;
@@ -79,7 +101,7 @@ export interface RealtimeLimits {
   readonly catchUpBufferEntries: number;
   /** Entries read from the inbox-stream per page of a replay. */
   readonly replayPageSize: number;
-  /** Subscribe/unsubscribe frames of one socket waiting to be handled. */
+  /** Subscribe/unsubscribe frames, and typing frames being checked, of one socket waiting to be handled. */
   readonly queuedRequests: number;
 }
 
@@ -108,6 +130,8 @@ export const REALTIME_METRICS = {
   connections: 'parlo_realtime_connections',
   events: 'parlo_realtime_events_sent_total',
   resyncs: 'parlo_realtime_resyncs_total',
+  /** Typing frames sent to sockets (one per receiving socket). */
+  typing: 'parlo_realtime_typing_sent_total',
 } as const;
 
 export interface RealtimeGateway {
@@ -127,6 +151,10 @@ interface SocketData {
   readonly orgId: string;
   readonly role: Role;
   readonly sessionId: string;
+  /** `<gateway id>/<n>`: names the socket in the typing signals it sends, so that it does not get them back. */
+  readonly origin: string;
+  /** null until the first typing frame. */
+  typing: TypingThrottle | null;
   /** null until the first subscription. */
   subs: ActiveSubscription[] | null;
   /** The newest seq sent to the socket: each seq goes out once. */
@@ -135,6 +163,7 @@ interface SocketData {
   replay: CatchUpBuffer | null;
   /** Subscribe/unsubscribe requests are handled one at a time, in order. */
   queue: Promise<void> | null;
+  /** Requests waiting: queued subscribes/unsubscribes and typing frames being checked (those run beside them). */
   queued: number;
   /** Resolves a replay waiting for the socket to drain. */
   drained: (() => void) | null;
@@ -158,6 +187,10 @@ const STATUS_LINES: Readonly<Record<number, string>> = {
 export async function startRealtimeGateway(options: RealtimeGatewayOptions): Promise<RealtimeGateway> {
   const uws = loadUws();
   const { system, transport, logger: parentLogger, metrics } = options;
+  const clock = options.clock ?? new SystemClock();
+  /** Tells this gateway's sockets from other nodes' in typing signals. */
+  const gatewayId = randomBytes(6).toString('hex');
+  let socketCount = 0;
   const logger = parentLogger.child({ component: 'realtime' });
   const limitBytes = options.maxBackpressureBytes ?? DEFAULT_MAX_BACKPRESSURE_BYTES;
   const limits: RealtimeLimits = { ...DEFAULT_REALTIME_LIMITS, ...options.limits };
@@ -261,6 +294,16 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
     }
   };
 
+  /** A typing signal for one socket (the channel's fan-out): not back to its sender, and skipped by a lagging one. */
+  const deliverTyping = (ws: Socket, typing: TypingSignal, frame: () => string): void => {
+    const data = ws.getUserData();
+    if (data.isClosed || data.subs === null || data.origin === typing.origin) return;
+    if (shouldSkipEphemeral(ws.getBufferedAmount(), limitBytes)) return;
+    const status = ws.send(frame());
+    count(REALTIME_METRICS.typing);
+    if (isSlowAfterSend(status, ws.getBufferedAmount(), limitBytes)) stopSlowConsumer(ws);
+  };
+
   const channelOf = (orgId: string): OrgChannel<Socket> => {
     let channel = channels.get(orgId);
     if (!channel) {
@@ -274,6 +317,14 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
             deliver(ws, entry, frame);
           } catch (err) {
             logger.error({ err, orgId }, 'realtime: delivering an event failed');
+          }
+        },
+        renderTyping: typingFrame,
+        deliverTyping: (ws, typing, frame) => {
+          try {
+            deliverTyping(ws, typing, frame);
+          } catch (err) {
+            logger.error({ err, orgId }, 'realtime: delivering a typing signal failed');
           }
         },
         onGap,
@@ -400,13 +451,22 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
     sendError(ws, failure, 'the request failed on the server; try again', about);
   };
 
+  /** Whether the socket may not start another request (refused with PARLO_RATE_LIMITED). */
+  const isRateLimited = (ws: Socket, about?: SubscriptionRef): boolean => {
+    if (ws.getUserData().queued < limits.queuedRequests) return false;
+    sendError(ws, 'PARLO_RATE_LIMITED', `at most ${limits.queuedRequests} requests may wait; slow down`, about);
+    return true;
+  };
+
+  const requestDone = (data: SocketData): void => {
+    data.queued--;
+    if (data.queued === 0) data.queue = null;
+  };
+
   /** Runs a subscribe/unsubscribe after the socket's earlier ones. */
   const enqueue = (ws: Socket, run: () => Promise<void>, about: SubscriptionRef): void => {
     const data = ws.getUserData();
-    if (data.queued >= limits.queuedRequests) {
-      sendError(ws, 'PARLO_RATE_LIMITED', `at most ${limits.queuedRequests} requests may wait; slow down`, about);
-      return;
-    }
+    if (isRateLimited(ws, about)) return;
     data.queued++;
     const previous = data.queue ?? Promise.resolve();
     data.queue = previous
@@ -414,10 +474,52 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
       .catch((err: unknown) => {
         if (!data.isClosed) sendFailure(ws, err, about);
       })
-      .finally(() => {
-        data.queued--;
-        if (data.queued === 0) data.queue = null;
-      });
+      .finally(() => requestDone(data));
+  };
+
+  /**
+   * "I am typing": checked (permission at once, then the conversation's number), throttled per conversation, and
+   * published on the organisation's typing topic for every node's channel to fan out. Runs beside the socket's
+   * subscribe queue, not in it (a subscribe never waits for it), but counts as a waiting request while checked.
+   */
+  const typing = (ws: Socket, frame: TypingFrame): void => {
+    const data = ws.getUserData();
+    const forbidden = typingForbidden(data);
+    if (forbidden !== null) return sendError(ws, forbidden.code, forbidden.message);
+    const { conversationId } = frame;
+    const throttle = (data.typing ??= new TypingThrottle());
+    const takenAtMs = clock.now();
+    // Dropped silently: the client repeats itself every few seconds anyway.
+    if (throttle.isThrottled(conversationId, takenAtMs)) return;
+    if (isRateLimited(ws)) return;
+    throttle.take(conversationId, takenAtMs);
+    data.queued++;
+    typingConversation(data, conversationId, (orgId, phoneNumberId) => access.ownsNumber(orgId, phoneNumberId))
+      .then(
+        (checked) => {
+          if (data.isClosed) return;
+          if (!checked.ok) {
+            throttle.release(conversationId, takenAtMs);
+            return sendError(ws, checked.code, checked.message);
+          }
+          const signal: TypingSignal = {
+            conversationId,
+            phoneNumberId: checked.phoneNumberId,
+            userId: data.userId,
+            // From when the frame came in: a slow check does not stretch the indicator.
+            expiresAtMs: takenAtMs + TYPING_TTL_MS,
+            origin: data.origin,
+          };
+          transport.publish(typingTopic(data.orgId), signal);
+        },
+        (err: unknown) => {
+          if (data.isClosed) return;
+          throttle.release(conversationId, takenAtMs);
+          sendFailure(ws, err);
+        },
+      )
+      .catch((err: unknown) => logger.error({ err, orgId: data.orgId }, 'realtime: publishing typing failed'))
+      .finally(() => requestDone(data));
   };
 
   // ------------------------------------------------------------ the uWS app
@@ -449,6 +551,8 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
             orgId: caller.orgId,
             role: caller.role,
             sessionId: caller.sessionId,
+            origin: `${gatewayId}/${++socketCount}`,
+            typing: null,
             subs: null,
             sentSeq: 0,
             replay: null,
@@ -498,6 +602,8 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
           return enqueue(ws, () => subscribe(ws, frame), frame);
         case 'unsubscribe':
           return enqueue(ws, () => unsubscribe(ws, frame), frame);
+        case 'typing':
+          return typing(ws, frame);
       }
     },
     drain: (ws) => {
@@ -523,6 +629,7 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
       }
       data.subs = null;
       data.replay = null;
+      data.typing = null;
       const sessionSockets = sessions.get(data.sessionId);
       sessionSockets?.delete(ws);
       if (sessionSockets?.size === 0) {

@@ -2,11 +2,13 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { InProcessHub, silentLogger, type Transport } from '../../core/index.ts';
 import { inboxTopic, type InboxEntry, type InboxStreamReplies } from '../../actors/inbox/inbox-stream.messages.ts';
 import { OrgChannel, type ReadSince } from './org-channel.ts';
+import { typingTopic, type TypingSignal } from './typing.ts';
 
 /**
  * The channel against a stand-in stream (an array: what the organisation's inbox-stream retains) and the
  * in-process hub: live entries pass in order, duplicates are dropped, a gap is read back from the stream, and
- * what the stream no longer has is reported as a gap.
+ * what the stream no longer has is reported as a gap. Typing signals bypass the numbering and reach every node's
+ * matching sockets once.
  */
 
 function entry(seq: number): InboxEntry {
@@ -60,16 +62,21 @@ class StreamStandIn {
   }
 }
 
-let transport: Transport;
+let transports: Transport[] = [];
 afterEach(async () => {
   vi.useRealTimers();
-  await transport?.close();
+  for (const t of transports) await t.close();
+  transports = [];
 });
 
-function setUp(stream: StreamStandIn) {
-  transport = new InProcessHub().connect('node');
+function setUp(stream: StreamStandIn, hub = new InProcessHub(), node = 'node') {
+  const transport = hub.connect(node);
+  transports.push(transport);
   const delivered: number[] = [];
   const gaps: number[] = [];
+  /** `<socket> <frame>` per typing delivery; `renders` counts frames rendered. */
+  const typings: string[] = [];
+  const renders = { count: 0 };
   const channel = new OrgChannel<string>({
     orgId: 'org1',
     transport,
@@ -79,6 +86,11 @@ function setUp(stream: StreamStandIn) {
       expect(frame()).toBe(`frame ${e.seq}`);
       delivered.push(e.seq);
     },
+    renderTyping: (t) => {
+      renders.count++;
+      return `typing ${t.userId} ${t.conversationId}`;
+    },
+    deliverTyping: (socket, _t, frame) => typings.push(`${socket} ${frame()}`),
     onGap: (sockets, lastSeq) => {
       expect(sockets).toEqual(['s1']);
       gaps.push(lastSeq);
@@ -92,7 +104,7 @@ function setUp(stream: StreamStandIn) {
   const publish = (entries: readonly InboxEntry[]) => {
     for (const e of entries) transport.publish(inboxTopic('org1'), e);
   };
-  return { channel, delivered, gaps, publish };
+  return { channel, delivered, gaps, publish, typings, renders, transport };
 }
 
 const settled = () => new Promise((resolve) => setImmediate(resolve));
@@ -177,5 +189,57 @@ describe('OrgChannel', () => {
     publish(stream.append(1));
     expect(delivered).toEqual([]);
     await expect(channel.ready()).rejects.toMatchObject({ code: 'PARLO_RUNTIME_STOPPED' });
+  });
+});
+
+describe('OrgChannel typing', () => {
+  const signal = (conversationId: string, userId = 'usr_a'): TypingSignal => ({
+    conversationId,
+    phoneNumberId: conversationId.slice(0, conversationId.indexOf('.')),
+    userId,
+    expiresAtMs: 6_000,
+    origin: 'gw1/1',
+  });
+
+  it('fans a signal out to the matching sockets of every node, each socket once, rendered once per node', async () => {
+    const hub = new InProcessHub();
+    const a = setUp(new StreamStandIn(), hub, 'node-a');
+    const b = setUp(new StreamStandIn(), hub, 'node-b');
+    await a.channel.ready();
+    await b.channel.ready();
+    // s1 is on the organisation (setUp); s2 on the number; s3 on another conversation; s4 on org and conversation.
+    a.channel.index.add('s2', { scope: 'number', id: '1001' });
+    a.channel.index.add('s3', { scope: 'conversation', id: '1001.p15550000009' });
+    a.channel.index.add('s4', { scope: 'org', id: 'org1' });
+    a.channel.index.add('s4', { scope: 'conversation', id: '1001.p15551234567' });
+    b.transport.publish(typingTopic('org1'), signal('1001.p15551234567'));
+    const frame = 'typing usr_a 1001.p15551234567';
+    expect(a.typings.sort()).toEqual([`s1 ${frame}`, `s2 ${frame}`, `s4 ${frame}`]);
+    expect(b.typings).toEqual([`s1 ${frame}`]);
+    expect([a.renders.count, b.renders.count]).toEqual([1, 1]);
+    // Typing is not numbered: the channels' positions did not move.
+    expect([a.channel.lastSeq, b.channel.lastSeq]).toEqual([0, 0]);
+    expect(a.delivered).toEqual([]);
+  });
+
+  it('ignores another organisation’s topic and malformed signals', async () => {
+    const { channel, typings, transport: t } = setUp(new StreamStandIn());
+    await channel.ready();
+    t.publish(typingTopic('org2'), signal('1001.p15551234567'));
+    t.publish(typingTopic('org1'), { conversationId: '1001.p15551234567' });
+    t.publish(typingTopic('org1'), null);
+    expect(typings).toEqual([]);
+  });
+
+  it('delivers while the channel starts, and nothing once it is closed', async () => {
+    const stream = new StreamStandIn();
+    const { channel, typings, transport: t } = setUp(stream);
+    const starting = channel.ready();
+    t.publish(typingTopic('org1'), signal('1001.p15551234567'));
+    expect(typings).toEqual(['s1 typing usr_a 1001.p15551234567']);
+    await starting;
+    channel.close();
+    t.publish(typingTopic('org1'), signal('1001.p15551234567', 'usr_b'));
+    expect(typings).toHaveLength(1);
   });
 });

@@ -6,6 +6,7 @@ import {
   type InboxStreamReplies,
 } from '../../actors/inbox/inbox-stream.messages.ts';
 import { SubscriptionIndex } from './subscriptions.ts';
+import { asTypingSignal, typingTopic, type TypingSignal } from './typing.ts';
 
 /**
  * One organisation's live inbox events on this node, in seq order without gaps, fanned out to the organisation's
@@ -17,6 +18,9 @@ import { SubscriptionIndex } from './subscriptions.ts';
  * event that skips ahead makes it read the missing ones from the organisation's inbox-stream (`readSince`) before
  * it goes on, and it reads once more shortly after it starts. If the stream no longer retains them, every socket
  * of the organisation is told to resync (`onGap`).
+ *
+ * The channel also follows the organisation's typing signals (`typing.<orgId>`, typing.ts) while it is open: those
+ * are ephemeral, outside the numbering, and go straight to the matching sockets, each socket once.
  */
 export type ReadSince = (orgId: string, afterSeq: number, limit: number) => Promise<InboxStreamReplies['readSince']>;
 
@@ -28,6 +32,10 @@ export interface OrgChannelDeps<S> {
   readonly render: (entry: InboxEntry) => string;
   /** Passes a live entry to one socket; `frame()` renders it on first use. */
   readonly deliver: (socket: S, entry: InboxEntry, frame: () => string) => void;
+  /** Renders a typing signal's frame (once per signal, shared by every socket it goes to). */
+  readonly renderTyping: (typing: TypingSignal) => string;
+  /** Passes a typing signal to one socket (called once per socket); `frame()` renders it on first use. */
+  readonly deliverTyping: (socket: S, typing: TypingSignal, frame: () => string) => void;
   /** Events after the channel's position are lost for good: every socket must reload, then follow `lastSeq`. */
   readonly onGap: (sockets: readonly S[], lastSeq: number) => void;
   readonly logger: Logger;
@@ -53,6 +61,7 @@ export class OrgChannel<S> {
   #lastSeq = 0;
   #starting: Promise<void> | null = null;
   #subscription: Subscription | null = null;
+  #typingSubscription: Subscription | null = null;
   #pending: InboxEntry[] = [];
   /** A read of the stream after `lastSeq` is due (an overflow, the settle read, a failed repair). */
   #mustRead = false;
@@ -89,6 +98,8 @@ export class OrgChannel<S> {
     this.#state = 'closed';
     this.#subscription?.unsubscribe();
     this.#subscription = null;
+    this.#typingSubscription?.unsubscribe();
+    this.#typingSubscription = null;
     this.#pending = [];
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
@@ -98,6 +109,7 @@ export class OrgChannel<S> {
     const { transport, orgId } = this.#deps;
     this.#state = 'starting';
     this.#subscription ??= transport.subscribe(inboxTopic(orgId), (_topic, payload) => this.#onPublished(payload));
+    this.#typingSubscription ??= transport.subscribe(typingTopic(orgId), (_topic, payload) => this.#onTyping(payload));
     try {
       // After the newest seq there is nothing to read: the answer is just the stream's position.
       const reply = await this.#deps.readSince(orgId, Number.MAX_SAFE_INTEGER, 1);
@@ -131,6 +143,23 @@ export class OrgChannel<S> {
     if (this.#pending.length < MAX_PENDING_ENTRIES) this.#pending.push(entry);
     else this.#mustRead = true;
     if (this.#state === 'ready') void this.#pump();
+  }
+
+  /** Typing does not wait for the stream: it goes out whatever the channel's state, until it is closed. */
+  #onTyping(payload: unknown): void {
+    if (this.#state === 'closed') return;
+    const typing = asTypingSignal(payload);
+    if (typing === null) {
+      this.#deps.logger.warn({ orgId: this.#deps.orgId }, 'realtime: malformed typing signal dropped');
+      return;
+    }
+    // A socket on the organisation and on the conversation is visited twice: collect first, deliver once.
+    const targets = new Set<S>();
+    this.index.forEachTarget(typing, (socket) => targets.add(socket));
+    if (targets.size === 0) return;
+    let frame: string | undefined;
+    const render = (): string => (frame ??= this.#deps.renderTyping(typing));
+    for (const socket of targets) this.#deps.deliverTyping(socket, typing, render);
   }
 
   /** Passes pending entries on in order, reading what is missing from the stream. One pump runs at a time. */

@@ -3,7 +3,7 @@ import type { LoggedMessage } from '../../actors/conversation/conversation.messa
 import type { InboxEntry } from '../../actors/inbox/inbox-stream.messages.ts';
 import { messageBody } from '../http/api/message-view.ts';
 import { createMediaRefs, deriveMediaRefKeys } from '../http/media-refs.ts';
-import { eventFrame, isConversationId, numberOfConversation, parseClientFrame } from './protocol.ts';
+import { eventFrame, isConversationId, numberOfConversation, parseClientFrame, typingFrame } from './protocol.ts';
 
 const refs = createMediaRefs(deriveMediaRefKeys([Buffer.alloc(32, 7)]));
 
@@ -24,6 +24,11 @@ describe('client frames', () => {
       '{"type":"unsubscribe","scope":"conversation","id":"1015550001.uABC.1"}',
       { type: 'unsubscribe', scope: 'conversation', id: '1015550001.uABC.1' },
     ],
+    [
+      '{"type":"typing","conversationId":"1015550001.p15551234567"}',
+      { type: 'typing', conversationId: '1015550001.p15551234567' },
+    ],
+    ['{"type":"typing","conversationId":"1015550001.uABC.1"}', { type: 'typing', conversationId: '1015550001.uABC.1' }],
   ])('accepts %s', (text, frame) => {
     expect(parseClientFrame(text)).toEqual({ ok: true, frame });
   });
@@ -46,6 +51,19 @@ describe('client frames', () => {
     ['a string since', '{"type":"subscribe","scope":"org","since":"3"}', /^since: /],
     ['an unknown field', '{"type":"subscribe","scope":"org","sinse":3}', /sinse/],
     ['a field on ping', '{"type":"ping","x":1}', /"x"/],
+    ['typing without conversationId', '{"type":"typing"}', /^conversationId: /],
+    ['typing with an empty conversationId', '{"type":"typing","conversationId":""}', /^conversationId: /],
+    [
+      'typing with a number as conversationId',
+      '{"type":"typing","conversationId":"1015550001"}',
+      /^conversationId: must be a conversation id/,
+    ],
+    ['typing with a numeric conversationId', '{"type":"typing","conversationId":1015550001}', /^conversationId: /],
+    [
+      'typing with a scope',
+      '{"type":"typing","scope":"conversation","conversationId":"1015550001.p15551234567"}',
+      /"scope"/,
+    ],
   ])('refuses %s with PARLO_BAD_REQUEST naming the field', (_, text, message) => {
     const parsed = parseClientFrame(text);
     expect(parsed).toMatchObject({ ok: false, code: 'PARLO_BAD_REQUEST' });
@@ -153,5 +171,20 @@ describe('event frames', () => {
     });
     const tags: InboxEntry = { seq: 13, atMs: 0, event: { type: 'tagsChanged', ...ref, tags: ['vip'] } };
     expect(JSON.parse(eventFrame(tags, 'org1', refs))).toMatchObject({ event: { type: 'tagsChanged', tags: ['vip'] } });
+  });
+});
+
+describe('typing frames', () => {
+  it('renders who types where, and until when (ISO), in the documented shape', () => {
+    const frame = typingFrame({
+      conversationId: '1015550001.p15551234567',
+      phoneNumberId: '1015550001',
+      userId: 'usr1',
+      expiresAtMs: Date.UTC(2026, 0, 1, 0, 0, 6),
+    });
+    expect(frame).toBe(
+      '{"type":"typing","conversationId":"1015550001.p15551234567","phoneNumberId":"1015550001",' +
+        '"userId":"usr1","expiresAt":"2026-01-01T00:00:06.000Z"}',
+    );
   });
 });

@@ -11,8 +11,8 @@ import type { MediaRefs } from '../http/media-refs.ts';
  * The realtime inbox protocol (README "Realtime inbox events"): JSON text frames. Client frames are validated here
  * (zod, at the trust boundary); server frames are built here, and only here, as strings.
  *
- * Client → server: `subscribe {scope, id?, since?}`, `unsubscribe {scope, id?}`, `ping`.
- * Server → client: `ready`, `subscribed`, `event`, `resync`, `pong`, `error`.
+ * Client → server: `subscribe {scope, id?, since?}`, `unsubscribe {scope, id?}`, `typing {conversationId}`, `ping`.
+ * Server → client: `ready`, `subscribed`, `event`, `resync`, `typing`, `pong`, `error`.
  */
 
 export const SCOPES = ['org', 'number', 'conversation'] as const;
@@ -71,10 +71,19 @@ const Unsubscribe = z
 
 const Ping = z.strictObject({ type: z.literal('ping') });
 
-export const ClientFrame = z.discriminatedUnion('type', [Subscribe, Unsubscribe, Ping]);
+/** "I am typing in this conversation" (typing.ts): sent at most every 3 s while the user types. */
+const Typing = z.strictObject({
+  type: z.literal('typing'),
+  conversationId: Id.refine(isConversationId, {
+    message: 'must be a conversation id: <phoneNumberId>.<p + phone digits | u + user id>',
+  }),
+});
+
+export const ClientFrame = z.discriminatedUnion('type', [Subscribe, Unsubscribe, Typing, Ping]);
 export type ClientFrame = z.infer<typeof ClientFrame>;
 export type SubscribeFrame = z.infer<typeof Subscribe>;
 export type UnsubscribeFrame = z.infer<typeof Unsubscribe>;
+export type TypingFrame = z.infer<typeof Typing>;
 
 export type ParsedFrame =
   | { readonly ok: true; readonly frame: ClientFrame }
@@ -127,6 +136,14 @@ export type ServerFrame =
       readonly scope?: Scope;
       readonly id?: string;
       readonly lastSeq: number;
+    }
+  | {
+      readonly type: 'typing';
+      readonly conversationId: string;
+      readonly phoneNumberId: string;
+      readonly userId: string;
+      /** ISO time; the indicator shows until then unless a newer one extends it. */
+      readonly expiresAt: string;
     }
   | { readonly type: 'pong' }
   | {
@@ -195,5 +212,21 @@ export function eventFrame(entry: InboxEntry, orgId: string, refs: MediaRefs): s
     seq: entry.seq,
     at: iso(entry.atMs),
     event: eventView(entry.event, orgId, refs),
+  });
+}
+
+/** Someone is typing in a conversation (ephemeral: no seq, never replayed; see typing.ts). */
+export function typingFrame(typing: {
+  readonly conversationId: string;
+  readonly phoneNumberId: string;
+  readonly userId: string;
+  readonly expiresAtMs: number;
+}): string {
+  return encodeFrame({
+    type: 'typing',
+    conversationId: typing.conversationId,
+    phoneNumberId: typing.phoneNumberId,
+    userId: typing.userId,
+    expiresAt: iso(typing.expiresAtMs),
   });
 }

@@ -23,6 +23,11 @@ export class FakeSocket implements SocketLike {
     this.isClosed = true;
   }
 
+  /** The frames of one type the app sent (`'typing'`). */
+  sentOfType(type: string): unknown[] {
+    return this.sent.filter((frame) => (frame as { type?: unknown }).type === type);
+  }
+
   open(): void {
     this.onopen?.(new Event('open'));
   }

@@ -1,4 +1,4 @@
-import type { ConversationSummary, ConversationView, Message, Role, Template } from '../src/lib/wire.ts';
+import type { ConversationSummary, ConversationView, Message, QuickReply, Role, Template } from '../src/lib/wire.ts';
 import { SESSION_STORAGE_KEY, type Session } from '../src/lib/session.ts';
 
 /** Builders of API answers for the inbox's tests (shapes as documented in the README / OpenAPI). */
@@ -128,5 +128,25 @@ export function template(): Template {
       category: 'UTILITY',
       components: [{ type: 'BODY', text: 'Hi {{1}}, order {{2}} is on its way.' }],
     },
+  };
+}
+
+let quickReplySeq = 0;
+/** A quick reply as `GET /v1/quick-replies` lists it (personal ones belong to ME). */
+export function quickReply(extra: Partial<QuickReply> & Pick<QuickReply, 'shortcut'>): QuickReply {
+  quickReplySeq += 1;
+  const scope = extra.scope ?? 'shared';
+  const text = extra.text ?? `Text of ${extra.shortcut}`;
+  return {
+    id: `qr_${quickReplySeq}`,
+    scope,
+    title: `Title of ${extra.shortcut}`,
+    text,
+    variables: [...text.matchAll(/\{\{\s*([a-z_.]+)/g)].map((m) => m[1] ?? ''),
+    owner: scope === 'personal' ? ME : null,
+    shadowed: false,
+    createdAt: '2026-11-20T10:00:00.000Z',
+    updatedAt: '2026-11-20T10:00:00.000Z',
+    ...extra,
   };
 }

@@ -162,6 +162,9 @@ export function ConversationList(props: { readonly selectedId: string | null }) 
                   </Show>
                 </span>
                 <span class="item-meta">
+                  <Show when={store.typists(c.id).length > 0}>
+                    <span class="chip typing">{i18n.t('list.typing')}</span>
+                  </Show>
                   <Show when={!c.window.isOpen}>
                     <span class="chip closed">{i18n.t('list.closedWindow')}</span>
                   </Show>

@@ -60,7 +60,7 @@ describe('the conversation view', () => {
       },
     });
     expect(await screen.findByText('The 24 h window is closed: only a template can be sent.')).toBeTruthy();
-    expect(screen.queryByRole('textbox', { name: 'Reply' })).toBeNull();
+    expect(screen.queryByRole('combobox', { name: 'Reply' })).toBeNull();
     const picker = await screen.findByLabelText('Template');
     expect(api.callsTo('GET /v1/templates')[0]?.query.get('status')).toBe('APPROVED');
     fireEvent.change(picker, { target: { value: '7000000001' } });

@@ -73,6 +73,16 @@ export function ConversationView() {
   };
   const status = () => controls().status ?? null;
 
+  /** "Ana Rossi is typing…" while others type a reply here (realtime typing frames). */
+  const typingText = () => {
+    const id = open()?.id;
+    const names = id === undefined ? [] : store.typists(id).map((userId) => memberName(store.state.members, userId));
+    const [first, second] = names;
+    if (first === undefined) return '';
+    if (second === undefined) return i18n.t('typing.one', { name: first });
+    return names.length === 2 ? i18n.t('typing.two', { first, second }) : i18n.t('typing.many');
+  };
+
   const disabledReason = () => {
     if (!canReply(user.role)) return i18n.t('composer.readOnly');
     const other = heldByOther();
@@ -305,6 +315,10 @@ export function ConversationView() {
                 </Show>
               </div>
 
+              <p class="typing-indicator" aria-live="polite">
+                {typingText()}
+              </p>
+
               <div class="window-state" aria-label={i18n.t('window.label')}>
                 <Show when={canSendFreeForm()} fallback={<p class="window-closed">{i18n.t('window.closed')}</p>}>
                   <Show when={remainingMs()}>
@@ -331,8 +345,11 @@ export function ConversationView() {
                 }
               >
                 <Composer
+                  conversationId={current().id}
                   disabledReason={disabledReason()}
                   onSend={(text) => send({ type: 'text', text: { body: text } })}
+                  onTyping={() => inbox.notifyTyping(current().id)}
+                  onError={(message) => setError(withNames(message))}
                 />
               </Show>
             </Show>

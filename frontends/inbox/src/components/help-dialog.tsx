@@ -10,6 +10,7 @@ export const SHORTCUTS: readonly { readonly keys: readonly string[]; readonly ke
   { keys: ['/'], key: 'help.search' },
   { keys: ['Esc'], key: 'help.back' },
   { keys: ['Ctrl', 'Enter'], key: 'help.send' },
+  { keys: ['/'], key: 'help.quickReplies' },
   { keys: ['?'], key: 'help.help' },
 ];
 

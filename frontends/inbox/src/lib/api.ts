@@ -7,6 +7,10 @@ import type {
   Organisation,
   Page,
   PhoneNumber,
+  QuickReply,
+  QuickReplyDraft,
+  QuickReplyPatch,
+  RenderedQuickReply,
   SendBody,
   SessionTokens,
   SignedIn,
@@ -80,7 +84,7 @@ export class ApiClient {
   }
 
   async request<T>(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     path: string,
     body?: unknown,
     headers: Record<string, string> = {},
@@ -172,6 +176,34 @@ export class ApiClient {
 
   control(conversationId: string, action: ControlAction, body?: unknown): Promise<InboxControls> {
     return this.request('POST', `/v1/conversations/${encodeURIComponent(conversationId)}/${action}`, body);
+  }
+
+  // ------------------------------------------------------------ quick replies
+
+  /** The organisation's shared quick replies and the caller's personal ones, sorted by shortcut. */
+  async listQuickReplies(q?: string): Promise<readonly QuickReply[]> {
+    const qs = q === undefined || q === '' ? '' : `?q=${encodeURIComponent(q)}`;
+    return (await this.request<{ items: readonly QuickReply[] }>('GET', `/v1/quick-replies${qs}`)).items;
+  }
+
+  createQuickReply(draft: QuickReplyDraft): Promise<QuickReply> {
+    return this.request('POST', '/v1/quick-replies', draft);
+  }
+
+  updateQuickReply(id: string, patch: QuickReplyPatch): Promise<QuickReply> {
+    return this.request('PATCH', `/v1/quick-replies/${encodeURIComponent(id)}`, patch);
+  }
+
+  deleteQuickReply(id: string): Promise<void> {
+    return this.request('DELETE', `/v1/quick-replies/${encodeURIComponent(id)}`);
+  }
+
+  /** A quick reply's text with the conversation's contact and the caller filled in (the server owns the rules). */
+  renderQuickReply(conversationId: string, id: string): Promise<RenderedQuickReply> {
+    return this.request(
+      'POST',
+      `/v1/conversations/${encodeURIComponent(conversationId)}/quick-replies/${encodeURIComponent(id)}/render`,
+    );
   }
 
   // ------------------------------------------------------------ templates and media

@@ -24,6 +24,14 @@ export function canTakeOver(role: Role): boolean {
   return role === 'manager' || role === 'admin' || role === 'owner';
 }
 
+/**
+ * Whether a role may manage the organisation's shared inbox settings (the API's `inbox:manage`: managers and up),
+ * e.g. create shared quick replies. Only used to offer the choice; the API decides.
+ */
+export function canManageInbox(role: Role): boolean {
+  return role === 'manager' || role === 'admin' || role === 'owner';
+}
+
 /** Whether a role may reply and use the inbox controls (`conversations:reply` / `assign`: operators and up). */
 export function canReply(role: Role): boolean {
   return role !== 'viewer';

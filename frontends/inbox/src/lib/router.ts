@@ -1,10 +1,18 @@
 import { createSignal, onCleanup, type Accessor } from 'solid-js';
 
 /**
- * The app's two places, in the address bar so that a link, a reload and the back button work: `/` (the list) and
- * `/conversations/<id>` (one conversation). The HTTP frontend answers any such path with the app.
+ * The app's places, in the address bar so that a link, a reload and the back button work: `/` (the list),
+ * `/conversations/<id>` (one conversation) and `/settings/quick-replies` (the quick replies screen). The HTTP
+ * frontend answers any such path with the app (frontends/http/routes/inbox-app.routes.ts: a browser navigation to
+ * a path no route matches, outside the API's prefixes, gets index.html).
  */
 export const CONVERSATION_PATH = '/conversations/';
+export const QUICK_REPLIES_PATH = '/settings/quick-replies';
+
+/** Whether a path is the quick replies screen (a trailing slash allowed). */
+export function isQuickRepliesPath(path: string): boolean {
+  return path === QUICK_REPLIES_PATH || path === `${QUICK_REPLIES_PATH}/`;
+}
 
 export function conversationPath(id: string): string {
   return `${CONVERSATION_PATH}${encodeURIComponent(id)}`;

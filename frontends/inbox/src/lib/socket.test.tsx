@@ -93,6 +93,40 @@ describe('the realtime client', () => {
     expect(socket.isClosed).toBe(true);
   });
 
+  it('hands typing frames over as they come (no seq), and sends typing only while the socket is open', async () => {
+    vi.useFakeTimers();
+    const sockets = fakeSockets();
+    const typing: string[] = [];
+    const seen: number[] = [];
+    const client = new RealtimeClient({
+      endpoint: () => Promise.resolve('ws://gateway.test/v1/realtime'),
+      token: () => 'tok.en',
+      onEvent: (f) => seen.push(f.seq),
+      onTyping: (f) => typing.push(`${f.conversationId} ${f.userId}`),
+      onResync: () => Promise.resolve(),
+      createSocket: sockets.factory,
+    });
+    client.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const socket = sockets.last();
+    expect(client.sendTyping('c1')).toBe(false);
+    socket.open();
+    expect(client.sendTyping('c1')).toBe(true);
+    expect(socket.sentOfType('typing')).toEqual([{ type: 'typing', conversationId: 'c1' }]);
+    socket.receive({ type: 'subscribed', scope: 'org', id: 'o', lastSeq: 5 });
+    const expiresAt = '2026-11-20T12:00:05.000Z';
+    socket.receive({ type: 'typing', conversationId: 'c1', phoneNumberId: 'n', userId: 'u1', expiresAt });
+    socket.receive(frame(6));
+    socket.receive({ type: 'typing', conversationId: 'c1', phoneNumberId: 'n', userId: 'u1', expiresAt });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(typing).toEqual(['c1 u1', 'c1 u1']);
+    expect(seen).toEqual([6]);
+    expect(client.lastSeq).toBe(6);
+    socket.drop();
+    expect(client.sendTyping('c1')).toBe(false);
+    client.stop();
+  });
+
   it('backs off exponentially up to a cap', () => {
     expect([0, 1, 2, 3, 10].map((n) => backoffDelayMs(n, 500, 30_000, 1))).toEqual([500, 1000, 2000, 4000, 30000]);
     expect(backoffDelayMs(2, 500, 30_000, 0)).toBe(1000);

@@ -1,4 +1,4 @@
-import type { ClientFrame, ServerFrame } from './wire.ts';
+import type { ClientFrame, ServerFrame, TypingFrame } from './wire.ts';
 
 /**
  * The realtime connection of the inbox (README "Realtime inbox events"): asks the API where the gateway is
@@ -10,6 +10,9 @@ import type { ClientFrame, ServerFrame } from './wire.ts';
  * `since: <last seq>`, so the gateway replays what was missed. When the gateway cannot (`resync`: the gap is too
  * old, or this client was too slow), the app reloads what it shows through REST (`onResync`) and subscribes again
  * from the seq the gateway named.
+ *
+ * Typing frames are the exception: not numbered and never replayed, they go to `onTyping` as they come, and
+ * `sendTyping` sends one only while the socket is open (a typing notice that cannot go now is worthless later).
  */
 
 export type EventFrame = Extract<ServerFrame, { type: 'event' }>;
@@ -34,6 +37,8 @@ export interface RealtimeOptions {
   /** The current session access token; null stops connecting. */
   readonly token: () => string | null;
   readonly onEvent: (frame: EventFrame) => void;
+  /** Someone is typing in a conversation (the frame as received; the caller ignores its own user). */
+  readonly onTyping?: (frame: TypingFrame) => void;
   /** Reload through REST what the events would have updated; resolves when done. */
   readonly onResync: () => Promise<void>;
   readonly onStatus?: (status: RealtimeStatus) => void;
@@ -65,6 +70,7 @@ export function backoffDelayMs(attempt: number, initialMs: number, maxMs: number
 export class RealtimeClient {
   readonly #options: RealtimeOptions;
   #socket: SocketLike | null = null;
+  #isOpen = false;
   #lastSeq: number | undefined;
   #attempt = 0;
   #isStopped = true;
@@ -94,6 +100,7 @@ export class RealtimeClient {
     this.#stopPing();
     const socket = this.#socket;
     this.#socket = null;
+    this.#isOpen = false;
     if (socket) {
       socket.onclose = null;
       socket.onmessage = null;
@@ -107,6 +114,16 @@ export class RealtimeClient {
     if (this.#reconnectTimer !== undefined) clearTimeout(this.#reconnectTimer);
     this.#reconnectTimer = undefined;
     void this.#connect();
+  }
+
+  /**
+   * Tells the gateway that the user is typing in `conversationId`. Returns false (and sends nothing) while no socket
+   * is open: typing notices are never queued.
+   */
+  sendTyping(conversationId: string): boolean {
+    if (!this.#isOpen || this.#socket === null) return false;
+    this.#send({ type: 'typing', conversationId });
+    return true;
   }
 
   async #connect(): Promise<void> {
@@ -133,6 +150,8 @@ export class RealtimeClient {
     }
     this.#socket = socket;
     socket.onopen = () => {
+      if (this.#socket !== socket) return;
+      this.#isOpen = true;
       this.#subscribe();
       this.#startPing();
     };
@@ -148,6 +167,7 @@ export class RealtimeClient {
     socket.onclose = (event) => {
       if (this.#socket !== socket) return;
       this.#socket = null;
+      this.#isOpen = false;
       this.#stopPing();
       if (this.#isStopped) return;
       this.#options.onClose?.(event.code);
@@ -207,6 +227,9 @@ export class RealtimeClient {
         this.#lastSeq = frame.lastSeq;
         await this.#options.onResync();
         if (this.#socket === socket) this.#subscribe();
+        return;
+      case 'typing':
+        this.#options.onTyping?.(frame);
         return;
       case 'error':
         this.#options.onError?.(frame.code, frame.message);

@@ -223,6 +223,47 @@ export interface TemplatePreview {
   readonly buttons: readonly { readonly type: string; readonly text: string }[];
 }
 
+// ---------------------------------------------------------------- quick replies (`/v1/quick-replies`)
+
+export const QUICK_REPLY_SCOPES = ['shared', 'personal'] as const;
+export type QuickReplyScope = (typeof QUICK_REPLY_SCOPES)[number];
+
+/** An item of `GET /v1/quick-replies` → `{ items }` (the organisation's shared ones and the caller's own). */
+export interface QuickReply {
+  readonly id: string;
+  readonly scope: QuickReplyScope;
+  /** Lowercase `[a-z0-9_-]`, typed after `/` in the composer. */
+  readonly shortcut: string;
+  readonly title: string;
+  /** With `{{contact.name}}`-style variables, filled in by the render endpoint. */
+  readonly text: string;
+  readonly variables: readonly string[];
+  /** The user a personal one belongs to; null for shared ones. */
+  readonly owner: string | null;
+  /** A shared one hidden by the caller's personal one with the same shortcut. */
+  readonly shadowed: boolean;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+}
+
+/** `POST /v1/quick-replies` → 201 QuickReply. */
+export interface QuickReplyDraft {
+  readonly scope: QuickReplyScope;
+  readonly shortcut: string;
+  readonly title: string;
+  readonly text: string;
+}
+
+/** `PATCH /v1/quick-replies/{id}` → 200 QuickReply (the scope cannot change). */
+export type QuickReplyPatch = Partial<Omit<QuickReplyDraft, 'scope'>>;
+
+/** `POST /v1/conversations/{id}/quick-replies/{quickReplyId}/render` → 200. */
+export interface RenderedQuickReply {
+  readonly text: string;
+  /** The variables that had no value for this conversation (and no fallback), e.g. `contact.city`. */
+  readonly missing: readonly string[];
+}
+
 /** Every API error: `{ error: { code, message, details? } }`. */
 export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly details?: unknown };
@@ -250,7 +291,23 @@ export type ServerFrame =
   | { readonly type: 'event'; readonly seq: number; readonly at: string; readonly event: RealtimeEvent }
   | { readonly type: 'resync'; readonly reason: string; readonly lastSeq: number }
   | { readonly type: 'pong' }
-  | { readonly type: 'error'; readonly code: string; readonly message: string };
+  | { readonly type: 'error'; readonly code: string; readonly message: string }
+  | TypingFrame;
+
+/**
+ * Someone else is typing in a conversation's composer: shown until `expiresAt` (ISO) or their next message there.
+ * Not numbered (no seq) and never replayed.
+ */
+export interface TypingFrame {
+  readonly type: 'typing';
+  readonly conversationId: string;
+  readonly phoneNumberId: string;
+  readonly userId: string;
+  readonly expiresAt: string;
+}
 
 export type ClientFrame =
-  { readonly type: 'subscribe'; readonly scope: 'org'; readonly since?: number } | { readonly type: 'ping' };
+  | { readonly type: 'subscribe'; readonly scope: 'org'; readonly since?: number }
+  | { readonly type: 'ping' }
+  /** The signed-in user is typing a reply in this conversation (sent at most every TYPING_SEND_INTERVAL_MS). */
+  | { readonly type: 'typing'; readonly conversationId: string };

@@ -4,15 +4,24 @@ import { ConversationView } from '../components/conversation-view.tsx';
 import { REPLY_INPUT_ID } from '../components/composer.tsx';
 import { HelpDialog } from '../components/help-dialog.tsx';
 import { LanguageSwitch } from '../components/language-switch.tsx';
+import { QuickRepliesPage } from './quick-replies-page.tsx';
 import type { MessageKey } from '../i18n/en.ts';
 import { useI18n } from '../i18n/i18n.ts';
 import { createNow } from '../lib/clock.ts';
-import { conversationIdOf, conversationPath, createRouter } from '../lib/router.ts';
+import {
+  QUICK_REPLIES_PATH,
+  conversationIdOf,
+  conversationPath,
+  createRouter,
+  isQuickRepliesPath,
+} from '../lib/router.ts';
 import type { SessionStore } from '../lib/session.ts';
 import { RealtimeClient, SESSION_ENDED_CLOSE_CODE, type RealtimeStatus, type SocketFactory } from '../lib/socket.ts';
+import { createTypingNotifier } from '../lib/typing.ts';
 import type { UserSummary } from '../lib/wire.ts';
 import { InboxContext } from '../stores/inbox-context.ts';
 import { createInboxStore } from '../stores/inbox-store.ts';
+import { createQuickRepliesStore } from '../stores/quick-replies-store.ts';
 
 const STATUS_KEYS: Readonly<Record<RealtimeStatus, MessageKey>> = {
   connecting: 'realtime.connecting',
@@ -29,7 +38,8 @@ function isTyping(target: EventTarget | null): boolean {
 
 /**
  * The signed-in inbox: the list and the open conversation side by side (one at a time on a phone), fed by REST and
- * kept live by the realtime gateway; keyboard shortcuts (see HelpDialog's SHORTCUTS).
+ * kept live by the realtime gateway; keyboard shortcuts (see HelpDialog's SHORTCUTS). At `/settings/quick-replies`
+ * the quick replies screen takes the panes' place (the realtime connection stays up).
  */
 export function InboxPage(props: {
   readonly session: SessionStore;
@@ -40,13 +50,16 @@ export function InboxPage(props: {
   const router = createRouter();
   const now = createNow();
   const store = createInboxStore({ api: props.session.api, me: () => props.user.id });
+  const quickReplies = createQuickRepliesStore(props.session.api);
   const [isHelpOpen, setHelpOpen] = createSignal(false);
   const selectedId = () => conversationIdOf(router.path());
+  const isSettings = () => isQuickRepliesPath(router.path());
 
   const realtime = new RealtimeClient({
     endpoint: async () => (await props.session.api.realtimeEndpoint()).url,
     token: () => props.session.session()?.tokens.accessToken ?? null,
     onEvent: (frame) => store.applyEvent(frame),
+    onTyping: (frame) => store.applyTyping(frame),
     onResync: () => store.resync(),
     onStatus: (status) => store.setRealtimeStatus(status),
     // Signed out elsewhere or revoked: a refresh tells (and signs this tab out if so) before reconnecting.
@@ -56,8 +69,11 @@ export function InboxPage(props: {
     ...(props.createSocket ? { createSocket: props.createSocket } : {}),
   });
 
+  const notifyTyping = createTypingNotifier({ send: (id) => realtime.sendTyping(id) });
+
   const open = (id: string) => router.navigate(conversationPath(id));
   const back = () => router.navigate('/');
+  const navigate = (path: string) => router.navigate(path);
 
   createEffect(
     on(selectedId, (id) => {
@@ -85,10 +101,12 @@ export function InboxPage(props: {
     if (isHelpOpen()) return;
     if (e.key === 'Escape') {
       if (isTyping(e.target)) (e.target as HTMLElement).blur();
-      else if (selectedId() !== null) back();
+      else if (selectedId() !== null || isSettings()) back();
       return;
     }
     if (isTyping(e.target)) return;
+    // The list's shortcuts have no list to act on here.
+    if (isSettings() && e.key !== '?') return;
     switch (e.key) {
       case 'j':
         e.preventDefault();
@@ -131,17 +149,38 @@ export function InboxPage(props: {
   });
 
   return (
-    <InboxContext.Provider value={{ store, user: props.user, now, open, back }}>
-      <div class="inbox" classList={{ 'has-open': selectedId() !== null }}>
-        <a class="skip-link" href="#conversation-title">
-          {i18n.t('app.skipToContent')}
-        </a>
+    <InboxContext.Provider value={{ store, quickReplies, user: props.user, now, open, back, navigate, notifyTyping }}>
+      <div class="inbox" classList={{ 'has-open': selectedId() !== null, 'on-settings': isSettings() }}>
+        <Show
+          when={isSettings()}
+          fallback={
+            <a class="skip-link" href="#conversation-title">
+              {i18n.t('app.skipToContent')}
+            </a>
+          }
+        >
+          <a class="skip-link" href="#settings-title">
+            {i18n.t('app.skipToQuickReplies')}
+          </a>
+        </Show>
         <header class="top-bar">
           <h1>{i18n.t('app.title')}</h1>
           <span class={`realtime realtime-${store.state.realtime}`} role="status">
             {i18n.t(STATUS_KEYS[store.state.realtime])}
           </span>
           <span class="spacer" />
+          <a
+            class="top-link"
+            href={QUICK_REPLIES_PATH}
+            aria-current={isSettings() ? 'page' : undefined}
+            onClick={(e) => {
+              if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
+              e.preventDefault();
+              navigate(QUICK_REPLIES_PATH);
+            }}
+          >
+            {i18n.t('app.quickReplies')}
+          </a>
           <LanguageSwitch />
           <button type="button" class="icon" onClick={() => setHelpOpen(true)} aria-label={i18n.t('help.open')}>
             ?
@@ -153,10 +192,17 @@ export function InboxPage(props: {
             {i18n.t('session.signOut')}
           </button>
         </header>
-        <div class="panes">
-          <ConversationList selectedId={selectedId()} />
-          <ConversationView />
-        </div>
+        <Show
+          when={isSettings()}
+          fallback={
+            <div class="panes">
+              <ConversationList selectedId={selectedId()} />
+              <ConversationView />
+            </div>
+          }
+        >
+          <QuickRepliesPage />
+        </Show>
         <Show when={isHelpOpen()}>
           <HelpDialog isOpen={isHelpOpen()} onClose={() => setHelpOpen(false)} />
         </Show>

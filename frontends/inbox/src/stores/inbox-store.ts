@@ -3,6 +3,7 @@ import { createStore, produce, reconcile } from 'solid-js/store';
 import type { ApiClient, ConversationsQuery, ControlAction } from '../lib/api.ts';
 import { byReadingOrder, previewOf, tickOf } from '../lib/messages.ts';
 import type { EventFrame, RealtimeStatus } from '../lib/socket.ts';
+import { typingShowMs } from '../lib/typing.ts';
 import type {
   ConversationLock,
   ConversationStatus,
@@ -15,6 +16,7 @@ import type {
   RealtimeEvent,
   SendBody,
   TemplateContent,
+  TypingFrame,
 } from '../lib/wire.ts';
 
 /**
@@ -25,6 +27,10 @@ import type {
  * The store shows what the server computed: a conversation's 24 h window comes from the API (re-read after a
  * customer message, never derived here), and the lock from the controls' answers and the realtime `assignment`
  * events.
+ *
+ * Who else is typing is kept here too (`typing`: conversation → user → until when), from the realtime `typing`
+ * frames: each entry goes at its `expiresAt` or when an outbound message arrives in that conversation (a message
+ * does not name the operator who sent it, so it ends every typing notice of its conversation).
  */
 
 export type Tab = 'mine' | 'unassigned' | 'all';
@@ -68,6 +74,8 @@ interface InboxState {
   realtime: RealtimeStatus;
   members: Member[];
   numbers: PhoneNumber[];
+  /** conversationId → userId → expiresAt (ISO): others typing a reply now. */
+  typing: Record<string, Record<string, string>>;
 }
 
 export const PAGE_SIZE = 30;
@@ -98,11 +106,13 @@ export function createInboxStore(deps: InboxStoreDeps) {
     realtime: 'connecting',
     members: [],
     numbers: [],
+    typing: {},
   });
   let listRequest = 0;
   let openRequest = 0;
   const windowTimers = new Map<string, ReturnType<typeof setTimeout>>();
   let listReloadTimer: ReturnType<typeof setTimeout> | undefined;
+  const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
 
   /** Newest activity first (the API's order), ties by id. */
   const conversations: Accessor<ConversationSummary[]> = createMemo(() =>
@@ -398,6 +408,7 @@ export function createInboxStore(deps: InboxStoreDeps) {
       }
     }
     if (message.direction === 'in') scheduleWindowRefresh(id);
+    if (event.type === 'message' && message.direction === 'out') stopTyping(id);
     if (state.open?.id === id) upsertMessages([message]);
   }
 
@@ -412,6 +423,50 @@ export function createInboxStore(deps: InboxStoreDeps) {
     const matches = tab === 'all' || (tab === 'mine' ? event.assignee === deps.me() : event.assignee === null);
     if (!matches) setState('listed', (ids) => ids.filter((x) => x !== id));
     else if (!state.listed.includes(id)) scheduleListMerge();
+  }
+
+  // ------------------------------------------------------------ typing
+
+  const typingKey = (conversationId: string, userId: string) => `${conversationId}\n${userId}`;
+
+  /** Someone else typing: shown until the frame's expiresAt (a later frame extends it). Our own frames are ignored. */
+  function applyTyping(frame: TypingFrame): void {
+    if (frame.userId === deps.me()) return;
+    const showMs = typingShowMs(frame.expiresAt, Date.now());
+    if (showMs === 0) return;
+    const key = typingKey(frame.conversationId, frame.userId);
+    clearTimeout(typingTimers.get(key));
+    typingTimers.set(
+      key,
+      setTimeout(() => stopTyping(frame.conversationId, frame.userId), showMs),
+    );
+    setState('typing', frame.conversationId, (users) => ({ ...users, [frame.userId]: frame.expiresAt }));
+  }
+
+  /** Ends the typing notice of one user in a conversation, or of everyone in it. */
+  function stopTyping(conversationId: string, userId?: string): void {
+    const users = state.typing[conversationId];
+    if (!users) return;
+    const ended = userId === undefined ? Object.keys(users) : [userId];
+    for (const user of ended) {
+      const key = typingKey(conversationId, user);
+      clearTimeout(typingTimers.get(key));
+      typingTimers.delete(key);
+    }
+    setState(
+      'typing',
+      produce((typing) => {
+        const current = typing[conversationId];
+        if (!current) return;
+        for (const user of ended) delete current[user];
+        if (Object.keys(current).length === 0) delete typing[conversationId];
+      }),
+    );
+  }
+
+  /** The users typing in a conversation now (not the signed-in one). */
+  function typists(conversationId: string): string[] {
+    return Object.keys(state.typing[conversationId] ?? {});
   }
 
   /** After a `resync`: what the missed events would have changed, read again. */
@@ -465,6 +520,8 @@ export function createInboxStore(deps: InboxStoreDeps) {
     for (const timer of windowTimers.values()) clearTimeout(timer);
     windowTimers.clear();
     if (listReloadTimer !== undefined) clearTimeout(listReloadTimer);
+    for (const timer of typingTimers.values()) clearTimeout(timer);
+    typingTimers.clear();
   }
 
   return {
@@ -479,6 +536,8 @@ export function createInboxStore(deps: InboxStoreDeps) {
     loadOlder,
     refreshOpen,
     applyEvent,
+    applyTyping,
+    typists,
     resync,
     control,
     send,
