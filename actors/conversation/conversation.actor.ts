@@ -72,7 +72,7 @@ import {
   onTakeOver,
   reopenedByCustomer,
 } from './inbox-controls.ts';
-import { onAddNote, onSetTags } from './inbox-notes.ts';
+import { onAddNote, onSetTags, withTransferNote } from './inbox-notes.ts';
 import { withSummaryUpdates } from './summary.ts';
 import {
   conversationIndexAddress,
@@ -212,7 +212,13 @@ export function createConversationActor(
         case 'retryMediaFetch':
           return onRetryMediaFetch(state, msg.messageId);
         case 'assign':
-          return onAssign(state, msg.assignee, ctx.self.id, ctx.nowMs, lockTimeoutMs);
+          return withTransferNote(
+            state,
+            onAssign(state, msg.assignee, ctx.self.id, ctx.nowMs, lockTimeoutMs),
+            msg,
+            ctx.self.id,
+            ctx.nowMs,
+          );
         case 'claim':
           return onClaim(state, msg.userId, ctx.self.id, ctx.nowMs, lockTimeoutMs);
         case 'autoAssign':

@@ -218,7 +218,13 @@ export type ConversationMsg =
   | { readonly type: 'eraseConversation' }
   // ---- the inbox (inbox-controls.ts): assignment, the lock, the status ----
   /** Assign to a user (the lock moves to them) or unassign (`null`: the lock goes too). A transfer is an assign. */
-  | { readonly type: 'assign'; readonly assignee: string | null; readonly by: AuditActor }
+  | {
+      readonly type: 'assign';
+      readonly assignee: string | null;
+      readonly by: AuditActor;
+      /** A transfer's internal note, added in the same turn; the new assignee is mentioned (notified). */
+      readonly note?: { readonly noteId: string; readonly userId: string; readonly text: string };
+    }
   /** An operator takes the conversation; refused while another operator holds its lock. */
   | { readonly type: 'claim'; readonly userId: string }
   /** A manager takes the conversation and its lock from whoever holds it. */

@@ -117,6 +117,37 @@ describe('conversation: assignment, lock and status', () => {
     expect(unassigned.state).toMatchObject({ assignee: null, lock: null });
   });
 
+  it('transfers with a note in the same turn: the note is kept and the new assignee is mentioned', () => {
+    const held = run(opened(), { type: 'claim', userId: 'ana' }, T0 + 1).state;
+    const note = { noteId: 'note_1', userId: 'ana', text: '  VIP: wants a refund  ' };
+    const moved = run(held, { type: 'assign', assignee: 'bob', by: { kind: 'user', id: 'ana' }, note }, T0 + 2);
+    expect(moved.reply).toMatchObject({ ok: true, assignee: 'bob' });
+    expect(moved.state.notes).toEqual([
+      { id: 'note_1', atMs: T0 + 2, by: 'ana', text: 'VIP: wants a refund', mentions: ['bob'] },
+    ]);
+    expect(moved.effects).toContainEqual({
+      type: 'tell',
+      to: { kind: 'operator', id: 'org1.bob' },
+      msg: {
+        type: 'mentioned',
+        conversationId: ID,
+        noteId: 'note_1',
+        by: 'ana',
+        excerpt: 'VIP: wants a refund',
+        atMs: T0 + 2,
+      },
+    });
+    // A note that cannot be kept refuses the transfer: nothing changes.
+    const blank = { ...note, noteId: 'note_2', text: '   ' };
+    const refused = run(
+      held,
+      { type: 'assign', assignee: 'bob', by: { kind: 'user', id: 'ana' }, note: blank },
+      T0 + 3,
+    );
+    expect(refused.reply).toMatchObject({ ok: false, code: 'PARLO_BAD_REQUEST' });
+    expect(refused.state).toBe(held);
+  });
+
   it('snoozes until a time and opens again then; resolving releases the lock; a customer message reopens', () => {
     const held = run(opened(), { type: 'claim', userId: 'ana' }, T0).state;
     const by = { kind: 'user', id: 'ana' } as const;

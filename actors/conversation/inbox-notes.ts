@@ -61,3 +61,27 @@ export function onSetTags(state: ConversationState, tags: readonly string[], con
   const next = same ? state : { ...state, tags: clean };
   return { state: next, reply: { ok: true, tags: next.tags } };
 }
+
+/**
+ * An assignment with its transfer note: the note is added in the same turn, mentioning the new assignee (so they are
+ * notified) unless they wrote it. A refused assignment adds nothing; a note that would be refused refuses the
+ * transfer (nothing changes).
+ */
+export function withTransferNote(
+  before: ConversationState,
+  assigned: Turn,
+  msg: { readonly assignee: string | null; readonly note?: { noteId: string; userId: string; text: string } },
+  conversationId: string,
+  nowMs: number,
+): Turn {
+  const note = msg.note;
+  if (note === undefined || (assigned.reply as { ok?: boolean } | undefined)?.ok !== true) return assigned;
+  const mentions = msg.assignee === null || msg.assignee === note.userId ? [] : [msg.assignee];
+  const noted = onAddNote(assigned.state, { ...note, mentions }, conversationId, nowMs);
+  if ((noted.reply as { ok?: boolean } | undefined)?.ok !== true) return { state: before, reply: noted.reply };
+  return {
+    state: noted.state,
+    effects: [...(assigned.effects ?? []), ...(noted.effects ?? [])],
+    reply: assigned.reply,
+  };
+}

@@ -140,6 +140,33 @@ describe('inbox controls over REST', () => {
     expect(unknown.status).toBe(404);
     expect(unknown.json.error.code).toBe('PARLO_USER_NOT_FOUND');
     expect((await reply(bob.token, 'Bob now')).status).toBe(202);
+    // Handed back and forth with a note: kept on the conversation, and the new assignee is notified.
+    const back = await control(bob.token, 'assign', { assignee: max.userId });
+    expect(back.status, back.text).toBe(200);
+    const noted = await control(max.token, 'assign', { assignee: bob.userId, note: 'Refund approved, please confirm' });
+    expect(noted.status, noted.text).toBe(200);
+    const view = await api<{ notes: { text: string; by: string; mentions: string[] }[] }>(
+      'GET',
+      `/v1/conversations/${conversation}`,
+      { token: bob.token },
+    );
+    expect(view.json.notes.at(-1)).toMatchObject({
+      text: 'Refund approved, please confirm',
+      by: max.userId,
+      mentions: [bob.userId],
+    });
+    const told = await eventually(
+      () =>
+        api<{ data: { id: string; excerpt: string }[]; unread: number }>('GET', '/v1/me/notifications', {
+          token: bob.token,
+        }),
+      (r) => r.json.unread === 1,
+      'the transfer note’s mention',
+    );
+    expect(told.json.data[0]!.excerpt).toBe('Refund approved, please confirm');
+    await api('POST', '/v1/me/notifications/read', { token: bob.token, body: { upToId: told.json.data[0]!.id } });
+    const blank = await control(max.token, 'assign', { assignee: bob.userId, note: '   ' });
+    expect(blank.status).toBe(400);
 
     const released = await control(bob.token, 'release');
     expect(released.json).toMatchObject({ assignee: bob.userId, lock: null });

@@ -91,7 +91,13 @@ export function inboxRoutes(deps: InboxRoutesDeps): ApiRoute[] {
       },
     });
 
-  const AssignBody = z.object({ assignee: z.string().min(1).max(64).nullable() });
+  const AssignBody = z
+    .object({
+      assignee: z.string().min(1).max(64).nullable(),
+      /** A transfer's internal note (never sent to the customer); the new assignee is notified. */
+      note: z.string().trim().min(1).max(MAX_NOTE_CHARS).optional(),
+    })
+    .strict();
   const StatusBody = z
     .object({ status: z.enum(CONVERSATION_STATUSES), snoozeUntil: z.iso.datetime({ offset: true }).optional() })
     .refine((b) => (b.status === 'snoozed') === (b.snoozeUntil !== undefined), {
@@ -180,13 +186,14 @@ export function inboxRoutes(deps: InboxRoutesDeps): ApiRoute[] {
     ),
     control(
       'assign',
-      'Assign the conversation to a member (the lock moves to them), transfer it, or unassign it (assignee null)',
+      'Assign the conversation to a member (the lock moves to them), transfer it with an optional internal `note` (the new assignee is notified), or unassign it (assignee null)',
       'conversations:assign',
       AssignBody,
       (userId, body: z.output<typeof AssignBody>) => ({
         type: 'assign',
         assignee: body.assignee,
         by: { kind: 'user', id: userId },
+        ...(body.note === undefined ? {} : { note: { noteId: `note_${randomHex(8)}`, userId, text: body.note } }),
       }),
       async (orgId, body: z.output<typeof AssignBody>) => {
         if (body.assignee !== null) await ensureMember(orgId, body.assignee);
