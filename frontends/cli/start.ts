@@ -283,6 +283,8 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
         maxBackpressureBytes: config.realtime.maxBackpressureBytes,
         idleTimeoutSec: config.realtime.idleTimeoutSec,
         ownedNumbers,
+        // The sessions' clock: a socket closes when its access token expires by that clock.
+        ...(clock === undefined ? {} : { clock }),
       });
     } catch (err) {
       await http.close();

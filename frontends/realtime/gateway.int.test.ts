@@ -100,7 +100,11 @@ async function newOrg(numberCount = 1): Promise<Org> {
 }
 
 /** A signed-in session of the organisation: its access token (and session id). */
-async function signIn(orgId: string, role: Role = 'operator'): Promise<{ token: string; sessionId: string }> {
+async function signIn(
+  orgId: string,
+  role: Role = 'operator',
+  accessTtlMs?: number,
+): Promise<{ token: string; sessionId: string }> {
   const sessionId = newId();
   const secret = newSecret();
   const open: SessionMsg = {
@@ -110,6 +114,7 @@ async function signIn(orgId: string, role: Role = 'operator'): Promise<{ token: 
     role,
     accessTokenHash: hashToken(secret),
     refreshTokenHash: hashToken(newSecret()),
+    ...(accessTtlMs === undefined ? {} : { accessTtlMs }),
   };
   const reply = await fixture.system.ask<{ ok: boolean }>({ kind: SESSION_KIND, id: sessionId }, open);
   expect(reply.ok).toBe(true);
@@ -453,6 +458,19 @@ describe('sessions and slow consumers', () => {
     bystander.close();
   });
 
+  it('closes a socket when its access token expires (4002), so that the client reconnects with a fresh one', async () => {
+    const { orgId } = await newOrg();
+    const { token } = await signIn(orgId, 'operator', 60_000);
+    const client = await RealtimeTestClient.connect(urlWith(token));
+    const bystander = await connect(orgId);
+    await fixture.clock.advance(59_999);
+    expect(await client.roundTrip()).toEqual([]);
+    await fixture.clock.advance(1);
+    expect(await client.closed).toEqual({ code: CLOSE_CODES.tokenExpired, reason: 'access token expired' });
+    expect(await bystander.roundTrip()).toEqual([]);
+    bystander.close();
+  });
+
   it('stops a socket whose catch-up buffer overflows, with one resync (slow)', async () => {
     const metrics = new InMemoryMetrics();
     const small = await startRealtimeGateway({
@@ -460,6 +478,7 @@ describe('sessions and slow consumers', () => {
       transport: fixture.transport,
       mediaRefs: refs,
       logger: silentLogger(),
+      clock: fixture.clock,
       metrics,
       host: '127.0.0.1',
       port: 0,
@@ -497,6 +516,7 @@ describe('sessions and slow consumers', () => {
       transport: fixture.transport,
       mediaRefs: refs,
       logger: silentLogger(),
+      clock: fixture.clock,
       metrics,
       host: '127.0.0.1',
       port: 0,

@@ -78,7 +78,7 @@ export interface RealtimeGatewayOptions {
   readonly mediaRefs: MediaRefs;
   readonly logger: Logger;
   readonly metrics?: Metrics;
-  /** "Now" for typing (throttle, expiry); default the system clock. */
+  /** "Now" for typing (throttle, expiry) and for closing sockets whose access token expired; default the system clock. */
   readonly clock?: Clock;
   readonly host: string;
   /** 0 picks a free port. The port is taken exclusively (no SO_REUSEPORT sharing with another process). */
@@ -122,6 +122,11 @@ export const CLOSE_CODES = {
   goingAway: 1001,
   /** The session was signed out or revoked. */
   sessionEnded: 4001,
+  /**
+   * The access token the socket was opened with expired: reconnect with the current one (and `since`), which also
+   * brings a changed role into effect. Not a sign-out.
+   */
+  tokenExpired: 4002,
   /** Too slow to take even the `resync` frame. */
   tooSlow: 4008,
 } as const;
@@ -167,6 +172,10 @@ interface SocketData {
   queued: number;
   /** Resolves a replay waiting for the socket to drain. */
   drained: (() => void) | null;
+  /** When its access token expires (then it is closed with 4002); null: never. */
+  readonly accessExpiresAtMs: number | null;
+  /** Cancels the wake-up that closes it at `accessExpiresAtMs`. */
+  cancelExpiry: (() => void) | null;
   isClosed: boolean;
 }
 
@@ -559,6 +568,8 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
             queue: null,
             queued: 0,
             drained: null,
+            accessExpiresAtMs: caller.accessExpiresAtMs ?? null,
+            cancelExpiry: null,
             isClosed: false,
           };
           res.cork(() => res.upgrade(data, key, credential.protocol, extensions, context));
@@ -576,6 +587,12 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
         return;
       }
       setConnections(1);
+      if (data.accessExpiresAtMs !== null) {
+        data.cancelExpiry = clock.wakeAt(data.accessExpiresAtMs, () => {
+          data.cancelExpiry = null;
+          if (!data.isClosed) ws.end(CLOSE_CODES.tokenExpired, 'access token expired');
+        });
+      }
       const channel = channelOf(data.orgId);
       channel.sockets.add(ws);
       let sessionSockets = sessions.get(data.sessionId);
@@ -630,6 +647,8 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
       data.subs = null;
       data.replay = null;
       data.typing = null;
+      data.cancelExpiry?.();
+      data.cancelExpiry = null;
       const sessionSockets = sessions.get(data.sessionId);
       sessionSockets?.delete(ws);
       if (sessionSockets?.size === 0) {

@@ -90,7 +90,14 @@ export async function authenticateSessionToken(system: ActorSystem, text: string
   const msg: SessionMsg = { type: 'authenticate', accessTokenHash: hashToken(token.secret) };
   const reply = await system.ask<SessionReply<'authenticate'>>({ kind: SESSION_KIND, id: token.sessionId }, msg);
   if (!reply.ok) throw refusalError(reply);
-  return { kind: 'user', userId: reply.userId, orgId: reply.orgId, role: reply.role, sessionId: reply.sessionId };
+  return {
+    kind: 'user',
+    userId: reply.userId,
+    orgId: reply.orgId,
+    role: reply.role,
+    sessionId: reply.sessionId,
+    accessExpiresAtMs: reply.accessExpiresAtMs,
+  };
 }
 
 async function authenticateApiKey(

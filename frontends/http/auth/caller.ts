@@ -21,6 +21,8 @@ export type ApiCaller =
       /** The role snapshot of the session (refreshed on token refresh); the org actor re-checks the stored one. */
       readonly role: Role;
       readonly sessionId: string;
+      /** When the access token stops working (a long-lived connection ends then; the client reconnects fresh). */
+      readonly accessExpiresAtMs?: number;
     }
   | {
       readonly kind: 'apiKey';

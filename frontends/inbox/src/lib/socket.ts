@@ -59,6 +59,8 @@ export const DEFAULT_INITIAL_BACKOFF_MS = 500;
 export const DEFAULT_MAX_BACKOFF_MS = 30_000;
 /** The gateway closes a socket whose session was signed out or revoked with this code. */
 export const SESSION_ENDED_CLOSE_CODE = 4001;
+/** The gateway closes a socket when the access token it was opened with expires: reconnect with a fresh one. */
+export const TOKEN_EXPIRED_CLOSE_CODE = 4002;
 const DEFAULT_PING_EVERY_MS = 30_000;
 
 /** The delay before reconnect attempt `attempt` (0-based): doubling, capped, with ±50 % jitter. */

@@ -16,7 +16,13 @@ import {
   isQuickRepliesPath,
 } from '../lib/router.ts';
 import type { SessionStore } from '../lib/session.ts';
-import { RealtimeClient, SESSION_ENDED_CLOSE_CODE, type RealtimeStatus, type SocketFactory } from '../lib/socket.ts';
+import {
+  RealtimeClient,
+  SESSION_ENDED_CLOSE_CODE,
+  TOKEN_EXPIRED_CLOSE_CODE,
+  type RealtimeStatus,
+  type SocketFactory,
+} from '../lib/socket.ts';
 import { createTypingNotifier } from '../lib/typing.ts';
 import type { UserSummary } from '../lib/wire.ts';
 import { InboxContext } from '../stores/inbox-context.ts';
@@ -62,9 +68,10 @@ export function InboxPage(props: {
     onTyping: (frame) => store.applyTyping(frame),
     onResync: () => store.resync(),
     onStatus: (status) => store.setRealtimeStatus(status),
-    // Signed out elsewhere or revoked: a refresh tells (and signs this tab out if so) before reconnecting.
+    // Signed out elsewhere or revoked: a refresh tells (and signs this tab out if so) before reconnecting. The
+    // access token expired: the reconnect needs the refreshed one (usually refreshed a minute before already).
     onClose: (code) => {
-      if (code === SESSION_ENDED_CLOSE_CODE) void props.session.refresh();
+      if (code === SESSION_ENDED_CLOSE_CODE || code === TOKEN_EXPIRED_CLOSE_CODE) void props.session.refresh();
     },
     ...(props.createSocket ? { createSocket: props.createSocket } : {}),
   });
