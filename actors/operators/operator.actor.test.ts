@@ -52,6 +52,25 @@ describe('operator actor', () => {
     expect(closed.state.availableSinceMs).toBeNull();
   });
 
+  it('publishes each presence change for the realtime gateway (transient), not a refresh', () => {
+    const published = (effects: readonly Effect[] | undefined) => (effects ?? []).filter((e) => e.type === 'publish');
+    const online = run(initialOperatorState(), { type: 'devicePresence', deviceId: 'laptop', presence: 'online' });
+    expect(published(online.effects)).toEqual([
+      {
+        type: 'publish',
+        topic: 'presence.org1',
+        event: { userId: 'usr_ana', presence: 'online', atMs: T0 },
+        transient: true,
+      },
+    ]);
+    const phone = run(online.state, { type: 'devicePresence', deviceId: 'phone', presence: 'away' }, T0 + 1);
+    expect(published(phone.effects)).toEqual([]);
+    const gone = run(phone.state, { type: 'devicePresence', deviceId: 'laptop', presence: 'offline' }, T0 + 2);
+    expect(published(gone.effects)).toEqual([
+      expect.objectContaining({ event: { userId: 'usr_ana', presence: 'away', atMs: T0 + 2 } }),
+    ]);
+  });
+
   it('drops devices not heard of for DEVICE_TTL_MS on its timer', () => {
     const online = run(initialOperatorState(), { type: 'devicePresence', deviceId: 'tab', presence: 'online' });
     expect(online.effects).toContainEqual({

@@ -7,6 +7,7 @@ import {
   NOTIFICATIONS_KEPT,
   OPERATOR_KIND,
   assignmentAddress,
+  presenceTopic,
   type OperatorMsg,
   type OperatorNotification,
   type OperatorReplies,
@@ -14,6 +15,7 @@ import {
   type OperatorSnapshot,
   type OperatorView,
   type Presence,
+  type PresenceSignal,
   type WeeklyShift,
 } from './operator.messages.ts';
 import type { AssignmentMsg } from './assignment.messages.ts';
@@ -140,8 +142,9 @@ function withLiveDevices(state: OperatorState, devices: readonly DevicePresence[
 }
 
 /**
- * The turn for a new state: the device timer re-armed for the oldest device's expiry, and the organisation's
- * assignment actor told when something it decides by changed (presence, settings, load).
+ * The turn for a new state: the device timer re-armed for the oldest device's expiry, a presence change published
+ * for the realtime gateway (`presence.<orgId>`), and the organisation's assignment actor told when something it
+ * decides by changed (presence, settings, load).
  */
 function changed(before: OperatorState, after: OperatorState, ctx: TurnContext) {
   const effects: Effect[] = [];
@@ -159,8 +162,14 @@ function changed(before: OperatorState, after: OperatorState, ctx: TurnContext) 
     );
     next = { ...next, expiryAtMs: dueAtMs };
   }
+  const presence = presenceOf(after.devices);
+  if (presenceOf(before.devices) !== presence) {
+    const { orgId, userId } = parseOperatorId(ctx.self.id);
+    const event: PresenceSignal = { userId, presence, atMs: ctx.nowMs };
+    effects.push({ type: 'publish', topic: presenceTopic(orgId), event, transient: true });
+  }
   if (
-    presenceOf(before.devices) !== presenceOf(after.devices) ||
+    presenceOf(before.devices) !== presence ||
     before.settings !== after.settings ||
     before.assigned !== after.assigned
   ) {

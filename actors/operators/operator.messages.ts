@@ -27,6 +27,20 @@ export const MAX_CAPACITY = 1_000;
 export const PRESENCES = ['online', 'away', 'offline'] as const;
 export type Presence = (typeof PRESENCES)[number];
 
+/**
+ * Where an operator's presence changes are published for the realtime gateway (`presence.<orgId>`): a transient
+ * signal (not numbered, not retained), as `GET /v1/operators` is the record.
+ */
+export function presenceTopic(orgId: string): string {
+  return `presence.${orgId}`;
+}
+
+export interface PresenceSignal {
+  readonly userId: string;
+  readonly presence: Presence;
+  readonly atMs: number;
+}
+
 /** `HH:MM`–`HH:MM` in the operator's zone; `to` ≤ `from` runs past midnight into the next day. */
 export interface ShiftSpan {
   readonly from: string;

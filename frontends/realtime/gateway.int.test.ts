@@ -12,6 +12,7 @@ import { SESSION_KIND, type SessionMsg } from '../../actors/identity/session.mes
 import { createInboxStreamActor } from '../../actors/inbox/inbox-stream.actor.ts';
 import { inboxStreamAddress, type InboxEvent, type InboxStreamMsg } from '../../actors/inbox/inbox-stream.messages.ts';
 import { orgNumbersActor } from '../../actors/numbers/numbers.actor.ts';
+import { presenceTopic } from '../../actors/operators/operator.messages.ts';
 import { ORG_NUMBERS_KIND, type OrgNumbersMsg, type OrgNumbersReply } from '../../actors/numbers/numbers.messages.ts';
 import type { Role } from '../../actors/org/permissions.ts';
 import { messageBody } from '../http/api/message-view.ts';
@@ -548,6 +549,34 @@ describe('sessions and slow consumers', () => {
     } finally {
       await small.close();
     }
+  });
+});
+
+describe('presence', () => {
+  it('tells every subscribed socket of the organisation when an operator’s presence changes', async () => {
+    const { orgId } = await newOrg();
+    const other = await newOrg();
+    const follow = async (client: Promise<RealtimeTestClient>) => {
+      const c = await client;
+      c.send({ type: 'subscribe', scope: 'org' });
+      await c.until('subscribed');
+      return c;
+    };
+    const watcher = await follow(connect(orgId));
+    const stranger = await follow(connect(other.orgId));
+    const unsubscribed = await connect(orgId);
+    const at = fixture.clock.now();
+    fixture.transport.publish(presenceTopic(orgId), { userId: 'usr_ana', presence: 'away', atMs: at });
+    fixture.transport.publish(presenceTopic(orgId), { userId: 'usr_ana', presence: 'sleeping', atMs: at });
+    expect(await watcher.next()).toEqual({
+      type: 'presence',
+      userId: 'usr_ana',
+      presence: 'away',
+      at: new Date(at).toISOString(),
+    });
+    // The malformed signal went nowhere; nothing went to another organisation or to a socket following nothing.
+    for (const client of [watcher, stranger, unsubscribed]) expect(await client.roundTrip()).toEqual([]);
+    for (const client of [watcher, stranger, unsubscribed]) client.close();
   });
 });
 

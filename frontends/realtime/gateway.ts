@@ -42,6 +42,7 @@ import {
   eventFrame,
   parseClientFrame,
   typingFrame,
+  presenceFrame,
   type Scope,
   type ServerFrame,
   type SubscribeFrame,
@@ -137,6 +138,8 @@ export const REALTIME_METRICS = {
   resyncs: 'parlo_realtime_resyncs_total',
   /** Typing frames sent to sockets (one per receiving socket). */
   typing: 'parlo_realtime_typing_sent_total',
+  /** Presence frames sent to sockets (one per receiving socket). */
+  presence: 'parlo_realtime_presence_sent_total',
 } as const;
 
 export interface RealtimeGateway {
@@ -313,6 +316,16 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
     if (isSlowAfterSend(status, ws.getBufferedAmount(), limitBytes)) stopSlowConsumer(ws);
   };
 
+  /** An operator's presence changed: to a socket that follows anything (ephemeral, skipped when backed up). */
+  const deliverPresence = (ws: Socket, frame: () => string): void => {
+    const data = ws.getUserData();
+    if (data.isClosed || data.subs === null) return;
+    if (shouldSkipEphemeral(ws.getBufferedAmount(), limitBytes)) return;
+    const status = ws.send(frame());
+    count(REALTIME_METRICS.presence);
+    if (isSlowAfterSend(status, ws.getBufferedAmount(), limitBytes)) stopSlowConsumer(ws);
+  };
+
   const channelOf = (orgId: string): OrgChannel<Socket> => {
     let channel = channels.get(orgId);
     if (!channel) {
@@ -329,6 +342,14 @@ export async function startRealtimeGateway(options: RealtimeGatewayOptions): Pro
           }
         },
         renderTyping: typingFrame,
+        renderPresence: presenceFrame,
+        deliverPresence: (ws, frame) => {
+          try {
+            deliverPresence(ws, frame);
+          } catch (err) {
+            logger.error({ err, orgId }, 'realtime: delivering a presence change failed');
+          }
+        },
         deliverTyping: (ws, typing, frame) => {
           try {
             deliverTyping(ws, typing, frame);

@@ -6,6 +6,7 @@ import {
   type InboxStreamReplies,
 } from '../../actors/inbox/inbox-stream.messages.ts';
 import { SubscriptionIndex } from './subscriptions.ts';
+import { asPresenceSignal, presenceTopic, type PresenceSignal } from './presence.ts';
 import { asTypingSignal, typingTopic, type TypingSignal } from './typing.ts';
 
 /**
@@ -19,8 +20,9 @@ import { asTypingSignal, typingTopic, type TypingSignal } from './typing.ts';
  * it goes on, and it reads once more shortly after it starts. If the stream no longer retains them, every socket
  * of the organisation is told to resync (`onGap`).
  *
- * The channel also follows the organisation's typing signals (`typing.<orgId>`, typing.ts) while it is open: those
- * are ephemeral, outside the numbering, and go straight to the matching sockets, each socket once.
+ * The channel also follows the organisation's typing signals (`typing.<orgId>`, typing.ts) and operators' presence
+ * changes (`presence.<orgId>`, presence.ts) while it is open: those are ephemeral, outside the numbering, and go
+ * straight to the matching sockets (typing) or to every socket (presence), each socket once.
  */
 export type ReadSince = (orgId: string, afterSeq: number, limit: number) => Promise<InboxStreamReplies['readSince']>;
 
@@ -36,6 +38,12 @@ export interface OrgChannelDeps<S> {
   readonly renderTyping: (typing: TypingSignal) => string;
   /** Passes a typing signal to one socket (called once per socket); `frame()` renders it on first use. */
   readonly deliverTyping: (socket: S, typing: TypingSignal, frame: () => string) => void;
+  /**
+   * Operators' presence changes (presence.ts): rendered once per signal, passed to every socket of the
+   * organisation on this node. Without these the channel does not follow presence.
+   */
+  readonly renderPresence?: (presence: PresenceSignal) => string;
+  readonly deliverPresence?: (socket: S, frame: () => string) => void;
   /** Events after the channel's position are lost for good: every socket must reload, then follow `lastSeq`. */
   readonly onGap: (sockets: readonly S[], lastSeq: number) => void;
   readonly logger: Logger;
@@ -62,6 +70,7 @@ export class OrgChannel<S> {
   #starting: Promise<void> | null = null;
   #subscription: Subscription | null = null;
   #typingSubscription: Subscription | null = null;
+  #presenceSubscription: Subscription | null = null;
   #pending: InboxEntry[] = [];
   /** A read of the stream after `lastSeq` is due (an overflow, the settle read, a failed repair). */
   #mustRead = false;
@@ -100,6 +109,8 @@ export class OrgChannel<S> {
     this.#subscription = null;
     this.#typingSubscription?.unsubscribe();
     this.#typingSubscription = null;
+    this.#presenceSubscription?.unsubscribe();
+    this.#presenceSubscription = null;
     this.#pending = [];
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = null;
@@ -110,6 +121,11 @@ export class OrgChannel<S> {
     this.#state = 'starting';
     this.#subscription ??= transport.subscribe(inboxTopic(orgId), (_topic, payload) => this.#onPublished(payload));
     this.#typingSubscription ??= transport.subscribe(typingTopic(orgId), (_topic, payload) => this.#onTyping(payload));
+    if (this.#deps.deliverPresence !== undefined) {
+      this.#presenceSubscription ??= transport.subscribe(presenceTopic(orgId), (_topic, payload) =>
+        this.#onPresence(payload),
+      );
+    }
     try {
       // After the newest seq there is nothing to read: the answer is just the stream's position.
       const reply = await this.#deps.readSince(orgId, Number.MAX_SAFE_INTEGER, 1);
@@ -160,6 +176,20 @@ export class OrgChannel<S> {
     let frame: string | undefined;
     const render = (): string => (frame ??= this.#deps.renderTyping(typing));
     for (const socket of targets) this.#deps.deliverTyping(socket, typing, render);
+  }
+
+  /** Presence, like typing, goes out whatever the channel's state, until it is closed: to every socket. */
+  #onPresence(payload: unknown): void {
+    const { renderPresence, deliverPresence } = this.#deps;
+    if (this.#state === 'closed' || renderPresence === undefined || deliverPresence === undefined) return;
+    const presence = asPresenceSignal(payload);
+    if (presence === null) {
+      this.#deps.logger.warn({ orgId: this.#deps.orgId }, 'realtime: malformed presence signal dropped');
+      return;
+    }
+    let frame: string | undefined;
+    const render = (): string => (frame ??= renderPresence(presence));
+    for (const socket of this.sockets) deliverPresence(socket, render);
   }
 
   /** Passes pending entries on in order, reading what is missing from the stream. One pump runs at a time. */

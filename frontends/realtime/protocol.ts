@@ -145,6 +145,13 @@ export type ServerFrame =
       /** ISO time; the indicator shows until then unless a newer one extends it. */
       readonly expiresAt: string;
     }
+  | {
+      readonly type: 'presence';
+      readonly userId: string;
+      readonly presence: 'online' | 'away' | 'offline';
+      /** ISO time of the change. */
+      readonly at: string;
+    }
   | { readonly type: 'pong' }
   | {
       readonly type: 'error';
@@ -228,5 +235,19 @@ export function typingFrame(typing: {
     phoneNumberId: typing.phoneNumberId,
     userId: typing.userId,
     expiresAt: iso(typing.expiresAtMs),
+  });
+}
+
+/** An operator's presence changed (ephemeral: no seq, never replayed; see presence.ts). */
+export function presenceFrame(presence: {
+  readonly userId: string;
+  readonly presence: 'online' | 'away' | 'offline';
+  readonly atMs: number;
+}): string {
+  return encodeFrame({
+    type: 'presence',
+    userId: presence.userId,
+    presence: presence.presence,
+    at: iso(presence.atMs),
   });
 }
