@@ -8,7 +8,8 @@ import type { ContactState } from './contact.state.ts';
 /**
  * What the organisation's contact index holds of a contact, and when the contact tells it (pure, STYLE rule 3).
  * The contact actor's handler is wrapped (`withContactIndexUpdates`): after a turn that changed anything a listing
- * or a segment looks at — identifiers, profile, consent, last seen — one `contactChanged` tell is appended. A
+ * or a segment looks at — identifiers, profile, consent, last seen (to the minute) — one `contactChanged` tell is
+ * appended. A
  * contact that does not exist (yet) is not listed.
  */
 export function contactSummaryOf(state: ContactState, key: string, changedAtMs: number): ContactSummary | null {
@@ -32,13 +33,24 @@ export function contactSummaryOf(state: ContactState, key: string, changedAtMs: 
   };
 }
 
+/**
+ * Listings and segments see when a contact was last seen to the minute: a customer writing several messages within
+ * one minute updates the index once (with the first of them), not once per message.
+ */
+export const LAST_SEEN_RESOLUTION_MS = 60_000;
+
+function lastSeenMoved(before: number | null, after: number | null): boolean {
+  if (before === null || after === null) return before !== after;
+  return Math.floor(before / LAST_SEEN_RESOLUTION_MS) !== Math.floor(after / LAST_SEEN_RESOLUTION_MS);
+}
+
 /** Whether the turn from `before` to `after` changed what the index shows (identity checks only). */
-function listingChanged(before: ContactState, after: ContactState): boolean {
+export function listingChanged(before: ContactState, after: ContactState): boolean {
   return (
     before !== after &&
     (before.profile !== after.profile ||
       before.consent !== after.consent ||
-      before.lastSeenAtMs !== after.lastSeenAtMs ||
+      lastSeenMoved(before.lastSeenAtMs, after.lastSeenAtMs) ||
       before.phone !== after.phone ||
       before.userId !== after.userId ||
       before.profileName !== after.profileName ||

@@ -76,7 +76,15 @@ describe('createAuthenticate', () => {
     expect(asked).toEqual([
       { to: { kind: 'session', id: 'sess1' }, msg: { type: 'authenticate', accessTokenHash: hashToken(SECRET) } },
     ]);
-    expect(callerOf(req)).toEqual({ kind: 'user', userId: 'usr1', orgId: ORG, role: 'operator', sessionId: 'sess1' });
+    expect(callerOf(req)).toEqual({
+      kind: 'user',
+      userId: 'usr1',
+      orgId: ORG,
+      role: 'operator',
+      sessionId: 'sess1',
+      // When the token stops working: the realtime gateway closes its sockets then (4002).
+      accessExpiresAtMs: 1,
+    });
     expect(JSON.stringify(asked)).not.toContain(SECRET);
   });
 

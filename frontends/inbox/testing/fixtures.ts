@@ -1,4 +1,13 @@
-import type { ConversationSummary, ConversationView, Message, QuickReply, Role, Template } from '../src/lib/wire.ts';
+import type {
+  ConversationSummary,
+  ConversationView,
+  Message,
+  Operator,
+  Presence,
+  QuickReply,
+  Role,
+  Template,
+} from '../src/lib/wire.ts';
 import { SESSION_STORAGE_KEY, type Session } from '../src/lib/session.ts';
 
 /** Builders of API answers for the inbox's tests (shapes as documented in the README / OpenAPI). */
@@ -34,6 +43,26 @@ export const members = [
 
 export function org() {
   return { id: '0123456789abcdef', name: 'Acme', members };
+}
+
+/** `GET /v1/operators`: the members as operators, with the presence given (offline when not named). */
+export function operators(presence: Readonly<Record<string, Presence>> = {}): { data: Operator[] } {
+  return {
+    data: members.map((m) => ({
+      userId: m.userId,
+      email: m.email,
+      role: m.role as Role,
+      presence: presence[m.userId] ?? 'offline',
+      devices: presence[m.userId] === 'online' ? 1 : 0,
+      settings: { teams: [], skills: [], capacity: 5 },
+      openConversations: [],
+    })),
+  };
+}
+
+/** A realtime presence frame. */
+export function presenceFrame(userId: string, presence: Presence, at: string) {
+  return { type: 'presence' as const, userId, presence, at };
 }
 
 export function numbers() {

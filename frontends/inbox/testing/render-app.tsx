@@ -5,11 +5,12 @@ import { createSessionStore } from '../src/lib/session.ts';
 import type { Role } from '../src/lib/wire.ts';
 import { fakeApi, type FakeAnswer, type FakeApi, type FakeRoute } from './fake-api.ts';
 import { fakeSockets, type FakeSocket } from './fake-socket.ts';
-import { numbers, org, storeSession } from './fixtures.ts';
+import { numbers, operators, org, storeSession } from './fixtures.ts';
 
 /**
  * The whole app over a fake API and fake sockets. `signedIn` stores a session first (as after a sign-in), with the
- * organisation, its numbers and the realtime endpoint answered unless `routes` says otherwise.
+ * organisation, its numbers, its operators (all offline) and the realtime endpoint answered unless `routes` says
+ * otherwise.
  */
 export function renderApp(
   options: {
@@ -24,6 +25,7 @@ export function renderApp(
   const api: FakeApi = fakeApi({
     'GET /v1/org': { body: org() },
     'GET /v1/numbers': { body: numbers() },
+    'GET /v1/operators': { body: operators() },
     'GET /v1/realtime': { body: { url: 'ws://gateway.test/v1/realtime' } },
     'GET /v1/conversations': { body: { data: [], nextCursor: null } },
     'GET /v1/quick-replies': { body: { items: [] } },

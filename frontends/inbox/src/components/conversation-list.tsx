@@ -5,6 +5,7 @@ import { memberName } from '../lib/people.ts';
 import { conversationPath } from '../lib/router.ts';
 import type { ConversationSummary } from '../lib/wire.ts';
 import { useInbox } from '../stores/inbox-context.ts';
+import { PresenceDot } from './presence.tsx';
 import type { Filters, Tab } from '../stores/inbox-store.ts';
 
 const TABS: readonly { tab: Tab; key: MessageKey }[] = [
@@ -173,13 +174,16 @@ export function ConversationList(props: { readonly selectedId: string | null }) 
                   </Show>
                   <Show when={c.assignee}>
                     {(assignee) => (
-                      <span class="chip">
+                      <span class="chip assignee">
                         {i18n.t('list.assignedTo', {
                           name:
                             assignee() === inbox.user.id
                               ? i18n.t('list.you')
                               : memberName(store.state.members, assignee()),
                         })}
+                        <Show when={store.presenceOf(assignee())}>
+                          {(presence) => <PresenceDot presence={presence()} />}
+                        </Show>
                       </span>
                     )}
                   </Show>

@@ -8,6 +8,7 @@ import { Composer } from './composer.tsx';
 import { customerName } from './conversation-list.tsx';
 import { ErrorNotice, errorText } from './error-notice.tsx';
 import { MessageBubble } from './message-bubble.tsx';
+import { PresenceDot } from './presence.tsx';
 import { TemplatePicker } from './template-picker.tsx';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -198,10 +199,13 @@ export function ConversationView() {
                     </span>
                   )}
                 </Show>
-                <span class="chip">
+                <span class="chip assignee">
                   {assignee() === null
                     ? i18n.t('assignee.nobody')
                     : i18n.t('assignee.label', { name: nameOf(assignee() as string) })}
+                  <Show when={assignee() !== null && store.presenceOf(assignee() as string)}>
+                    {(presence) => <PresenceDot presence={presence()} />}
+                  </Show>
                 </span>
               </div>
             </header>

@@ -119,6 +119,12 @@ export const en = {
   'typing.two': '{first} and {second} are typing…',
   'typing.many': 'Several people are typing…',
 
+  'presence.online': 'Online',
+  'presence.away': 'Away',
+  'presence.offline': 'Offline',
+  'presence.onlineCount': '{count} online',
+  'presence.colleagues': 'Colleagues',
+
   'qr.title': 'Quick replies',
   'qr.intro':
     'Ready-made answers for the reply box: type / and the shortcut. Variables such as {{contact.first_name}} are filled in for each conversation.',

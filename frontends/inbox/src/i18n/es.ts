@@ -122,6 +122,12 @@ export const es: Catalogue = {
   'typing.two': '{first} y {second} están escribiendo…',
   'typing.many': 'Varias personas están escribiendo…',
 
+  'presence.online': 'En línea',
+  'presence.away': 'Ausente',
+  'presence.offline': 'Desconectado',
+  'presence.onlineCount': '{count} en línea',
+  'presence.colleagues': 'Compañeros',
+
   'qr.title': 'Respuestas rápidas',
   'qr.intro':
     'Respuestas preparadas para el cuadro de respuesta: escribe / y el atajo. Las variables como {{contact.first_name}} se completan en cada conversación.',

@@ -122,6 +122,12 @@ export const it: Catalogue = {
   'typing.two': '{first} e {second} stanno scrivendo…',
   'typing.many': 'Più persone stanno scrivendo…',
 
+  'presence.online': 'Online',
+  'presence.away': 'Assente',
+  'presence.offline': 'Offline',
+  'presence.onlineCount': '{count} online',
+  'presence.colleagues': 'Colleghi',
+
   'qr.title': 'Risposte rapide',
   'qr.intro':
     'Risposte pronte per la casella di risposta: scrivi / e la scorciatoia. Le variabili come {{contact.first_name}} vengono compilate per ogni conversazione.',

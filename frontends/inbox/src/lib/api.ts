@@ -4,6 +4,7 @@ import type {
   ErrorBody,
   InboxControls,
   MessageQueued,
+  Operator,
   Organisation,
   Page,
   PhoneNumber,
@@ -145,6 +146,11 @@ export class ApiClient {
 
   async listNumbers(): Promise<readonly PhoneNumber[]> {
     return (await this.request<{ data: readonly PhoneNumber[] }>('GET', '/v1/numbers')).data;
+  }
+
+  /** Every active member as an inbox operator, with their presence. */
+  async listOperators(): Promise<readonly Operator[]> {
+    return (await this.request<{ data: readonly Operator[] }>('GET', '/v1/operators')).data;
   }
 
   realtimeEndpoint(): Promise<{ url: string }> {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { fakeSockets } from '../../testing/fake-socket.ts';
 import { RealtimeClient, backoffDelayMs, type EventFrame } from './socket.ts';
-import type { RealtimeEvent } from './wire.ts';
+import type { PresenceFrame, RealtimeEvent } from './wire.ts';
 
 const event: RealtimeEvent = {
   type: 'conversationStatus',
@@ -124,6 +124,37 @@ describe('the realtime client', () => {
     expect(client.lastSeq).toBe(6);
     socket.drop();
     expect(client.sendTyping('c1')).toBe(false);
+    client.stop();
+  });
+
+  it('hands presence frames to onPresence as they come, without touching the event numbering', async () => {
+    vi.useFakeTimers();
+    const sockets = fakeSockets();
+    const seen: number[] = [];
+    const presence: PresenceFrame[] = [];
+    const client = new RealtimeClient({
+      endpoint: () => Promise.resolve('ws://gateway.test/v1/realtime'),
+      token: () => 'tok.en',
+      onEvent: (f) => seen.push(f.seq),
+      onPresence: (f) => presence.push(f),
+      onResync: () => Promise.resolve(),
+      createSocket: sockets.factory,
+    });
+    client.start();
+    await vi.advanceTimersByTimeAsync(0);
+    const socket = sockets.last();
+    socket.open();
+    socket.receive({ type: 'subscribed', scope: 'org', id: 'o', lastSeq: 5 });
+    const away: PresenceFrame = { type: 'presence', userId: 'u1', presence: 'away', at: '2026-11-20T12:00:00.000Z' };
+    const online: PresenceFrame = { ...away, presence: 'online', at: '2026-11-20T12:00:01.000Z' };
+    socket.receive(away);
+    socket.receive(frame(6));
+    socket.receive(online);
+    socket.receive(frame(7));
+    await vi.advanceTimersByTimeAsync(0);
+    expect(presence).toEqual([away, online]);
+    expect(seen).toEqual([6, 7]);
+    expect(client.lastSeq).toBe(7);
     client.stop();
   });
 

@@ -1,4 +1,4 @@
-import type { ClientFrame, ServerFrame, TypingFrame } from './wire.ts';
+import type { ClientFrame, PresenceFrame, ServerFrame, TypingFrame } from './wire.ts';
 
 /**
  * The realtime connection of the inbox (README "Realtime inbox events"): asks the API where the gateway is
@@ -13,6 +13,7 @@ import type { ClientFrame, ServerFrame, TypingFrame } from './wire.ts';
  *
  * Typing frames are the exception: not numbered and never replayed, they go to `onTyping` as they come, and
  * `sendTyping` sends one only while the socket is open (a typing notice that cannot go now is worthless later).
+ * Presence frames (an operator went online, away or offline) are the same: unnumbered, handed to `onPresence`.
  */
 
 export type EventFrame = Extract<ServerFrame, { type: 'event' }>;
@@ -39,6 +40,8 @@ export interface RealtimeOptions {
   readonly onEvent: (frame: EventFrame) => void;
   /** Someone is typing in a conversation (the frame as received; the caller ignores its own user). */
   readonly onTyping?: (frame: TypingFrame) => void;
+  /** An operator's presence changed (the frame as received; the caller drops one older than what it holds). */
+  readonly onPresence?: (frame: PresenceFrame) => void;
   /** Reload through REST what the events would have updated; resolves when done. */
   readonly onResync: () => Promise<void>;
   readonly onStatus?: (status: RealtimeStatus) => void;
@@ -232,6 +235,9 @@ export class RealtimeClient {
         return;
       case 'typing':
         this.#options.onTyping?.(frame);
+        return;
+      case 'presence':
+        this.#options.onPresence?.(frame);
         return;
       case 'error':
         this.#options.onError?.(frame.code, frame.message);

@@ -42,6 +42,25 @@ export interface Member {
   readonly status: 'active' | 'removed';
 }
 
+export const PRESENCES = ['online', 'away', 'offline'] as const;
+export type Presence = (typeof PRESENCES)[number];
+
+/** An item of `GET /v1/operators` → `{ data }`: every active member as an inbox operator (the rest is not read). */
+export interface Operator {
+  readonly userId: string;
+  readonly email: string | null;
+  readonly role: Role | null;
+  readonly presence: Presence;
+  readonly devices: number;
+  readonly settings: {
+    readonly teams: readonly string[];
+    readonly skills: readonly string[];
+    /** Most open conversations at once. */
+    readonly capacity: number;
+  };
+  readonly openConversations: readonly string[];
+}
+
 /** `GET /v1/numbers` → `{ data }`. */
 export interface PhoneNumber {
   readonly phoneNumberId: string;
@@ -292,7 +311,8 @@ export type ServerFrame =
   | { readonly type: 'resync'; readonly reason: string; readonly lastSeq: number }
   | { readonly type: 'pong' }
   | { readonly type: 'error'; readonly code: string; readonly message: string }
-  | TypingFrame;
+  | TypingFrame
+  | PresenceFrame;
 
 /**
  * Someone else is typing in a conversation's composer: shown until `expiresAt` (ISO) or their next message there.
@@ -304,6 +324,17 @@ export interface TypingFrame {
   readonly phoneNumberId: string;
   readonly userId: string;
   readonly expiresAt: string;
+}
+
+/**
+ * An operator of the organisation went online, away or offline (`at`: ISO, when the server saw the change). Not
+ * numbered (no seq) and never replayed: after a reconnect the app reads `GET /v1/operators` again.
+ */
+export interface PresenceFrame {
+  readonly type: 'presence';
+  readonly userId: string;
+  readonly presence: Presence;
+  readonly at: string;
 }
 
 export type ClientFrame =

@@ -4,6 +4,7 @@ import { ConversationView } from '../components/conversation-view.tsx';
 import { REPLY_INPUT_ID } from '../components/composer.tsx';
 import { HelpDialog } from '../components/help-dialog.tsx';
 import { LanguageSwitch } from '../components/language-switch.tsx';
+import { PresenceSummary } from '../components/presence.tsx';
 import { QuickRepliesPage } from './quick-replies-page.tsx';
 import type { MessageKey } from '../i18n/en.ts';
 import { useI18n } from '../i18n/i18n.ts';
@@ -61,13 +62,25 @@ export function InboxPage(props: {
   const selectedId = () => conversationIdOf(router.path());
   const isSettings = () => isQuickRepliesPath(router.path());
 
+  // Presence frames are not replayed: after a lost connection, everyone's presence is read again.
+  let hasMissedPresence = false;
+  function onStatus(status: RealtimeStatus) {
+    store.setRealtimeStatus(status);
+    if (status === 'offline' || status === 'unavailable') hasMissedPresence = true;
+    else if (status === 'live' && hasMissedPresence) {
+      hasMissedPresence = false;
+      void store.loadOperators();
+    }
+  }
+
   const realtime = new RealtimeClient({
     endpoint: async () => (await props.session.api.realtimeEndpoint()).url,
     token: () => props.session.session()?.tokens.accessToken ?? null,
     onEvent: (frame) => store.applyEvent(frame),
     onTyping: (frame) => store.applyTyping(frame),
+    onPresence: (frame) => store.applyPresence(frame),
     onResync: () => store.resync(),
-    onStatus: (status) => store.setRealtimeStatus(status),
+    onStatus,
     // Signed out elsewhere or revoked: a refresh tells (and signs this tab out if so) before reconnecting. The
     // access token expired: the reconnect needs the refreshed one (usually refreshed a minute before already).
     onClose: (code) => {
@@ -147,6 +160,7 @@ export function InboxPage(props: {
     realtime.start();
     void store.reload();
     void store.loadDirectory();
+    void store.loadOperators();
   });
   onCleanup(() => {
     document.removeEventListener('keydown', onKeyDown);
@@ -176,6 +190,7 @@ export function InboxPage(props: {
             {i18n.t(STATUS_KEYS[store.state.realtime])}
           </span>
           <span class="spacer" />
+          <PresenceSummary />
           <a
             class="top-link"
             href={QUICK_REPLIES_PATH}

@@ -13,6 +13,8 @@ import type {
   Member,
   Message,
   PhoneNumber,
+  Presence,
+  PresenceFrame,
   RealtimeEvent,
   SendBody,
   TemplateContent,
@@ -31,6 +33,10 @@ import type {
  * Who else is typing is kept here too (`typing`: conversation → user → until when), from the realtime `typing`
  * frames: each entry goes at its `expiresAt` or when an outbound message arrives in that conversation (a message
  * does not name the operator who sent it, so it ends every typing notice of its conversation).
+ *
+ * And every operator's presence (`presence`: user → online/away/offline), read from `GET /v1/operators` at start and
+ * after a resync or reconnect, then kept live by the realtime `presence` frames: a frame older (`at`) than the one
+ * held is dropped, and a listing does not overwrite a user whose frame arrived while it was on its way.
  */
 
 export type Tab = 'mine' | 'unassigned' | 'all';
@@ -76,6 +82,13 @@ interface InboxState {
   numbers: PhoneNumber[];
   /** conversationId → userId → expiresAt (ISO): others typing a reply now. */
   typing: Record<string, Record<string, string>>;
+  /** userId → presence; `at` is the last frame's (ISO), null when read from the listing. */
+  presence: Record<string, PresenceEntry>;
+}
+
+export interface PresenceEntry {
+  readonly presence: Presence;
+  readonly at: string | null;
 }
 
 export const PAGE_SIZE = 30;
@@ -107,12 +120,16 @@ export function createInboxStore(deps: InboxStoreDeps) {
     members: [],
     numbers: [],
     typing: {},
+    presence: {},
   });
   let listRequest = 0;
   let openRequest = 0;
   const windowTimers = new Map<string, ReturnType<typeof setTimeout>>();
   let listReloadTimer: ReturnType<typeof setTimeout> | undefined;
   const typingTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  let operatorsRequest = 0;
+  /** Users whose presence frame arrived while the latest listing was on its way (the frame is newer). */
+  const presenceSeenDuringLoad = new Set<string>();
 
   /** Newest activity first (the API's order), ties by id. */
   const conversations: Accessor<ConversationSummary[]> = createMemo(() =>
@@ -469,9 +486,46 @@ export function createInboxStore(deps: InboxStoreDeps) {
     return Object.keys(state.typing[conversationId] ?? {});
   }
 
+  // ------------------------------------------------------------ presence
+
+  /** Everyone's presence from `GET /v1/operators` (at start, after a resync or a reconnect); a failure keeps it. */
+  async function loadOperators(): Promise<void> {
+    const request = ++operatorsRequest;
+    presenceSeenDuringLoad.clear();
+    let operators: Awaited<ReturnType<ApiClient['listOperators']>>;
+    try {
+      operators = await api.listOperators();
+    } catch {
+      return;
+    }
+    if (request !== operatorsRequest) return;
+    setState(
+      'presence',
+      produce((presence) => {
+        for (const o of operators) {
+          if (!presenceSeenDuringLoad.has(o.userId)) presence[o.userId] = { presence: o.presence, at: null };
+        }
+      }),
+    );
+    presenceSeenDuringLoad.clear();
+  }
+
+  /** A realtime presence frame; one older than the frame held for that user is dropped. */
+  function applyPresence(frame: PresenceFrame): void {
+    const held = state.presence[frame.userId];
+    if (held !== undefined && held.at !== null && Date.parse(frame.at) < Date.parse(held.at)) return;
+    presenceSeenDuringLoad.add(frame.userId);
+    setState('presence', frame.userId, { presence: frame.presence, at: frame.at });
+  }
+
+  /** A user's presence, or null before it is known. */
+  function presenceOf(userId: string): Presence | null {
+    return state.presence[userId]?.presence ?? null;
+  }
+
   /** After a `resync`: what the missed events would have changed, read again. */
   async function resync(): Promise<void> {
-    await Promise.all([reload(), refreshOpen()]);
+    await Promise.all([reload(), refreshOpen(), loadOperators()]);
   }
 
   // ------------------------------------------------------------ commands
@@ -538,6 +592,9 @@ export function createInboxStore(deps: InboxStoreDeps) {
     applyEvent,
     applyTyping,
     typists,
+    loadOperators,
+    applyPresence,
+    presenceOf,
     resync,
     control,
     send,
