@@ -31,6 +31,7 @@ import { recipientCountry } from '../contacts/phone-country.ts';
 import { contactAddress, type ContactMsg, type ContactReply } from '../contacts/contact.messages.ts';
 import { NUMBER_KIND, feedbackSignalOfCode, type NumberMsg, type SendPriority } from '../number/number.messages.ts';
 import { PORTFOLIO_KIND, type PortfolioMsg, type PortfolioReplies } from '../portfolio/portfolio.actor.ts';
+import type { AuditActor } from '../org/org.messages.ts';
 import {
   CONVERSATION_KIND,
   MAX_SEND_ATTEMPTS,
@@ -632,6 +633,9 @@ function meterStatus(
 
 // ---------------------------------------------------------------- handlers
 
+/** Who a campaign's message counts as sent by, for the lock and the assignee: nobody who replies. */
+const CAMPAIGN_SENDER: AuditActor = { kind: 'system', id: 'campaign' };
+
 function onSend(state: ConversationState, msg: Msg<'send'>, ctx: ConversationContext): Turn {
   const known = findMessage(state, msg.messageId);
   if (known) {
@@ -644,7 +648,9 @@ function onSend(state: ConversationState, msg: Msg<'send'>, ctx: ConversationCon
     return { state, reply };
   }
   // Another operator holds the conversation: this user's reply is refused (API keys and campaigns are not held).
-  const locked = msg.by.kind === 'user' ? lockRefusal(state, msg.by.id, ctx.nowMs) : null;
+  // A campaign's message is no reply: it neither takes the lock nor assigns the conversation to who launched it.
+  const replyBy = msg.campaign === undefined ? msg.by : CAMPAIGN_SENDER;
+  const locked = replyBy.kind === 'user' ? lockRefusal(state, replyBy.id, ctx.nowMs) : null;
   if (locked !== null) return { state, reply: locked };
   if (isFreeForm(msg.content) && !windowState(state.window, ctx.nowMs).canSendFreeForm) {
     const error = windowClosedError(state, ctx.nowMs);
@@ -659,7 +665,7 @@ function onSend(state: ConversationState, msg: Msg<'send'>, ctx: ConversationCon
   const next = appended(
     afterUserReply(
       { ...state, orgId: state.orgId ?? msg.orgId, phoneNumberId: state.phoneNumberId ?? msg.phoneNumberId, customer },
-      msg.by,
+      replyBy,
       ctx.nowMs,
       ctx.lockTimeoutMs,
       lockEffects,

@@ -72,6 +72,24 @@ describe('conversation: assignment, lock and status', () => {
     expect(again.state.lock).toEqual({ holder: 'ana', sinceMs: T0 + 1, expiresAtMs: T0 + 5 * MIN + LOCK_TIMEOUT });
   });
 
+  it('a campaign launched by a member neither assigns the conversation nor takes its lock, and is not held by it', () => {
+    const campaignSend = (messageId: string): ConversationMsg => ({
+      ...reply(messageId, { kind: 'user', id: 'mia' }),
+      content: { type: 'template', template: { name: 'promo', language: { code: 'it' } } },
+      category: 'marketing',
+      campaign: { run: 'org1.cmp_a.1', recipient: 0, frequencyCapMs: 0 },
+    });
+    const sent = run(initialConversationState(), campaignSend('c1'), T0);
+    expect(sent.reply).toMatchObject({ ok: true });
+    expect(sent.state).toMatchObject({ assignee: null, lock: null });
+    expect(timers(sent.effects)).toEqual([]);
+    // Ana holds the conversation: a campaign by Mia still goes out, and Ana keeps it.
+    const held = run(opened(), reply('a1', { kind: 'user', id: 'ana' }), T0 + 1).state;
+    const during = run(held, campaignSend('c2'), T0 + 2);
+    expect(during.reply).toMatchObject({ ok: true });
+    expect(during.state).toMatchObject({ assignee: 'ana', lock: held.lock });
+  });
+
   it('a manager takes over: the lock and the assignment move, the former holder is refused', () => {
     const a = run(opened(), { type: 'claim', userId: 'ana' }, T0 + 1).state;
     const taken = run(a, { type: 'takeOver', userId: 'max' }, T0 + 2);
