@@ -74,7 +74,12 @@ describe('conversation: assignment, lock and status', () => {
 
   it('a campaign launched by a member neither assigns the conversation nor takes its lock, and is not held by it', () => {
     const campaignSend = (messageId: string): ConversationMsg => ({
-      ...reply(messageId, { kind: 'user', id: 'mia' }),
+      type: 'send',
+      orgId: 'org1',
+      phoneNumberId: '1001',
+      customer: { phone: '15551234567' },
+      messageId,
+      by: { kind: 'user', id: 'mia' },
       content: { type: 'template', template: { name: 'promo', language: { code: 'it' } } },
       category: 'marketing',
       campaign: { run: 'org1.cmp_a.1', recipient: 0, frequencyCapMs: 0 },

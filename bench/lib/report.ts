@@ -14,7 +14,7 @@ export interface ReportRow {
 export interface BenchReport {
   readonly scenario: string;
   /** The figures the scenario's issue names, flat, for `--json`. */
-  readonly figures: Record<string, number | string | boolean | object>;
+  readonly figures: Record<string, number | string | boolean | object | null>;
   readonly rows: readonly ReportRow[];
   readonly notes?: readonly string[];
 }

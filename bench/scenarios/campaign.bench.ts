@@ -24,13 +24,14 @@ import {
 import { runtimeCounters } from '../lib/runtime-counters.ts';
 
 /**
- * `npm run bench -- campaign [--recipients N] [--quick] [--json] [--profile]`: campaigns at scale (issue #6,
- * item 7), over the send benchmark's processes: a Parlo node (`startParlo`, embedded LMDB, cloud mode pointed at
+ * `npm run bench -- campaign [--recipients N] [--quick] [--json] [--profile] [--only=paced,unlimited,csv]`:
+ * campaigns at scale (issue #6, item 7), over the send benchmark's processes: a Parlo node (`startParlo`, embedded LMDB, cloud mode pointed at
  * the simulator; bench/lib/parlo-node.ts), the Cloud API simulator in its own process (send-simulator.ts, through
  * bench/lib/campaign-simulator.ts, which adds a throughput above Meta's levels), and this one. N recipients,
  * default 100,000 (`--quick`: 10,000). `--profile` writes V8 CPU profiles of the Parlo nodes to
  * bench/results/profiles/. Every 5 s a phase logs its progress (and keeps it in the JSON): sends accepted, the
- * rate and the node's CPU per send over the last 5 s, the wallet's open reservations.
+ * rate and the node's CPU per send over the last 5 s, the wallet's open reservations. `--only` runs some of the
+ * three phases below (the figures of the others are null).
  *
  * Setup, as an operator would: one WhatsApp business account on the simulator with an unlimited messaging limit
  * (`POST /_sim/wabas`, `messagingLimit: null`) and two numbers; an organisation signs up, connects both (`POST
@@ -477,6 +478,7 @@ async function campaignPhases(
   simChild: ChildProcess,
   simulatorUrl: string,
   recipients: number,
+  phases: { readonly paced: boolean; readonly unlimited: boolean },
   log: (m: string) => void,
 ) {
   const parlo = await startNode(dataDir, simulatorUrl);
@@ -584,22 +586,26 @@ async function campaignPhases(
     const contactImportSec = (Date.now() - importStarted) / 1000;
     log(`contacts imported in ${contactImportSec.toFixed(1)} s (${Math.round(recipients / contactImportSec)}/s)`);
 
-    const paced = await campaignPhase(
-      parlo,
-      sim,
-      simChild,
-      session,
-      { label: 'paced', phoneNumberId: PACED.phoneNumberId, recipients, expectedMsgPerSec: PACED.mps },
-      log,
-    );
-    const unlimited = await campaignPhase(
-      parlo,
-      sim,
-      simChild,
-      session,
-      { label: 'unlimited', phoneNumberId: UNLIMITED.phoneNumberId, recipients, expectedMsgPerSec: 1_000 },
-      log,
-    );
+    const paced = !phases.paced
+      ? null
+      : await campaignPhase(
+          parlo,
+          sim,
+          simChild,
+          session,
+          { label: 'paced', phoneNumberId: PACED.phoneNumberId, recipients, expectedMsgPerSec: PACED.mps },
+          log,
+        );
+    const unlimited = !phases.unlimited
+      ? null
+      : await campaignPhase(
+          parlo,
+          sim,
+          simChild,
+          session,
+          { label: 'unlimited', phoneNumberId: UNLIMITED.phoneNumberId, recipients, expectedMsgPerSec: 1_000 },
+          log,
+        );
     const rss = memory.stop();
     log(
       `Parlo node peak RSS ${rss.hwmMb.toFixed(0)} MB (VmHWM; sampled: VmRSS ${rss.sampledPeakMb.toFixed(0)} MB, RssAnon ${rss.sampledAnonPeakMb.toFixed(0)} MB)`,
@@ -715,9 +721,124 @@ function recipientsArg(quick: boolean): number {
   return n;
 }
 
+const PHASES = ['paced', 'unlimited', 'csv'] as const;
+type PhaseName = (typeof PHASES)[number];
+
+/** `--only=paced,csv`: the phases to run (default all three). */
+function phasesArg(): ReadonlySet<PhaseName> {
+  const text = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  if (text === undefined) return new Set(PHASES);
+  const names = text.split(',');
+  const bad = names.find((n) => !(PHASES as readonly string[]).includes(n));
+  if (bad !== undefined || names.length === 0) {
+    throw new Error(`--only takes phases separated by commas (${PHASES.join(', ')}), not ${bad ?? text}`);
+  }
+  return new Set(names as PhaseName[]);
+}
+
+function pacedRows(paced: PhaseResult, recipients: number, durationTarget: number, met: Met): ReportRow[] {
+  return [
+    {
+      metric: paced.complete
+        ? `paced (1,000 msg/s): launch → last of ${recipients.toLocaleString('en-US')} sends accepted`
+        : `paced (1,000 msg/s): INCOMPLETE, ${paced.accepted.toLocaleString('en-US')} of ${recipients.toLocaleString('en-US')} accepted when the wait gave up after`,
+      value: paced.durationSec,
+      unit: 's',
+      target: `≤ ${durationTarget.toFixed(1)}`,
+      meetsTarget: met.durationSec === true,
+    },
+    { metric: 'paced: launch → first send accepted', value: paced.firstSendSec, unit: 's' },
+    { metric: 'paced: sends accepted, first to last', value: paced.sendingMsgPerSec, unit: 'msg/s' },
+    {
+      metric: 'paced: max sends in any 1 s window',
+      value: paced.maxWindowRate,
+      unit: 'msg',
+      target: `≤ ${TARGETS.maxWindowRate}`,
+      meetsTarget: met.maxWindowRate === true,
+    },
+    {
+      metric: 'paced: 130429 answers',
+      value: paced.rateLimitErrors,
+      unit: 'errors',
+      target: '0',
+      meetsTarget: met.rateLimitErrors === true,
+    },
+    { metric: 'paced: funnel dispatched', value: paced.funnel.dispatched, unit: 'msg' },
+    { metric: 'paced: funnel sent', value: paced.funnel.sent, unit: 'msg' },
+    { metric: 'paced: funnel delivered', value: paced.funnel.delivered, unit: 'msg' },
+    { metric: 'paced: CPU used by the Parlo node', value: paced.parloCores, unit: 'cores' },
+  ];
+}
+
+function unlimitedRows(unlimited: PhaseResult, recipients: number): ReportRow[] {
+  return [
+    {
+      metric: unlimited.complete
+        ? 'unlimited (Parlo 50,000/s, simulator 100,000/s): launch → last send'
+        : `unlimited (Parlo 50,000/s, simulator 100,000/s): INCOMPLETE, ${unlimited.accepted.toLocaleString('en-US')} of ${recipients.toLocaleString('en-US')} accepted, launch → give-up`,
+      value: unlimited.msgPerSec,
+      unit: 'msg/s',
+    },
+    { metric: 'unlimited: launch → first send accepted', value: unlimited.firstSendSec, unit: 's' },
+    { metric: 'unlimited: sends accepted, first to last', value: unlimited.sendingMsgPerSec, unit: 'msg/s' },
+    { metric: 'unlimited: max sends in any 1 s window', value: unlimited.maxWindowRate, unit: 'msg' },
+    { metric: 'unlimited: funnel dispatched', value: unlimited.funnel.dispatched, unit: 'msg' },
+    { metric: 'unlimited: funnel sent', value: unlimited.funnel.sent, unit: 'msg' },
+    { metric: 'unlimited: funnel delivered', value: unlimited.funnel.delivered, unit: 'msg' },
+    { metric: 'unlimited: CPU used by the Parlo node', value: unlimited.parloCores, unit: 'cores' },
+  ];
+}
+
+function memoryRows(rss: RssPeaks, met: Met): ReportRow[] {
+  return [
+    {
+      metric: 'Parlo node peak RSS, campaign phases (VmHWM)',
+      value: rss.hwmMb,
+      unit: 'MB',
+      target: `≤ ${TARGETS.peakRssMb}`,
+      meetsTarget: met.peakRssMb === true,
+    },
+    {
+      metric: 'Parlo node peak RssAnon, campaign phases (sampled; VmHWM adds LMDB pages)',
+      value: rss.sampledAnonPeakMb,
+      unit: 'MB',
+    },
+  ];
+}
+
+type CsvResult = Awaited<ReturnType<typeof csvPhase>>;
+
+function csvRowsOf(csv: CsvResult, met: Met): ReportRow[] {
+  return [
+    {
+      metric: csv.complete
+        ? `CSV import, ${csv.rows.toLocaleString('en-US')} rows (importContacts, fresh node)`
+        : `CSV import: STOPPED after ${csv.acknowledged.toLocaleString('en-US')} of ${csv.rows.toLocaleString('en-US')} rows (rows/s until then)`,
+      value: csv.rowsPerSec,
+      unit: 'rows/s',
+      target: `≥ ${TARGETS.csvRowsPerSec.toLocaleString('en-US')}`,
+      meetsTarget: met.csvRowsPerSec === true,
+    },
+    { metric: 'CSV import: Parlo node peak RSS (VmHWM)', value: csv.nodeRss.hwmMb, unit: 'MB' },
+    { metric: 'CSV import: Parlo node peak RssAnon (sampled)', value: csv.nodeRss.sampledAnonPeakMb, unit: 'MB' },
+    { metric: 'CSV import: importer peak RSS (information)', value: csv.importerPeakRssMb, unit: 'MB' },
+    { metric: 'CSV import: CPU used by the Parlo node', value: csv.parloCores, unit: 'cores' },
+  ];
+}
+
+/** Per figure with a target: met, or null when its phase did not run. */
+interface Met {
+  readonly durationSec: boolean | null;
+  readonly maxWindowRate: boolean | null;
+  readonly rateLimitErrors: boolean | null;
+  readonly peakRssMb: boolean | null;
+  readonly csvRowsPerSec: boolean | null;
+}
+
 export async function run(options: BenchOptions): Promise<BenchReport> {
   const quick = options.scale < 1;
   const recipients = recipientsArg(quick);
+  const phases = phasesArg();
   const csvRows = quick ? 100_000 : 1_000_000;
   const log = (m: string): void => options.log(m);
   if (process.argv.includes('--profile')) mkdirSync(PROFILE_DIR, { recursive: true });
@@ -729,110 +850,68 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
     const simulator = await forkReady<{ url: string }>('../lib/campaign-simulator.ts', []);
     simChild = simulator.child;
     sim = new Pool(simulator.ready.url, { connections: 4, keepAliveTimeout: 60_000 });
-    const campaigns = await campaignPhases(
-      join(temp.path, 'campaigns'),
-      sim,
-      simChild,
-      simulator.ready.url,
-      recipients,
-      log,
-    );
-    const csv = await csvPhase(temp.path, simulator.ready.url, csvRows, log);
+    const campaigns =
+      phases.has('paced') || phases.has('unlimited')
+        ? await campaignPhases(
+            join(temp.path, 'campaigns'),
+            sim,
+            simChild,
+            simulator.ready.url,
+            recipients,
+            { paced: phases.has('paced'), unlimited: phases.has('unlimited') },
+            log,
+          )
+        : null;
+    const csv = phases.has('csv') ? await csvPhase(temp.path, simulator.ready.url, csvRows, log) : null;
 
-    const { paced, unlimited } = campaigns;
+    const paced = campaigns?.paced ?? null;
+    const unlimited = campaigns?.unlimited ?? null;
     const durationTarget = (recipients / 1000) * TARGETS.secondsPer1000;
-    const peakRssMb = campaigns.rss.hwmMb;
-    const met = {
-      durationSec: paced.complete && paced.durationSec <= durationTarget,
-      maxWindowRate: paced.maxWindowRate <= TARGETS.maxWindowRate,
-      rateLimitErrors: paced.rateLimitErrors === TARGETS.rateLimitErrors,
-      peakRssMb: peakRssMb <= TARGETS.peakRssMb,
-      csvRowsPerSec: csv.complete && csv.rowsPerSec >= TARGETS.csvRowsPerSec,
+    const peakRssMb = campaigns?.rss.hwmMb ?? null;
+    const met: Met = {
+      durationSec: paced && paced.complete && paced.durationSec <= durationTarget,
+      maxWindowRate: paced && paced.maxWindowRate <= TARGETS.maxWindowRate,
+      rateLimitErrors: paced && paced.rateLimitErrors === TARGETS.rateLimitErrors,
+      peakRssMb: peakRssMb === null ? null : peakRssMb <= TARGETS.peakRssMb,
+      csvRowsPerSec: csv && csv.complete && csv.rowsPerSec >= TARGETS.csvRowsPerSec,
     };
     const rows: ReportRow[] = [
-      {
-        metric: paced.complete
-          ? `paced (1,000 msg/s): launch → last of ${recipients.toLocaleString('en-US')} sends accepted`
-          : `paced (1,000 msg/s): INCOMPLETE, ${paced.accepted.toLocaleString('en-US')} of ${recipients.toLocaleString('en-US')} accepted when the wait gave up after`,
-        value: paced.durationSec,
-        unit: 's',
-        target: `≤ ${durationTarget.toFixed(1)}`,
-        meetsTarget: met.durationSec,
-      },
-      { metric: 'paced: launch → first send accepted', value: paced.firstSendSec, unit: 's' },
-      { metric: 'paced: sends accepted, first to last', value: paced.sendingMsgPerSec, unit: 'msg/s' },
-      {
-        metric: 'paced: max sends in any 1 s window',
-        value: paced.maxWindowRate,
-        unit: 'msg',
-        target: `≤ ${TARGETS.maxWindowRate}`,
-        meetsTarget: met.maxWindowRate,
-      },
-      {
-        metric: 'paced: 130429 answers',
-        value: paced.rateLimitErrors,
-        unit: 'errors',
-        target: '0',
-        meetsTarget: met.rateLimitErrors,
-      },
-      { metric: 'paced: funnel dispatched', value: paced.funnel.dispatched, unit: 'msg' },
-      { metric: 'paced: funnel sent', value: paced.funnel.sent, unit: 'msg' },
-      { metric: 'paced: funnel delivered', value: paced.funnel.delivered, unit: 'msg' },
-      { metric: 'paced: CPU used by the Parlo node', value: paced.parloCores, unit: 'cores' },
-      {
-        metric: unlimited.complete
-          ? 'unlimited (Parlo 50,000/s, simulator 100,000/s): launch → last send'
-          : `unlimited (Parlo 50,000/s, simulator 100,000/s): INCOMPLETE, ${unlimited.accepted.toLocaleString('en-US')} of ${recipients.toLocaleString('en-US')} accepted, launch → give-up`,
-        value: unlimited.msgPerSec,
-        unit: 'msg/s',
-      },
-      { metric: 'unlimited: launch → first send accepted', value: unlimited.firstSendSec, unit: 's' },
-      { metric: 'unlimited: sends accepted, first to last', value: unlimited.sendingMsgPerSec, unit: 'msg/s' },
-      { metric: 'unlimited: max sends in any 1 s window', value: unlimited.maxWindowRate, unit: 'msg' },
-      { metric: 'unlimited: funnel dispatched', value: unlimited.funnel.dispatched, unit: 'msg' },
-      { metric: 'unlimited: funnel sent', value: unlimited.funnel.sent, unit: 'msg' },
-      { metric: 'unlimited: funnel delivered', value: unlimited.funnel.delivered, unit: 'msg' },
-      { metric: 'unlimited: CPU used by the Parlo node', value: unlimited.parloCores, unit: 'cores' },
-      {
-        metric: 'Parlo node peak RSS, (a) + (b) (VmHWM)',
-        value: peakRssMb,
-        unit: 'MB',
-        target: `≤ ${TARGETS.peakRssMb}`,
-        meetsTarget: met.peakRssMb,
-      },
-      {
-        metric: csv.complete
-          ? `CSV import, ${csvRows.toLocaleString('en-US')} rows (importContacts, fresh node)`
-          : `CSV import: STOPPED after ${csv.acknowledged.toLocaleString('en-US')} of ${csvRows.toLocaleString('en-US')} rows (rows/s until then)`,
-        value: csv.rowsPerSec,
-        unit: 'rows/s',
-        target: `≥ ${TARGETS.csvRowsPerSec.toLocaleString('en-US')}`,
-        meetsTarget: met.csvRowsPerSec,
-      },
-      {
-        metric: 'Parlo node peak RssAnon, (a) + (b) (sampled; VmHWM adds LMDB pages)',
-        value: campaigns.rss.sampledAnonPeakMb,
-        unit: 'MB',
-      },
-      { metric: 'CSV import: Parlo node peak RSS (VmHWM)', value: csv.nodeRss.hwmMb, unit: 'MB' },
-      { metric: 'CSV import: Parlo node peak RssAnon (sampled)', value: csv.nodeRss.sampledAnonPeakMb, unit: 'MB' },
-      { metric: 'CSV import: importer peak RSS (information)', value: csv.importerPeakRssMb, unit: 'MB' },
-      { metric: 'CSV import: CPU used by the Parlo node', value: csv.parloCores, unit: 'cores' },
+      ...(paced ? pacedRows(paced, recipients, durationTarget, met) : []),
+      ...(unlimited ? unlimitedRows(unlimited, recipients) : []),
+      ...(campaigns ? memoryRows(campaigns.rss, met) : []),
+      ...(csv ? csvRowsOf(csv, met) : []),
     ];
+    const notes = [
+      `three processes share the cores: the Parlo node (startParlo, embedded LMDB, cloud mode → the simulator), the simulator (uWS), and this one; load average at the end ${loadavg()[0]!.toFixed(1)}`,
+      `phases run: ${[...phases].join(', ')}${phases.size < PHASES.length ? ' (--only; figures of the others are null)' : ''}`,
+    ];
+    if (campaigns) {
+      notes.push(
+        `runs at the end: paced ${paced?.funnel.status ?? 'not run'}, unlimited ${unlimited?.funnel.status ?? 'not run'}; contacts for the campaigns imported through POST /v1/contacts/batch in ${campaigns.contactImportSec.toFixed(1)} s`,
+        `launch answered after ${paced?.launchAnswerSec.toFixed(1) ?? '–'} s (paced) / ${unlimited?.launchAnswerSec.toFixed(1) ?? '–'} s (unlimited): the pre-flight screens the whole audience before the run starts`,
+        'durations run from the launch request to the simulator’s acceptance of the last send (its send log); 1 s windows [a, a + 1000 ms) over every a of the phase',
+      );
+    }
+    if (csv) {
+      notes.push(
+        `CSV: ${csv.report.rowsRead} rows read, ${csv.report.created} created, ${csv.report.failed} failed${csv.complete ? '' : `; the import stopped: ${csv.error}`}; a fresh node and data dir${campaigns ? ' after the campaign phases' : ''}, the importer (importContacts, batches of 1,000, 4 in flight) in its own process`,
+      );
+    }
     return {
       scenario: 'campaign',
       figures: {
         recipients,
-        pacedComplete: paced.complete,
-        unlimitedComplete: unlimited.complete,
-        csvComplete: csv.complete,
-        durationSec: paced.durationSec,
-        maxWindowRate: paced.maxWindowRate,
-        rateLimitErrors: paced.rateLimitErrors,
-        unlimitedMsgPerSec: unlimited.msgPerSec,
+        phases: [...phases],
+        pacedComplete: paced?.complete ?? null,
+        unlimitedComplete: unlimited?.complete ?? null,
+        csvComplete: csv?.complete ?? null,
+        durationSec: paced?.durationSec ?? null,
+        maxWindowRate: paced?.maxWindowRate ?? null,
+        rateLimitErrors: paced?.rateLimitErrors ?? null,
+        unlimitedMsgPerSec: unlimited?.msgPerSec ?? null,
         peakRssMb,
-        csvRowsPerSec: csv.rowsPerSec,
-        csvPeakRssMb: csv.nodeRss.hwmMb,
+        csvRowsPerSec: csv?.rowsPerSec ?? null,
+        csvPeakRssMb: csv?.nodeRss.hwmMb ?? null,
         targets: {
           durationSec: durationTarget,
           maxWindowRate: TARGETS.maxWindowRate,
@@ -841,34 +920,32 @@ export async function run(options: BenchOptions): Promise<BenchReport> {
           csvRowsPerSec: TARGETS.csvRowsPerSec,
         },
         met,
-        paced: { ...paced },
-        unlimited: { ...unlimited, parloRatePerSec: UNLIMITED.parloMps, simulatorRatePerSec: UNLIMITED.simulatorMps },
-        peakRssSampledMb: campaigns.rss.sampledPeakMb,
-        peakRssAnonSampledMb: campaigns.rss.sampledAnonPeakMb,
-        contactBatchImportSec: campaigns.contactImportSec,
-        csv: {
-          rows: csv.rows,
-          complete: csv.complete,
-          acknowledged: csv.acknowledged,
-          error: csv.error,
-          wallSec: csv.wallSec,
-          ...csv.report,
-          parloCores: csv.parloCores,
-          importerCores: csv.importerCores,
-          nodePeakRssSampledMb: csv.nodeRss.sampledPeakMb,
-          nodePeakRssAnonSampledMb: csv.nodeRss.sampledAnonPeakMb,
-        },
-        csvImporterPeakRssMb: csv.importerPeakRssMb,
+        paced: paced ? { ...paced } : null,
+        unlimited: unlimited
+          ? { ...unlimited, parloRatePerSec: UNLIMITED.parloMps, simulatorRatePerSec: UNLIMITED.simulatorMps }
+          : null,
+        peakRssSampledMb: campaigns?.rss.sampledPeakMb ?? null,
+        peakRssAnonSampledMb: campaigns?.rss.sampledAnonPeakMb ?? null,
+        contactBatchImportSec: campaigns?.contactImportSec ?? null,
+        csv: csv
+          ? {
+              rows: csv.rows,
+              complete: csv.complete,
+              acknowledged: csv.acknowledged,
+              error: csv.error,
+              wallSec: csv.wallSec,
+              ...csv.report,
+              parloCores: csv.parloCores,
+              importerCores: csv.importerCores,
+              nodePeakRssSampledMb: csv.nodeRss.sampledPeakMb,
+              nodePeakRssAnonSampledMb: csv.nodeRss.sampledAnonPeakMb,
+            }
+          : null,
+        csvImporterPeakRssMb: csv?.importerPeakRssMb ?? null,
         scenarioSec: (Date.now() - started) / 1000,
       },
       rows,
-      notes: [
-        `three processes share the cores: the Parlo node (startParlo, embedded LMDB, cloud mode → the simulator), the simulator (uWS), and this one; load average at the end ${loadavg()[0]!.toFixed(1)}`,
-        `runs at the end: paced ${paced.funnel.status}, unlimited ${unlimited.funnel.status}; contacts for (a) and (b) imported through POST /v1/contacts/batch in ${campaigns.contactImportSec.toFixed(1)} s`,
-        `launch answered after ${paced.launchAnswerSec.toFixed(1)} s (paced) / ${unlimited.launchAnswerSec.toFixed(1)} s (unlimited): the pre-flight screens the whole audience before the run starts`,
-        'durations run from the launch request to the simulator’s acceptance of the last send (its send log); 1 s windows [a, a + 1000 ms) over every a of the phase',
-        `CSV: ${csv.report.rowsRead} rows read, ${csv.report.created} created, ${csv.report.failed} failed${csv.complete ? '' : `; the import stopped: ${csv.error}`}; a fresh node and data dir after (a) and (b), the importer (importContacts, batches of 1,000, 4 in flight) in its own process`,
-      ],
+      notes,
     };
   } finally {
     await sim?.close();
