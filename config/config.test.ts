@@ -535,6 +535,7 @@ describe('describeConfigSources', () => {
       'runtime.mailboxCapacity',
       'runtime.askTimeoutMs',
       'runtime.idlePassivateMs',
+      'runtime.maxActivations',
       'runtime.dedupeRetentionMs',
       'runtime.maxTurnsPerCommit',
       'http.host',

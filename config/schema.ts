@@ -30,6 +30,7 @@ export const DEFAULT_PARTITION_COUNT = 64;
 export const DEFAULT_MAILBOX_CAPACITY = 10_000;
 export const DEFAULT_ASK_TIMEOUT_MS = 10_000;
 export const DEFAULT_IDLE_PASSIVATE_MS = 60_000;
+export const DEFAULT_MAX_ACTIVATIONS = 20_000;
 export const DEFAULT_DEDUPE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_TURNS_PER_COMMIT = 5_000;
 export const DEFAULT_HTTP_HOST = '127.0.0.1';
@@ -159,6 +160,10 @@ export const ConfigSchema = z.strictObject({
     mailboxCapacity: int(1).meta({ description: 'Messages an actor mailbox holds before PARLO_MAILBOX_FULL.' }),
     askTimeoutMs: int(1).meta({ description: 'Default ask() timeout before PARLO_ASK_TIMEOUT.' }),
     idlePassivateMs: int(1000).meta({ description: 'Idle time after which an actor activation is passivated.' }),
+    maxActivations: int(100).meta({
+      description:
+        'Actor activations kept in memory at most; beyond it the least recently active idle ones are passivated.',
+    }),
     dedupeRetentionMs: int(60_000).meta({ description: 'How long processed message ids are kept for dedupe.' }),
     maxTurnsPerCommit: int(1).meta({ description: 'Upper bound of turns batched into one LMDB commit.' }),
   }),

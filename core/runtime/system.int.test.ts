@@ -147,6 +147,32 @@ describe('ActorSystem turns and persistence', () => {
     expect((await f.system.ask<CounterState>(counter('p'), { type: 'get' })).total).toBe(9);
   });
 
+  it('keeps at most maxActivations in memory: the least recently active idle ones go first, state intact', async () => {
+    const f = await start({ maxActivations: 100 });
+    const count = (name: string) => f.metrics.snapshot().counters[name] ?? 0;
+    await f.system.ask(counter('hot'), { type: 'increment', by: 1 });
+    for (let i = 0; i < 250; i++) {
+      await f.clock.advance(1);
+      await f.system.ask(counter(`m${i}`), { type: 'increment', by: i });
+      // The hot actor stays among the most recently active.
+      if (i % 20 === 0) await f.system.ask(counter('hot'), { type: 'increment', by: 1 });
+    }
+    await settle();
+    // Passivation runs between drains, down to 90 % of the cap once it is passed.
+    expect(f.system.activeActorCount).toBeLessThanOrEqual(100);
+    expect(count(RUNTIME_METRICS.passivations)).toBeGreaterThanOrEqual(150);
+    const before = count(RUNTIME_METRICS.activations);
+    expect((await f.system.ask<CounterState>(counter('hot'), { type: 'get' })).total).toBe(14);
+    expect(count(RUNTIME_METRICS.activations)).toBe(before);
+    // The most recent is still in memory; older ones were passivated and come back from LMDB as they were.
+    expect((await f.system.ask<CounterState>(counter('m249'), { type: 'get' })).total).toBe(249);
+    expect(count(RUNTIME_METRICS.activations)).toBe(before);
+    for (const i of [0, 1, 120]) {
+      expect((await f.system.ask<CounterState>(counter(`m${i}`), { type: 'get' })).total).toBe(i);
+    }
+    expect(count(RUNTIME_METRICS.activations)).toBe(before + 3);
+  });
+
   it('forgets consumed message ids after the retention period', async () => {
     const f = await start({ dedupeRetentionMs: 24 * HOUR_MS });
     await f.system.ask(counter('r'), { type: 'increment', by: 1 }, { msgId: 'old' });

@@ -20,6 +20,13 @@ export type { PortOperation, Ports } from './ports.ts';
 export const DEFAULT_MAILBOX_CAPACITY = 10_000;
 export const DEFAULT_ASK_TIMEOUT_MS = 10_000;
 export const DEFAULT_IDLE_PASSIVATE_MS = 60_000;
+/**
+ * Activations a node keeps in memory at most (a conversation's costs ~4 kB of heap): beyond it, the least recently
+ * active idle ones are passivated (down to MAX_ACTIVATIONS_LOW_WATER of it), so a campaign over 100,000 contacts
+ * does not keep 100,000 actors resident for `idlePassivateMs`.
+ */
+export const DEFAULT_MAX_ACTIVATIONS = 20_000;
+const MAX_ACTIVATIONS_LOW_WATER = 0.9;
 export const DEFAULT_DEDUPE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_TURNS_PER_COMMIT = 5_000;
 /** Turns one actor may take in a row before others get the thread (fairness). */
@@ -40,6 +47,8 @@ export interface ActorSystemOptions {
   readonly mailboxCapacity?: number;
   readonly askTimeoutMs?: number;
   readonly idlePassivateMs?: number;
+  /** See DEFAULT_MAX_ACTIVATIONS. */
+  readonly maxActivations?: number;
   readonly dedupeRetentionMs?: number;
   readonly maxTurnsPerCommit?: number;
 }
@@ -88,6 +97,9 @@ export class ActorSystem {
   private readonly mailboxCapacity: number;
   private readonly askTimeoutMs: number;
   private readonly idlePassivateMs: number;
+  private readonly maxActivations: number;
+  /** A pass of `passivateLeastRecent` is scheduled (it runs between drains, never inside a commit cycle). */
+  private evictionScheduled = false;
   private readonly dedupeRetentionMs: number;
   private readonly maxTurnsPerCommit: number;
   private readonly store: RuntimeStore;
@@ -118,6 +130,7 @@ export class ActorSystem {
     this.mailboxCapacity = options.mailboxCapacity ?? DEFAULT_MAILBOX_CAPACITY;
     this.askTimeoutMs = options.askTimeoutMs ?? DEFAULT_ASK_TIMEOUT_MS;
     this.idlePassivateMs = options.idlePassivateMs ?? DEFAULT_IDLE_PASSIVATE_MS;
+    this.maxActivations = options.maxActivations ?? DEFAULT_MAX_ACTIVATIONS;
     this.dedupeRetentionMs = options.dedupeRetentionMs ?? DEFAULT_DEDUPE_RETENTION_MS;
     this.maxTurnsPerCommit = options.maxTurnsPerCommit ?? DEFAULT_MAX_TURNS_PER_COMMIT;
     for (const definition of options.definitions) {
@@ -276,6 +289,29 @@ export class ActorSystem {
     for (const key of keys) this.store.removeConsumed(key);
     this.sweepCursor = lastKey;
     return keys.length;
+  }
+
+  /**
+   * Passivates the least recently active idle actors until at most MAX_ACTIVATIONS_LOW_WATER × `maxActivations`
+   * remain (or no idle one is left). Returns how many it passivated. Runs between drains: an actor whose turn
+   * is not yet written (dirty) or not yet durable is not idle.
+   */
+  passivateLeastRecent(): number {
+    const target = Math.floor(this.maxActivations * MAX_ACTIVATIONS_LOW_WATER);
+    const excess = this.activations.size - target;
+    if (excess <= 0) return 0;
+    const idle: Activation[] = [];
+    for (const activation of this.activations.values()) {
+      if (activation.isIdle && !activation.dirty) idle.push(activation);
+    }
+    idle.sort((a, b) => a.lastActiveAtMs - b.lastActiveAtMs);
+    const count = Math.min(excess, idle.length);
+    for (let i = 0; i < count; i++) this.activations.delete(idle[i]!.printed);
+    if (count > 0) {
+      this.metrics.count(RUNTIME_METRICS.passivations, count);
+      this.metrics.gauge(RUNTIME_METRICS.activeActors, this.activations.size);
+    }
+    return count;
   }
 
   /** Passivates actors idle for longer than `idlePassivateMs`. Returns how many it passivated. */
@@ -465,6 +501,13 @@ export class ActorSystem {
       }
     }
     this.activations.set(printed, activation);
+    if (this.activations.size > this.maxActivations && !this.evictionScheduled) {
+      this.evictionScheduled = true;
+      setImmediate(() => {
+        this.evictionScheduled = false;
+        if (this.state === 'running') this.passivateLeastRecent();
+      });
+    }
     this.metrics.count(RUNTIME_METRICS.activations);
     this.metrics.gauge(RUNTIME_METRICS.activeActors, this.activations.size);
     return activation;

@@ -162,6 +162,7 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
     mailboxCapacity: config.runtime.mailboxCapacity,
     askTimeoutMs: config.runtime.askTimeoutMs,
     idlePassivateMs: config.runtime.idlePassivateMs,
+    maxActivations: config.runtime.maxActivations,
     dedupeRetentionMs: config.runtime.dedupeRetentionMs,
     maxTurnsPerCommit: config.runtime.maxTurnsPerCommit,
   });
