@@ -1,6 +1,5 @@
 import { defineActor, refusal, unreachable, type Effect, type TurnContext, type TurnResult } from '../../core/index.ts';
 import { can, type Permission } from '../org/permissions.ts';
-import type { Bucket } from '../indexing/bucket-index.ts';
 import {
   billingMonth,
   maxConversations,
@@ -51,6 +50,8 @@ import {
   listReservations,
   reservationOf,
   upgradeWallet,
+  nextCountedN,
+  type WalletItem,
   walletSplit,
   withoutReservation,
   withReservation,
@@ -83,11 +84,12 @@ export interface WalletPolicy {
 export function createWalletActor(policy: WalletPolicy) {
   if (!isMicros(policy.startingCreditMicros) || policy.startingCreditMicros > MAX_TOP_UP_MICROS)
     throw new Error(`startingCreditMicros must be an integer from 0 to ${MAX_TOP_UP_MICROS}`);
-  return defineActor<WalletState, WalletMsg, Bucket<Reservation>>({
+  return defineActor<WalletState, WalletMsg, WalletItem>({
     kind: WALLET_KIND,
     // 2: ledgerPseudonymsPending (erasure while a segment store is in flight).
     // 3: reservations in buckets, stored one record per bucket (walletSplit).
-    stateVersion: 3,
+    // 4: the ledger tail, settled marks and counted conversations stored one record each, out of the head.
+    stateVersion: 4,
     initialState: () => initialWalletState(),
     upgrade: upgradeWallet,
     split: walletSplit,
@@ -609,7 +611,7 @@ function countOpening(state: WalletState, msg: ConversationOpening, ctx: TurnCon
     ...next,
     recentConversations: keepNewest(
       next.recentConversations,
-      { key: msg.conversationKey, reason, chargedMicros, used },
+      { n: nextCountedN(next), key: msg.conversationKey, reason, chargedMicros, used },
       COUNTED_CONVERSATIONS_KEPT,
     ),
   });

@@ -268,7 +268,7 @@ describe('wallet: stored versions', () => {
 
   it('upgrades a version-1 state (no pending pseudonyms, reservations as one list)', () => {
     const { ledgerPseudonymsPending: _, reservations: __, ...rest } = initialWalletState();
-    expect(walletActor.stateVersion).toBe(3);
+    expect(walletActor.stateVersion).toBe(4);
     expect(walletActor.upgrade?.({ ...rest, reservations: [] }, 1)).toEqual(initialWalletState());
   });
 
@@ -279,5 +279,23 @@ describe('wallet: stored versions', () => {
     expect(upgraded.reservations.count).toBe(3);
     expect(listReservations(upgraded)).toEqual(list);
     expect(upgraded).toMatchObject({ reservedMicros: 3_000, balanceMicros: 5_000 });
+  });
+
+  it('upgrades a version-3 head (ledger tail and recent lists inside it): counted conversations numbered in order', () => {
+    const { reservations: _, ...head } = initialWalletState();
+    const v3 = {
+      ...head,
+      reservationCount: 0,
+      recentConversations: [
+        { key: 'k1', reason: 'included', chargedMicros: 0, used: 1 },
+        { key: 'k2', reason: 'overage', chargedMicros: 500, used: 2 },
+      ],
+    };
+    const upgraded = walletActor.upgrade!(v3, 3, []);
+    expect(upgraded.recentConversations).toEqual([
+      { n: 0, key: 'k1', reason: 'included', chargedMicros: 0, used: 1 },
+      { n: 1, key: 'k2', reason: 'overage', chargedMicros: 500, used: 2 },
+    ]);
+    expect(upgraded.reservations.count).toBe(0);
   });
 });

@@ -47,6 +47,8 @@ export interface TopUpMark {
 }
 
 export interface CountedConversation {
+  /** 0, 1, 2, … in the order counted: its storage key (`C<n>`), so the list joins back oldest first. */
+  readonly n: number;
   readonly key: string;
   readonly reason: 'included' | 'overage' | 'noPlan';
   readonly chargedMicros: number;
@@ -211,37 +213,119 @@ export function rewriteReservations(
   return { reservations: next, rewritten };
 }
 
-/** The wallet's stored head: every field but the reservations, which are stored one bucket per record. */
-type WalletHead = Omit<WalletState, 'reservations'> & { readonly reservationCount: number };
+/** What the wallet stores apart from its head, one record each (see `walletSplit`). */
+export type WalletItem = Bucket<Reservation> | LedgerEntry | SettledMark | CountedConversation;
+
+/** The wallet's stored head: every field but the reservations, the ledger tail and the two "recent" lists. */
+type WalletHead = Omit<WalletState, 'reservations' | 'ledger' | 'recentSettled' | 'recentConversations'> & {
+  readonly reservationCount: number;
+};
 
 const reservationBuckets = bucketIndexSplit<Reservation>();
 
+/** Which collection a stored item belongs to (the four have distinct fields). */
+function walletItemKind(item: WalletItem): 'bucket' | 'ledger' | 'settled' | 'counted' {
+  if ('entries' in item) return 'bucket';
+  if ('balanceAfterMicros' in item) return 'ledger';
+  if ('releasedMicros' in item) return 'settled';
+  return 'counted';
+}
+
+const pad = (n: number): string => String(n).padStart(15, '0');
+
 /**
- * The wallet stored as its head and one record per non-empty reservation bucket: a reserve or settle rewrites the
- * head (balance, ledger tail, settled marks) and one bucket, whatever the number of reservations open.
+ * The wallet stored as a small head and one record per non-empty reservation bucket (numeric keys), per ledger
+ * entry not yet sealed (`L<seq>`), per settled mark (`S<seq>`) and per counted conversation (`C<n>`). A reserve or
+ * settle rewrites the head (balance, counters) and the records it added or changed, whatever the number of
+ * reservations open or marks kept: the head alone was ~150 kB with the marks in it, written in every commit.
  */
-export const walletSplit: StateSplit<WalletState, Bucket<Reservation>> = {
-  head: ({ reservations, ...rest }): WalletHead => ({ ...rest, reservationCount: reservations.count }),
-  items: (state) => state.reservations.buckets,
-  itemKey: (bucket) => bucket.index,
-  join: (head, buckets) => {
+export const walletSplit: StateSplit<WalletState, WalletItem> = {
+  head: ({ reservations, ledger: _l, recentSettled: _s, recentConversations: _c, ...rest }): WalletHead => ({
+    ...rest,
+    reservationCount: reservations.count,
+  }),
+  items: (state) => [
+    ...state.reservations.buckets,
+    ...state.ledger,
+    ...state.recentSettled,
+    ...state.recentConversations,
+  ],
+  itemKey: (item) => {
+    switch (walletItemKind(item)) {
+      case 'bucket':
+        return (item as Bucket<Reservation>).index;
+      case 'ledger':
+        return `L${pad((item as LedgerEntry).seq)}`;
+      case 'settled':
+        return `S${pad((item as SettledMark).seq)}`;
+      case 'counted':
+        return `C${pad((item as CountedConversation).n)}`;
+    }
+  },
+  join: (head, items) => {
     const { reservationCount, ...rest } = head as WalletHead;
-    return { ...rest, reservations: reservationBuckets.join({ count: reservationCount }, buckets) };
+    const buckets: Bucket<Reservation>[] = [];
+    const ledger: LedgerEntry[] = [];
+    const recentSettled: SettledMark[] = [];
+    const recentConversations: CountedConversation[] = [];
+    // Items come in key order: each collection oldest first.
+    for (const item of items) {
+      switch (walletItemKind(item)) {
+        case 'bucket':
+          buckets.push(item as Bucket<Reservation>);
+          break;
+        case 'ledger':
+          ledger.push(item as LedgerEntry);
+          break;
+        case 'settled':
+          recentSettled.push(item as SettledMark);
+          break;
+        case 'counted':
+          recentConversations.push(item as CountedConversation);
+          break;
+      }
+    }
+    return {
+      ...rest,
+      reservations: reservationBuckets.join({ count: reservationCount }, buckets),
+      ledger,
+      recentSettled,
+      recentConversations,
+    };
   },
 };
 
+/** The next counted conversation's `n`. */
+export function nextCountedN(state: Pick<WalletState, 'recentConversations'>): number {
+  const newest = state.recentConversations[state.recentConversations.length - 1];
+  return newest === undefined ? 0 : newest.n + 1;
+}
+
 /**
  * A wallet stored by an older version: 1 had no `ledgerPseudonymsPending`; 1 and 2 stored the reservations as
- * one list inside the state (now buckets, which the runtime then writes one record each).
+ * one list inside the state; 3 kept the ledger tail and the recent lists in its head, counted conversations
+ * without `n` (the runtime then writes every item of the upgraded state, one record each).
  */
-export function upgradeWallet(stored: unknown, storedVersion: number): WalletState {
-  if (storedVersion >= 3) return stored as WalletState;
-  const old = stored as Omit<WalletState, 'reservations'> & { readonly reservations: readonly Reservation[] };
-  return {
-    ...old,
-    ledgerPseudonymsPending: storedVersion < 2 ? [] : old.ledgerPseudonymsPending,
-    reservations: reservationsFromList(old.reservations),
+export function upgradeWallet(stored: unknown, storedVersion: number, items: readonly unknown[] = []): WalletState {
+  type V3 = Omit<WalletState, 'recentConversations'> & {
+    readonly recentConversations: readonly Omit<CountedConversation, 'n'>[];
   };
+  let v3: V3;
+  if (storedVersion >= 3) {
+    const { reservationCount, ...rest } = stored as Omit<V3, 'reservations'> & { readonly reservationCount: number };
+    v3 = {
+      ...rest,
+      reservations: reservationBuckets.join({ count: reservationCount }, items as Bucket<Reservation>[]),
+    };
+  } else {
+    const old = stored as Omit<WalletState, 'reservations'> & { readonly reservations: readonly Reservation[] };
+    v3 = {
+      ...old,
+      ledgerPseudonymsPending: storedVersion < 2 ? [] : old.ledgerPseudonymsPending,
+      reservations: reservationsFromList(old.reservations),
+    };
+  }
+  return { ...v3, recentConversations: v3.recentConversations.map((c, n) => ({ ...c, n })) };
 }
 
 /** A stored reservation list (state version 2 and before) as buckets. */
