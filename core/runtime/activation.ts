@@ -26,6 +26,11 @@ export interface Delivery {
   readonly timer?: { readonly name: string; readonly dueAtMs: number; readonly timerId: string } | undefined;
   /** Called with the reply once the turn (and everything before it) is durable. */
   readonly settle?: ((reply: Reply) => void) | undefined;
+  /**
+   * An ask delivered within its asker's commit: the asker gets `{ type: replyType, callId, reply }` within the
+   * commit of the turn that answered (as the outbox path would deliver it after that turn).
+   */
+  readonly replyTo?: { readonly asker: Address; readonly replyType: string; readonly callId: string } | undefined;
 }
 
 /**

@@ -5,8 +5,9 @@ import { startRuntimeFixture, type RuntimeFixture } from '../testing/runtime-fix
 import { defineActor } from './define-actor.ts';
 
 /**
- * Tells to actors of the same node are handled within their sender's commit when nothing could be overtaken
- * (ActorSystem.deliverInCycle): no outbox entry, no consumed-id record, one commit for both turns.
+ * Tells and asks to actors of the same node are handled within their sender's commit when nothing could be
+ * overtaken (ActorSystem.deliverInCycle, askInCycle): no outbox entry, no consumed-id record, one commit for the
+ * turns (for an ask: the question, the answer and the asker's turn on it).
  */
 
 const counter = (id: string) => ({ kind: 'counter', id });
@@ -77,6 +78,69 @@ describe('in-cycle delivery of local tells', () => {
     await f.crashAndRestart();
     for (let i = 0; i < 3; i++) await f.system.whenIdle();
     expect((await f.system.ask<CounterState>(counter('to'), { type: 'get' })).total).toBe(7);
+    expect(f.store.outboxSize()).toBe(0);
+  });
+
+  it('answers a local ask within the asker’s commit: question, answer and the asker’s turn on it, no outbox', async () => {
+    const f = (fixture = await startRuntimeFixture({ definitions: [counterActor] }));
+    const outbox = vi.spyOn(f.store, 'appendOutbox');
+    const consumed = vi.spyOn(f.store, 'putConsumed');
+    await f.system.ask(counter('other'), { type: 'increment', by: 4 });
+    const commitsBefore = f.metrics.snapshot().counters[RUNTIME_METRICS.commits] ?? 0;
+    consumed.mockClear();
+    await f.system.ask(counter('asker'), { type: 'bumpOther', other: 'other' });
+    expect(f.metrics.snapshot().counters[RUNTIME_METRICS.commits]).toBe(commitsBefore + 1);
+    expect(outbox).not.toHaveBeenCalled();
+    // Neither the question between the actors nor its answer is recorded as consumed.
+    expect(consumed).not.toHaveBeenCalled();
+    const asker = await f.system.ask<CounterState>(counter('asker'), { type: 'get' });
+    expect(asker.answers).toEqual([{ ok: true, value: 5 }]);
+    await f.restart();
+    expect((await f.system.ask<CounterState>(counter('asker'), { type: 'get' })).answers).toEqual([
+      { ok: true, value: 5 },
+    ]);
+    expect((await f.system.ask<CounterState>(counter('other'), { type: 'get' })).total).toBe(5);
+    expect(f.store.outboxSize()).toBe(0);
+  });
+
+  it('answers a failing local ask with the handler failure, as the outbox path does', async () => {
+    const f = (fixture = await startRuntimeFixture({ definitions: [counterActor] }));
+    await f.system.ask(counter('asker'), { type: 'bumpOther', other: 'other', makeItFail: true });
+    const asker = await f.system.ask<CounterState>(counter('asker'), { type: 'get' });
+    expect(asker.answers).toEqual([
+      { ok: false, code: 'PARLO_HANDLER_FAILED', message: expect.stringContaining('boom') },
+    ]);
+  });
+
+  it('gives an ask still waiting when its commit is made an ask entry: after a crash it is asked and answered once', async () => {
+    // One turn per commit: neither the question nor the answer can join the asker's commit.
+    const f = (fixture = await startRuntimeFixture({ definitions: [counterActor], maxTurnsPerCommit: 1 }));
+    const persisted = vi.spyOn(f.store, 'putOutboxEntry');
+    await f.system.tell(counter('asker'), { type: 'bumpOther', other: 'other' });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    expect(persisted.mock.calls[0]![1].effect).toMatchObject({ type: 'ask', replyType: 'otherBumped' });
+    await f.crashAndRestart();
+    for (let i = 0; i < 3; i++) await f.system.whenIdle();
+    expect((await f.system.ask<CounterState>(counter('asker'), { type: 'get' })).answers).toEqual([
+      { ok: true, value: 1 },
+    ]);
+    expect((await f.system.ask<CounterState>(counter('other'), { type: 'get' })).total).toBe(1);
+    expect(f.store.outboxSize()).toBe(0);
+  });
+
+  it('keeps an answer given in one commit for an asker whose turn on it falls in the next', async () => {
+    const f = (fixture = await startRuntimeFixture({ definitions: [counterActor], maxTurnsPerCommit: 2 }));
+    await f.system.tell(counter('asker'), { type: 'bumpOther', other: 'other' });
+    for (let i = 0; i < 3; i++) await f.system.whenIdle();
+    expect((await f.system.ask<CounterState>(counter('asker'), { type: 'get' })).answers).toEqual([
+      { ok: true, value: 1 },
+    ]);
+    await f.crashAndRestart();
+    for (let i = 0; i < 3; i++) await f.system.whenIdle();
+    expect((await f.system.ask<CounterState>(counter('asker'), { type: 'get' })).answers).toEqual([
+      { ok: true, value: 1 },
+    ]);
+    expect((await f.system.ask<CounterState>(counter('other'), { type: 'get' })).total).toBe(1);
     expect(f.store.outboxSize()).toBe(0);
   });
 });

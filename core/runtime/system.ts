@@ -9,7 +9,7 @@ import type { OutboxEffect, RuntimeStore } from '../store/runtime-store.ts';
 import type { Clock } from '../time/clock.ts';
 import type { Envelope, Reply, Subscription, EventListener, Transport } from '../transport/transport.port.ts';
 import { Activation, sameHead, type Delivery } from './activation.ts';
-import type { AnyActorDefinition, TurnContext, TurnResult, StateSplit } from './define-actor.ts';
+import type { AnyActorDefinition, Effect, TurnContext, TurnResult, StateSplit } from './define-actor.ts';
 import { OutboxDispatcher, type OutboxItem } from './outbox-dispatcher.ts';
 import { TimerService } from './timer-service.ts';
 
@@ -69,8 +69,17 @@ interface CommitCycle {
   wrote: boolean;
   readonly settles: { settle: (reply: Reply) => void; reply: Reply }[];
   readonly outbox: OutboxItem[];
-  /** Tells delivered straight into a local mailbox in this cycle; those still waiting at its end get an entry. */
-  readonly inCycle: { delivery: Delivery; from: string; to: string; msg: unknown }[];
+  /**
+   * Tells, asks and ask replies delivered straight into a local mailbox in this cycle; those still waiting at its
+   * end get an entry (`ask` set: an ask entry, else a tell entry).
+   */
+  readonly inCycle: {
+    delivery: Delivery;
+    from: string;
+    to: string;
+    msg: unknown;
+    ask?: { replyType: string; callId: string };
+  }[];
   readonly consumed: { activation: Activation; msgId: string }[];
   readonly timers: { activation: Activation; name: string; entry: unknown }[];
   /** Timer deliveries this cycle consumed or found stale; the timer service may look at them again. */
@@ -686,6 +695,8 @@ export class ActorSystem {
       cycle.wrote = true;
       if (delivery.settle)
         cycle.settles.push({ settle: delivery.settle, reply: { ok: false, code: 'PARLO_HANDLER_FAILED', message } });
+      if (delivery.replyTo)
+        this.replyInCycle(activation, delivery, { ok: false, code: 'PARLO_HANDLER_FAILED', message }, cycle);
       return;
     }
 
@@ -706,6 +717,7 @@ export class ActorSystem {
             break;
           }
           case 'ask':
+            if (this.askInCycle(activation, effect, cycle)) break;
             this.appendOutbox(
               activation,
               {
@@ -757,6 +769,7 @@ export class ActorSystem {
       }
     }
     if (delivery.settle) cycle.settles.push({ settle: delivery.settle, reply: { ok: true, value: result.reply } });
+    if (delivery.replyTo) this.replyInCycle(activation, delivery, { ok: true, value: result.reply }, cycle);
   }
 
   /**
@@ -822,10 +835,8 @@ export class ActorSystem {
    * is not holding entries back for a full mailbox. Otherwise false: the tell goes through the outbox.
    */
   private deliverInCycle(sender: Activation, to: Address, printed: string, msg: unknown, cycle: CommitCycle): boolean {
-    if (sender.undispatched > 0 || this.dispatcher.isWaitingForSpace) return false;
-    if (!this.definitions.has(to.kind) || !this.isLocal(printed)) return false;
-    const receiver = this.activations.get(printed) ?? this.activate(to, printed);
-    if (receiver === undefined || receiver.mailbox.isFull) return false;
+    const receiver = this.inCycleReceiver(sender, to, printed);
+    if (receiver === undefined) return false;
     const { seq, id } = this.store.reserveOutboxSeq();
     const delivery: Delivery = { msg, msgId: id, local: true, inCycleSeq: seq };
     receiver.mailbox.push(delivery);
@@ -835,15 +846,68 @@ export class ActorSystem {
     return true;
   }
 
+  /** The receiver of a delivery within this commit when deliverInCycle's conditions hold, else undefined. */
+  private inCycleReceiver(sender: Activation, to: Address, printed: string): Activation | undefined {
+    if (sender.undispatched > 0 || this.dispatcher.isWaitingForSpace) return undefined;
+    if (!this.definitions.has(to.kind) || !this.isLocal(printed)) return undefined;
+    const receiver = this.activations.get(printed) ?? this.activate(to, printed);
+    if (receiver === undefined || receiver.mailbox.isFull) return undefined;
+    return receiver;
+  }
+
+  /**
+   * An ask to an actor of this node, handled within its asker's commit under deliverInCycle's conditions: the
+   * question goes into the receiver's mailbox, and the turn that answers it delivers the reply message into the
+   * asker's mailbox in the same way (`replyInCycle`). Question, answer and the asker's turn on the answer are made
+   * durable together (no outbox entry, no consumed-id record); whatever is still waiting when the commit is made
+   * gets its outbox entry in it (the question as an ask, the answer as a tell), as on the outbox path.
+   */
+  private askInCycle(sender: Activation, effect: Extract<Effect, { type: 'ask' }>, cycle: CommitCycle): boolean {
+    const to = formatAddress(effect.to);
+    const receiver = this.inCycleReceiver(sender, effect.to, to);
+    if (receiver === undefined) return false;
+    const { seq, id } = this.store.reserveOutboxSeq();
+    const replyTo = { asker: sender.address, replyType: effect.replyType, callId: effect.callId };
+    const delivery: Delivery = { msg: effect.msg, msgId: id, local: true, inCycleSeq: seq, replyTo };
+    receiver.mailbox.push(delivery);
+    cycle.inCycle.push({
+      delivery,
+      from: sender.printed,
+      to,
+      msg: effect.msg,
+      ask: { replyType: effect.replyType, callId: effect.callId },
+    });
+    this.metrics.count(RUNTIME_METRICS.inCycleDeliveries);
+    this.schedule(receiver);
+    return true;
+  }
+
+  /** Delivers the answer to an ask taken within its asker's commit (see askInCycle) into the asker's mailbox. */
+  private replyInCycle(answerer: Activation, question: Delivery, reply: Reply, cycle: CommitCycle): void {
+    const { asker, replyType, callId } = question.replyTo!;
+    const printed = formatAddress(asker);
+    const receiver = this.activations.get(printed) ?? this.activate(asker, printed);
+    if (receiver === undefined) return;
+    const msg = { type: replyType, callId, reply };
+    const { seq } = this.store.reserveOutboxSeq();
+    const delivery: Delivery = { msg, msgId: `${question.msgId}:r`, local: true, inCycleSeq: seq };
+    // The asker is owed its answer: it is taken even when its mailbox is full (as a fired timer is).
+    receiver.mailbox.pushOverCapacity(delivery);
+    cycle.inCycle.push({ delivery, from: answerer.printed, to: printed, msg });
+    this.metrics.count(RUNTIME_METRICS.inCycleDeliveries);
+    this.schedule(receiver);
+  }
+
   /**
    * In-cycle deliveries still in a mailbox when the cycle ends (the turn limit was reached) get their outbox entry
    * in this commit, so a crash cannot lose them; they are not dispatched again (they are in the mailbox already),
    * and the consuming commit removes the entry as for any outbox delivery.
    */
   private persistWaitingInCycle(cycle: CommitCycle): void {
-    for (const { delivery, from, to, msg } of cycle.inCycle) {
+    for (const { delivery, from, to, msg, ask } of cycle.inCycle) {
       if (delivery.consumed === true || delivery.inCycleSeq === undefined) continue;
-      this.store.putOutboxEntry(delivery.inCycleSeq, { from, id: delivery.msgId!, effect: { type: 'tell', to, msg } });
+      const effect: OutboxEffect = ask === undefined ? { type: 'tell', to, msg } : { type: 'ask', to, msg, ...ask };
+      this.store.putOutboxEntry(delivery.inCycleSeq, { from, id: delivery.msgId!, effect });
       delivery.outboxSeq = delivery.inCycleSeq;
       cycle.wrote = true;
     }
