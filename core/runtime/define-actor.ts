@@ -95,7 +95,10 @@ export interface StateSplit<S, I> {
   head(state: S): object;
   /** The items, each stored under `[kind, id, itemKey(item)]`. */
   items(state: S): readonly I[];
-  /** The item's key; `position` is its index in `items(state)` (for items keyed by their place). */
+  /**
+   * The item's key; `position` is its index in `items(state)` (for items keyed by a fixed place). An item object
+   * keeps its key: the runtime does not write again an object it wrote, wherever it now is in the array.
+   */
   itemKey(item: I, position: number): number | string;
   /** The state from its stored head and items (items in key order, as LMDB orders the keys). */
   join(head: unknown, items: readonly I[]): S;

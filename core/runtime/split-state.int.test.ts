@@ -15,6 +15,8 @@ interface ListState {
 type ListMsg =
   | { readonly type: 'add'; readonly text: string; readonly keep?: number }
   | { readonly type: 'edit'; readonly seq: number; readonly text: string }
+  | { readonly type: 'remove'; readonly seq: number }
+  | { readonly type: 'prepend'; readonly text: string }
   | { readonly type: 'rename'; readonly title: string }
   | { readonly type: 'clear' }
   | { readonly type: 'get' };
@@ -51,6 +53,12 @@ const listActor = defineActor<ListState, ListMsg, Entry>({
         return {
           state: { ...state, entries: state.entries.map((e) => (e.seq === msg.seq ? { ...e, text: msg.text } : e)) },
         };
+      case 'remove':
+        return { state: { ...state, entries: state.entries.filter((e) => e.seq !== msg.seq) } };
+      case 'prepend': {
+        const entries = [{ seq: state.nextSeq, text: msg.text }, ...state.entries];
+        return { state: { ...state, entries, nextSeq: state.nextSeq + 1 }, reply: state.nextSeq };
+      }
       case 'rename':
         return { state: { ...state, title: msg.title } };
       case 'clear':
@@ -107,6 +115,26 @@ describe('split states (ActorDefinition.split)', () => {
     expect(f.store.readItems('list', 'b')[6]).toEqual({ seq: 7, text: 'changed' });
   });
 
+  it('neither rewrites nor keys the items that only moved in the array: an insert or removal writes one record', async () => {
+    const f = (fixture = await startRuntimeFixture({ definitions: [listActor] }));
+    for (let i = 0; i < 50; i++) await f.system.ask(list('v'), { type: 'add', text: `item ${i}` });
+    const puts = vi.spyOn(f.store, 'putItem');
+    const deletes = vi.spyOn(f.store, 'deleteItem');
+    await f.system.ask(list('v'), { type: 'remove', seq: 10 });
+    expect(puts).not.toHaveBeenCalled();
+    expect(deletes.mock.calls).toEqual([['list', 'v', 10]]);
+    await f.system.ask(list('v'), { type: 'prepend', text: 'first' });
+    expect(puts.mock.calls).toEqual([['list', 'v', 51, { seq: 51, text: 'first' }]]);
+    expect(deletes).toHaveBeenCalledTimes(1);
+    await f.store.durable();
+    await f.restart();
+    const state = await f.system.ask<ListState>(list('v'), { type: 'get' });
+    expect(state.entries.map((e) => e.seq)).toEqual([
+      ...Array.from({ length: 50 }, (_, i) => i + 1).filter((n) => n !== 10),
+      51,
+    ]);
+  });
+
   it('writes the head only when one of its fields changed', async () => {
     const f = (fixture = await startRuntimeFixture({ definitions: [listActor] }));
     await f.system.ask(list('h'), { type: 'add', text: 'first' });
@@ -131,7 +159,7 @@ describe('split states (ActorDefinition.split)', () => {
     expect(f.store.readItems('list', 'c').map((e) => (e as Entry).seq)).toEqual([3, 4, 5]);
   });
 
-  it('stores exactly the items held after any mix of appends that trim the front, edits and renames', async () => {
+  it('stores exactly the items held after any mix of appends that trim the front, removals, inserts, edits and renames', async () => {
     const f = (fixture = await startRuntimeFixture({ definitions: [listActor] }));
     let seed = 7;
     const random = (n: number) => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648) % n;
@@ -139,7 +167,9 @@ describe('split states (ActorDefinition.split)', () => {
       const burst: Promise<unknown>[] = [];
       for (let i = 0, n = 1 + random(4); i < n; i++) {
         const roll = random(10);
-        if (roll < 6) burst.push(f.system.ask(list('m'), { type: 'add', text: `r${round}.${i}`, keep: 6 }));
+        if (roll < 5) burst.push(f.system.ask(list('m'), { type: 'add', text: `r${round}.${i}`, keep: 6 }));
+        else if (roll < 6) burst.push(f.system.ask(list('m'), { type: 'remove', seq: 1 + random(round + 2) }));
+        else if (roll < 7) burst.push(f.system.ask(list('m'), { type: 'prepend', text: `p${round}.${i}` }));
         else if (roll < 9)
           burst.push(f.system.ask(list('m'), { type: 'edit', seq: 1 + random(round + 2), text: `e${round}` }));
         else burst.push(f.system.ask(list('m'), { type: 'rename', title: `t${round}` }));
@@ -147,7 +177,7 @@ describe('split states (ActorDefinition.split)', () => {
       await Promise.all(burst); // one or more turns per commit
       const state = await f.system.ask<ListState>(list('m'), { type: 'get' });
       await f.store.durable();
-      expect(f.store.readItems('list', 'm')).toEqual(state.entries);
+      expect(f.store.readItems('list', 'm')).toEqual([...state.entries].sort((a, b) => a.seq - b.seq));
     }
   });
 

@@ -629,14 +629,23 @@ export class ActorSystem {
     const items = split.items(state);
     const previous = activation.writtenItemsArray;
     if (items === previous) return;
-    // An item that is the very object at its place in the array last written (or at its place shifted by the
-    // items dropped from the front, with the same key) was written: no lookup. Others are looked up by key.
-    const shift = previous === undefined ? 0 : frontShift(previous, items);
     const written = activation.writtenItems;
+    if (previous === undefined) {
+      this.writeAllItems(activation, split, items);
+      return;
+    }
+    // An item that is the very object at its place in the array last written (or at its place shifted by the
+    // items dropped from the front, with the same key), or anywhere in that array, was written: an item object
+    // keeps its key (StateSplit.itemKey), so no key is built for it. Others are put when their key holds another.
+    const shift = frontShift(previous, items);
+    let previousItems: Set<unknown> | undefined;
     for (let position = 0; position < items.length; position++) {
       const item = items[position];
-      if (previous !== undefined && previous[position + shift] === item) {
+      if (previous[position + shift] === item) {
         if (shift === 0 || split.itemKey(item, position) === split.itemKey(item, position + shift)) continue;
+      } else {
+        previousItems ??= new Set(previous);
+        if (previousItems.has(item)) continue;
       }
       const key = split.itemKey(item, position);
       if (written.get(key) !== item || !written.has(key)) {
@@ -645,13 +654,39 @@ export class ActorSystem {
       }
     }
     if (written.size !== items.length) {
-      const current = new Set<number | string>();
-      for (let position = 0; position < items.length; position++) current.add(split.itemKey(items[position], position));
-      for (const key of written.keys()) {
-        if (!current.has(key)) {
+      // Some key is gone: the previous items no longer present whose key no other item took are deleted.
+      const current = new Set(items);
+      for (let position = 0; position < previous.length; position++) {
+        const old = previous[position];
+        if (current.has(old)) continue;
+        const key = split.itemKey(old, position);
+        if (written.get(key) === old) {
           this.store.deleteItem(kind, id, key);
           written.delete(key);
         }
+      }
+    }
+    activation.writtenItemsArray = items;
+  }
+
+  /** A split state's first write in this activation (or after an upgrade): every item looked up by its key. */
+  private writeAllItems(activation: Activation, split: StateSplit<unknown, unknown>, items: readonly unknown[]): void {
+    const { kind, id } = activation.address;
+    const written = activation.writtenItems;
+    const current = new Set<number | string>();
+    for (let position = 0; position < items.length; position++) {
+      const item = items[position];
+      const key = split.itemKey(item, position);
+      current.add(key);
+      if (written.get(key) !== item || !written.has(key)) {
+        this.store.putItem(kind, id, key, item);
+        written.set(key, item);
+      }
+    }
+    for (const key of written.keys()) {
+      if (!current.has(key)) {
+        this.store.deleteItem(kind, id, key);
+        written.delete(key);
       }
     }
     activation.writtenItemsArray = items;
