@@ -45,6 +45,8 @@ export const numberSplit: StateSplit<NumberState, NumberItem> = {
     return items;
   },
   itemKey: (item, position) => (position < PAIR_SHARDS ? SHARD_KEYS[position]! : (item as QueuedRequest).seq),
+  // The shards, keyed by their place (an empty shard object may stand at several places).
+  fixedPlaces: PAIR_SHARDS,
   join(head, items) {
     const { pairSize, pairStrikes, ...rest } = head as NumberHead;
     const shards: PairShard[] = [];

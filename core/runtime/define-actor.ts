@@ -96,10 +96,13 @@ export interface StateSplit<S, I> {
   /** The items, each stored under `[kind, id, itemKey(item)]`. */
   items(state: S): readonly I[];
   /**
-   * The item's key; `position` is its index in `items(state)` (for items keyed by a fixed place). An item object
-   * keeps its key: the runtime does not write again an object it wrote, wherever it now is in the array.
+   * The item's key; `position` is its index in `items(state)`, which only the first `fixedPlaces` items may be
+   * keyed by. Any other item object keeps its key: the runtime does not write again an object it wrote, wherever
+   * it now is in the array (one object may therefore not stand for two items).
    */
   itemKey(item: I, position: number): number | string;
+  /** How many items at the front are keyed by their place (always present, compared place by place); 0 if absent. */
+  readonly fixedPlaces?: number;
   /** The state from its stored head and items (items in key order, as LMDB orders the keys). */
   join(head: unknown, items: readonly I[]): S;
 }

@@ -634,31 +634,49 @@ export class ActorSystem {
       this.writeAllItems(activation, split, items);
       return;
     }
-    // An item that is the very object at its place in the array last written (or at its place shifted by the
-    // items dropped from the front, with the same key), or anywhere in that array, was written: an item object
-    // keeps its key (StateSplit.itemKey), so no key is built for it. Others are put when their key holds another.
-    const shift = frontShift(previous, items);
-    let previousItems: Set<unknown> | undefined;
-    for (let position = 0; position < items.length; position++) {
+    // Walk both arrays: the very object found next in the array last written was written (an item object keeps
+    // its key, StateSplit.itemKey), and a few previous objects skipped on the way left this place. Any other item
+    // is put when its key holds another object. Appends, drops and replacements in several runs of items (a log
+    // trimmed at its front, a bucket replaced) cost a comparison per item, no key.
+    const fixed = Math.min(split.fixedPlaces ?? 0, items.length, previous.length);
+    for (let position = 0; position < fixed; position++) {
       const item = items[position];
-      if (previous[position + shift] === item) {
-        if (shift === 0 || split.itemKey(item, position) === split.itemKey(item, position + shift)) continue;
-      } else {
-        previousItems ??= new Set(previous);
-        if (previousItems.has(item)) continue;
-      }
+      if (previous[position] === item) continue;
       const key = split.itemKey(item, position);
       if (written.get(key) !== item || !written.has(key)) {
         this.store.putItem(kind, id, key, item);
         written.set(key, item);
       }
     }
-    if (written.size !== items.length) {
-      // Some key is gone: the previous items no longer present whose key no other item took are deleted.
-      const current = new Set(items);
-      for (let position = 0; position < previous.length; position++) {
+    const unmatched: unknown[] = [];
+    const skipped: number[] = [];
+    let j = fixed;
+    for (let position = fixed; position < items.length; position++) {
+      const item = items[position];
+      if (j < previous.length && previous[j] === item) {
+        j++;
+        continue;
+      }
+      const skip = aheadIndex(previous, j, item);
+      if (skip > 0) {
+        for (let r = j; r < j + skip; r++) skipped.push(r);
+        j += skip + 1;
+        continue;
+      }
+      unmatched.push(item);
+      const key = split.itemKey(item, position);
+      if (written.get(key) !== item || !written.has(key)) {
+        this.store.putItem(kind, id, key, item);
+        written.set(key, item);
+      }
+    }
+    for (; j < previous.length; j++) skipped.push(j);
+    if (skipped.length > 0) {
+      // A skipped object is gone unless it is still held elsewhere in the array or another object took its key.
+      const held = unmatched.length > 0 ? new Set(unmatched) : undefined;
+      for (const position of skipped) {
         const old = previous[position];
-        if (current.has(old)) continue;
+        if (held?.has(old) === true) continue;
         const key = split.itemKey(old, position);
         if (written.get(key) === old) {
           this.store.deleteItem(kind, id, key);
@@ -1082,14 +1100,13 @@ class RuntimeTurnContext implements TurnContext {
 
 const OK_EMPTY: Reply = Object.freeze({ ok: true, value: undefined });
 
-/** Items dropped from the front at most, for the aligned comparison in writeSplit (a log trimmed by a few). */
-const MAX_FRONT_SHIFT = 8;
+/** Previous objects a split write looks past for the next item (dropped or replaced ones), see writeSplit. */
+const MAX_SKIPPED_AHEAD = 4;
 
-/** How many items `next` dropped from the front of `previous` (0 when it did not simply drop a few). */
-function frontShift(previous: readonly unknown[], next: readonly unknown[]): number {
-  if (next.length === 0 || previous.length === 0 || next[0] === previous[0]) return 0;
-  const limit = Math.min(MAX_FRONT_SHIFT, previous.length - 1);
-  for (let shift = 1; shift <= limit; shift++) if (previous[shift] === next[0]) return shift;
+/** k in 1..MAX_SKIPPED_AHEAD when `previous[from + k]` is `item` (the k before it were dropped), else 0. */
+function aheadIndex(previous: readonly unknown[], from: number, item: unknown): number {
+  const limit = Math.min(MAX_SKIPPED_AHEAD, previous.length - 1 - from);
+  for (let k = 1; k <= limit; k++) if (previous[from + k] === item) return k;
   return 0;
 }
 
