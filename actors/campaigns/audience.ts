@@ -10,6 +10,7 @@ import {
 } from '../templates/template-preview.ts';
 import type { TemplateDefinition } from '../templates/template.types.ts';
 import type { SkipReason } from './recipient-outcome.ts';
+import { linkValuesOf, withClickTokens, type TrackedButton } from './tracked-link.ts';
 
 /**
  * Who of a campaign's audience is sent what (issue #6, 3), pure: the screening of each contact (consent, number,
@@ -28,6 +29,8 @@ export interface CampaignVariant {
   readonly template: TemplateDefinition;
   readonly variables: VariableMapping;
   readonly headerMedia?: HeaderMedia;
+  /** URL buttons whose clicks are counted, each with where it really leads (tracked-link.ts). */
+  readonly trackedButtons?: readonly TrackedButton[];
 }
 
 /** A recipient as the run keeps it: whom, which variant, the values its message is filled with. */
@@ -42,6 +45,8 @@ export interface SnapshotRecipient {
   readonly values: TemplateValues | null;
   /** Set when the recipient is skipped at the snapshot. */
   readonly skip: SkipReason | null;
+  /** The contact fields the variant's tracked destinations read (absent when they read none). */
+  readonly linkValues?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -129,9 +134,17 @@ export function snapshotRecipient(
   const skip = screenContact(contact, campaign.category, seen);
   if (skip !== null) return { ...base, variant, values: null, skip };
   const chosen = campaign.variants[variant]!;
-  const values = valuesFromMapping(chosen.template, chosen.variables, contactFieldsOf(contact));
-  const complete = previewTemplate(chosen.template, values).ok;
-  return { ...base, variant, values: complete ? values : null, skip: complete ? null : 'missing_variable' };
+  const fields = contactFieldsOf(contact);
+  const values = valuesFromMapping(chosen.template, chosen.variables, fields);
+  // A tracked button's variable is the click token, made when the message is dispatched.
+  const tracked = chosen.trackedButtons ?? [];
+  const complete = previewTemplate(
+    chosen.template,
+    withClickTokens(values, tracked, () => 'token'),
+  ).ok;
+  if (!complete) return { ...base, variant, values: null, skip: 'missing_variable' };
+  const linkValues = linkValuesOf(tracked, fields);
+  return { ...base, variant, values, skip: null, ...(linkValues === undefined ? {} : { linkValues }) };
 }
 
 /**

@@ -249,7 +249,7 @@ describe('campaign run', () => {
     r.send(page([contact(1)], null));
     r.send(progress(0, 'read'));
     const series = r.send({ type: 'getSeries' }).reply as CampaignRunReplies['getSeries'];
-    expect(series.points).toEqual([{ minuteMs: T0, sent: 0, delivered: 0, read: 1, replied: 0, failed: 0 }]);
+    expect(series.points).toEqual([{ minuteMs: T0, sent: 0, delivered: 0, read: 1, replied: 0, failed: 0, clicks: 0 }]);
   });
 
   it('a repeated start changes nothing', () => {

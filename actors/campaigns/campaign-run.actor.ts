@@ -13,6 +13,7 @@ import { campaignAddress, type CampaignMsg } from './campaign.messages.ts';
 import type {
   CampaignRunMsg,
   CampaignRunReplies,
+  RecipientClicked,
   RecipientView,
   RunCounters,
   RunPlan,
@@ -21,13 +22,18 @@ import type {
 } from './campaign-run.messages.ts';
 import {
   addCounts,
+  clickedAt,
+  CLICKS_COLUMN,
   EMPTY_COUNTERS,
   initialRunState,
   outcomeAt,
   recipientAt,
+  RUN_STATE_VERSION,
   runSplit,
   seriesPoints,
   totalCounters,
+  upgradeRunState,
+  withClicked,
   withOutcomes,
   withRecipients,
   withSeriesEvent,
@@ -45,6 +51,8 @@ import {
   type SkipReason,
 } from './recipient-outcome.ts';
 import { isInsideSendingWindow, isValidTimeZone, nextAllowedAtMs, recipientReleaseAtMs } from './schedule.ts';
+import { clickToken } from './click-token.ts';
+import { isFixedDestination, resolveDestination, withClickTokens } from './tracked-link.ts';
 
 /**
  * One run of a campaign (issue #6, 3). `startRun` snapshots the audience from the organisation's contact index,
@@ -59,6 +67,11 @@ import { isInsideSendingWindow, isValidTimeZone, nextAllowedAtMs, recipientRelea
  * through the outbox), so after a crash a recipient is either not dispatched or dispatched exactly once (a
  * conversation also ignores a `send` whose message id it logged); reports are tells written in the conversation's
  * commit. Message ids are `<campaignId>.<run>.<index>`.
+ *
+ * Tracked URL buttons (issue #6, 4; tracked-link.ts): each recipient's button carries a click token derived from
+ * (run, recipient, button) under the installation's click key (click-token.ts), so dispatch writes nothing more and
+ * a dispatch replayed after a crash sends the same token. The redirect tells `recipientClicked`; the run counts
+ * every click and, with one bit per recipient in the outcome chunk, each clicking recipient once.
  */
 
 type Turn = TurnResult<RunState>;
@@ -68,46 +81,73 @@ type Msg<T extends CampaignRunMsg['type']> = Extract<CampaignRunMsg, { type: T }
 export const MAX_DISPATCH_PER_TURN = 500;
 const DISPATCH_TIMER = 'dispatch';
 
-export const campaignRunActor = defineActor<RunState, CampaignRunMsg, RunItem>({
-  kind: CAMPAIGN_RUN_KIND,
-  stateVersion: 1,
-  initialState: () => initialRunState(),
-  split: runSplit,
-  handle(state, msg, ctx) {
-    switch (msg.type) {
-      case 'startRun':
-        return onStart(state, msg.plan);
-      case 'audienceLoaded':
-        return onAudienceLoaded(state, msg, ctx);
-      case 'dispatchDue':
-        return dispatch({ ...state, timerAtMs: null }, ctx);
-      case 'recipientProgressed':
-        return onProgress(state, msg, ctx);
-      case 'pauseRun':
-        return onPause(state, msg.reason, ctx);
-      case 'resumeRun':
-        return onResume(state, ctx);
-      case 'cancelRun':
-        return onCancel(state, ctx);
-      case 'getRun':
-        return {
-          state,
-          reply:
-            state.plan === null
-              ? ({ ok: false, code: 'PARLO_CAMPAIGN_RUN_NOT_FOUND', message: `no run ${ctx.self.id}` } as const)
-              : { ok: true, run: viewOf(state, ctx) },
-        };
-      case 'listRecipients':
-        return { state, reply: listRecipients(state, msg) };
-      case 'eraseRecipient':
-        return onEraseRecipient(state, msg.key, msg.pseudonym);
-      case 'getSeries':
-        return { state, reply: { ok: true, points: seriesPoints(state) } satisfies CampaignRunReplies['getSeries'] };
-      default:
-        return unreachable(msg);
-    }
-  },
-});
+export interface CampaignRunOptions {
+  /**
+   * The key click tokens are made with (from the composition root, derived from the installation's sealing key);
+   * null: this node cannot send tracked buttons, and dispatching one is a bug (the HTTP layer refuses such
+   * campaigns when it has no redirect).
+   */
+  readonly clickKey: Uint8Array | null;
+}
+
+/** The campaign-run actor with the installation's click key. */
+export function createCampaignRunActor(options: CampaignRunOptions) {
+  const tokens: ClickTokens = { key: options.clickKey };
+  return defineActor<RunState, CampaignRunMsg, RunItem>({
+    kind: CAMPAIGN_RUN_KIND,
+    stateVersion: RUN_STATE_VERSION,
+    initialState: () => initialRunState(),
+    split: runSplit,
+    upgrade: (stored, storedVersion, items) => upgradeRunState(stored, storedVersion, items),
+    handle: (state, msg, ctx) => handle(state, msg, ctx, tokens),
+  });
+}
+
+/** Without a click key: what tests and the registry use; the composition root swaps in one with the key. */
+export const campaignRunActor = createCampaignRunActor({ clickKey: null });
+
+interface ClickTokens {
+  readonly key: Uint8Array | null;
+}
+
+function handle(state: RunState, msg: CampaignRunMsg, ctx: TurnContext, tokens: ClickTokens): Turn {
+  switch (msg.type) {
+    case 'startRun':
+      return onStart(state, msg.plan);
+    case 'audienceLoaded':
+      return onAudienceLoaded(state, msg, ctx, tokens);
+    case 'dispatchDue':
+      return dispatch({ ...state, timerAtMs: null }, ctx, tokens);
+    case 'recipientProgressed':
+      return onProgress(state, msg, ctx, tokens);
+    case 'recipientClicked':
+      return onClicked(state, msg);
+    case 'getClickTarget':
+      return { state, reply: clickTarget(state, msg.recipient, msg.button) };
+    case 'pauseRun':
+      return onPause(state, msg.reason, ctx);
+    case 'resumeRun':
+      return onResume(state, ctx, tokens);
+    case 'cancelRun':
+      return onCancel(state, ctx);
+    case 'getRun':
+      return {
+        state,
+        reply:
+          state.plan === null
+            ? ({ ok: false, code: 'PARLO_CAMPAIGN_RUN_NOT_FOUND', message: `no run ${ctx.self.id}` } as const)
+            : { ok: true, run: viewOf(state, ctx) },
+      };
+    case 'listRecipients':
+      return { state, reply: listRecipients(state, msg) };
+    case 'eraseRecipient':
+      return onEraseRecipient(state, msg.key, msg.pseudonym);
+    case 'getSeries':
+      return { state, reply: { ok: true, points: seriesPoints(state) } satisfies CampaignRunReplies['getSeries'] };
+    default:
+      return unreachable(msg);
+  }
+}
 
 // ---------------------------------------------------------------- snapshot
 
@@ -140,7 +180,7 @@ function audienceAsk(state: RunState): Effect {
   };
 }
 
-function onAudienceLoaded(state: RunState, msg: Msg<'audienceLoaded'>, ctx: TurnContext): Turn {
+function onAudienceLoaded(state: RunState, msg: Msg<'audienceLoaded'>, ctx: TurnContext, tokens: ClickTokens): Turn {
   const plan = state.plan;
   if (plan === null || state.status !== 'snapshotting' || String(state.snapshotCursor) !== msg.callId) {
     return { state };
@@ -178,7 +218,7 @@ function onAudienceLoaded(state: RunState, msg: Msg<'audienceLoaded'>, ctx: Turn
     const paused: RunState = { ...snapshotted, status: 'paused' };
     return { state: paused, effects: [runChanged(paused, ctx)] };
   }
-  return dispatch(snapshotted, ctx);
+  return dispatch(snapshotted, ctx, tokens);
 }
 
 function countSnapshot(counters: readonly RunCounters[], added: readonly SnapshotRecipient[]): RunCounters[] {
@@ -240,7 +280,7 @@ function withLanes(state: RunState): RunState {
  * by lane in release order; a lane inside its quiet hours is held until they end. Arms the dispatch timer for the
  * next due lane (or for now, when this turn's limit stopped it), and finishes the run when nothing is left.
  */
-function dispatch(state: RunState, ctx: TurnContext): Turn {
+function dispatch(state: RunState, ctx: TurnContext, tokens: ClickTokens): Turn {
   const plan = state.plan;
   if (plan === null || (state.status !== 'waiting' && state.status !== 'sending')) return { state };
   let budget = Math.min(plan.creditWindow - state.inFlight, MAX_DISPATCH_PER_TURN);
@@ -273,7 +313,7 @@ function dispatch(state: RunState, ctx: TurnContext): Turn {
     for (let k = lane.cursor; k < lane.cursor + take; k++) {
       const index = indexes[k]!;
       const recipient = recipientAt(state, index)!;
-      effects.push(sendOf(plan, ctx.self.id, index, recipient));
+      effects.push(sendOf(plan, ctx.self.id, index, recipient, tokens));
       changes.push({ index, outcome: 'dispatched', code: null });
       const c = counters[recipient.variant]!;
       counters[recipient.variant] = { ...c, dispatched: c.dispatched + 1 };
@@ -313,8 +353,25 @@ function timerEffect(state: RunState, atMs: number | null): Effect | null {
   return { type: 'setTimer', name: DISPATCH_TIMER, dueAtMs: atMs, msg: { type: 'dispatchDue' } };
 }
 
-function sendOf(plan: RunPlan, runId: string, index: number, recipient: SnapshotRecipient): Effect {
+function sendOf(
+  plan: RunPlan,
+  runId: string,
+  index: number,
+  recipient: SnapshotRecipient,
+  tokens: ClickTokens,
+): Effect {
   const variant = plan.variants[recipient.variant]!;
+  const tracked = variant.trackedButtons ?? [];
+  let values = recipient.values ?? {};
+  if (tracked.length > 0) {
+    const key = tokens.key;
+    if (key === null) {
+      throw new Error(`${runId}: variant ${variant.id} tracks clicks, but this node's campaign-run has no click key`);
+    }
+    values = withClickTokens(values, tracked, (button) =>
+      clickToken(key, { runId, recipient: index, variant: recipient.variant, button }),
+    );
+  }
   const msg: ConversationMsg = {
     type: 'send',
     orgId: plan.orgId,
@@ -324,7 +381,7 @@ function sendOf(plan: RunPlan, runId: string, index: number, recipient: Snapshot
       ...(recipient.userId === null ? {} : { userId: recipient.userId }),
     },
     messageId: `${plan.campaignId}.${plan.run}.${index}`,
-    content: templateMessageContent(variant.template, recipient.values ?? {}, variant.headerMedia),
+    content: templateMessageContent(variant.template, values, variant.headerMedia),
     category: plan.category,
     by: plan.by,
     campaign: { run: runId, recipient: index, frequencyCapMs: plan.frequencyCapMs },
@@ -342,7 +399,7 @@ const SERIES_COLUMN: Partial<Record<RecipientOutcome, number>> = {
   failed: 4,
 };
 
-function onProgress(state: RunState, msg: RecipientProgressed, ctx: TurnContext): Turn {
+function onProgress(state: RunState, msg: RecipientProgressed, ctx: TurnContext, tokens: ClickTokens): Turn {
   const recipient = recipientAt(state, msg.recipient);
   if (recipient === undefined) return { state };
   const before = outcomeAt(state, msg.recipient);
@@ -357,7 +414,42 @@ function onProgress(state: RunState, msg: RecipientProgressed, ctx: TurnContext)
   // The message left the number's queue (or never entered it): its credit comes back.
   next = { ...next, inFlight: next.inFlight - 1 };
   if (next.status === 'paused' || next.status === 'cancelled') return { state: next };
-  return dispatch(next, ctx);
+  return dispatch(next, ctx, tokens);
+}
+
+// ---------------------------------------------------------------- clicks
+
+/**
+ * A recipient followed a tracked button: every click counts in `clicks` and the series, the recipient's first in
+ * `uniqueClicks` (its bit in the outcome chunk). A recipient the run does not have, one never sent to, or a button
+ * the recipient's variant does not track is ignored (a valid token names none of these; they are not worth a write).
+ */
+function onClicked(state: RunState, msg: RecipientClicked): Turn {
+  const recipient = recipientAt(state, msg.recipient);
+  if (recipient === undefined || state.plan === null) return { state };
+  const { outcome } = outcomeAt(state, msg.recipient);
+  if (outcome === 'pending' || outcome === 'skipped') return { state };
+  const tracked = state.plan.variants[recipient.variant]?.trackedButtons ?? [];
+  if (!tracked.some((t) => t.button === msg.button)) return { state };
+  const isFirst = !clickedAt(state, msg.recipient);
+  const counters = state.counters.slice();
+  const c = counters[recipient.variant] ?? EMPTY_COUNTERS;
+  counters[recipient.variant] = { ...c, clicks: c.clicks + 1, uniqueClicks: c.uniqueClicks + (isFirst ? 1 : 0) };
+  const next = withSeriesEvent({ ...withClicked(state, msg.recipient), counters }, msg.atMs, CLICKS_COLUMN);
+  return { state: next };
+}
+
+/** Where the recipient's tracked button leads (its contact values filled in), for the redirect. */
+function clickTarget(state: RunState, index: number, button: number): CampaignRunReplies['getClickTarget'] {
+  const recipient = recipientAt(state, index);
+  const tracked =
+    recipient && state.plan?.variants[recipient.variant]?.trackedButtons?.find((t) => t.button === button);
+  if (recipient === undefined || tracked === undefined) return { ok: true, destination: null, isFixed: false };
+  return {
+    ok: true,
+    destination: resolveDestination(tracked.destination, recipient.linkValues),
+    isFixed: isFixedDestination(tracked.destination),
+  };
 }
 
 /** The counters after one recipient moved from `before` to `after` (each step reached counts once). */
@@ -406,7 +498,7 @@ function onPause(state: RunState, reason: string, ctx: TurnContext): Turn {
   return { state: paused, effects: [runChanged(paused, ctx)], reply: { ok: true, status: 'paused' } };
 }
 
-function onResume(state: RunState, ctx: TurnContext): Turn {
+function onResume(state: RunState, ctx: TurnContext, tokens: ClickTokens): Turn {
   if (state.status === 'snapshotting' && state.pausedReason !== null) {
     return { state: { ...state, pausedReason: null }, reply: { ok: true, status: 'snapshotting' } };
   }
@@ -416,7 +508,7 @@ function onResume(state: RunState, ctx: TurnContext): Turn {
     status: state.firstSendAtMs === null ? 'waiting' : 'sending',
     pausedReason: null,
   };
-  const turn = dispatch(resumed, ctx);
+  const turn = dispatch(resumed, ctx, tokens);
   return {
     ...turn,
     effects: [runChanged(turn.state, ctx), ...(turn.effects ?? [])],
@@ -505,6 +597,8 @@ function listRecipients(state: RunState, msg: Msg<'listRecipients'>): CampaignRu
   for (let index = (msg.after ?? -1) + 1; index < state.total; index++) {
     const { outcome, code } = outcomeAt(state, index);
     if (msg.outcome !== undefined && outcome !== msg.outcome) continue;
+    const clicked = clickedAt(state, index);
+    if (msg.clicked !== undefined && clicked !== msg.clicked) continue;
     if (recipients.length === limit) return { ok: true, recipients, nextAfter: recipients.at(-1)!.index };
     const recipient = recipientAt(state, index)!;
     recipients.push({
@@ -513,6 +607,7 @@ function listRecipients(state: RunState, msg: Msg<'listRecipients'>): CampaignRu
       variant: state.plan?.variants[recipient.variant]?.id ?? String(recipient.variant),
       outcome,
       code,
+      clicked,
     });
   }
   return { ok: true, recipients, nextAfter: null };
@@ -527,7 +622,8 @@ function onEraseRecipient(state: RunState, key: string, pseudonym: string): Turn
       recipients: chunk.recipients.map((r) => {
         if (r.key !== key) return r;
         erased++;
-        return { ...r, key: pseudonym, phone: null, userId: null, timeZone: null, values: null };
+        const { linkValues: _personal, ...kept } = r;
+        return { ...kept, key: pseudonym, phone: null, userId: null, timeZone: null, values: null };
       }),
     };
   });

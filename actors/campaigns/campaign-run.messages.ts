@@ -51,6 +51,10 @@ export interface RunCounters {
   readonly replied: number;
   /** By Meta's code or a PARLO_ code. */
   readonly failed: Readonly<Record<string, number>>;
+  /** Clicks on tracked URL buttons (tracked-link.ts), every one counted. */
+  readonly clicks: number;
+  /** Recipients who clicked a tracked button at least once, each counted once. */
+  readonly uniqueClicks: number;
 }
 
 export interface RunView {
@@ -77,9 +81,11 @@ export interface RecipientView {
   readonly outcome: RecipientOutcome;
   /** failed: the code; skipped: the reason. */
   readonly code: number | string | null;
+  /** Whether the recipient followed a tracked button at least once. */
+  readonly clicked: boolean;
 }
 
-/** Per minute: [sent, delivered, read, replied, failed]. */
+/** Per minute: [sent, delivered, read, replied, failed, clicks]. */
 export interface SeriesPoint {
   readonly minuteMs: number;
   readonly sent: number;
@@ -87,6 +93,19 @@ export interface SeriesPoint {
   readonly read: number;
   readonly replied: number;
   readonly failed: number;
+  readonly clicks: number;
+}
+
+/**
+ * The redirect's tell when a recipient followed a tracked button (a tell, not an ask: the 302 never waits for the
+ * count to commit). A recipient or button the run does not know is ignored.
+ */
+export interface RecipientClicked {
+  readonly type: 'recipientClicked';
+  readonly recipient: number;
+  /** The URL button's position in the template. */
+  readonly button: number;
+  readonly atMs: number;
 }
 
 export type CampaignRunMsg =
@@ -96,6 +115,9 @@ export type CampaignRunMsg =
   /** Timer: recipients became due, or credit came back in a full turn. */
   | { readonly type: 'dispatchDue' }
   | RecipientProgressed
+  | RecipientClicked
+  /** Where a recipient's tracked button leads (read-only; the redirect caches fixed destinations). */
+  | { readonly type: 'getClickTarget'; readonly recipient: number; readonly button: number }
   | { readonly type: 'pauseRun'; readonly reason: string }
   | { readonly type: 'resumeRun' }
   | { readonly type: 'cancelRun' }
@@ -103,6 +125,8 @@ export type CampaignRunMsg =
   | {
       readonly type: 'listRecipients';
       readonly outcome?: RecipientOutcome;
+      /** Only those who clicked a tracked button (true) or did not (false). */
+      readonly clicked?: boolean;
       /** The index after which the page starts (exclusive). */
       readonly after?: number;
       readonly limit: number;
@@ -116,6 +140,8 @@ export interface CampaignRunReplies {
   getRun: { ok: true; run: RunView } | { ok: false; code: 'PARLO_CAMPAIGN_RUN_NOT_FOUND'; message: string };
   listRecipients: { ok: true; recipients: RecipientView[]; nextAfter: number | null };
   getSeries: { ok: true; points: SeriesPoint[] };
+  /** `destination` null: no such recipient or tracked button; `isFixed`: the same for every recipient. */
+  getClickTarget: { ok: true; destination: string | null; isFixed: boolean };
   eraseRecipient: { ok: true; erased: number };
   pauseRun: { ok: true; status: RunStatus };
   resumeRun: { ok: true; status: RunStatus };

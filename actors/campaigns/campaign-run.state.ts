@@ -7,16 +7,25 @@ import { RECIPIENT_OUTCOMES, type RecipientOutcome, type SkipReason } from './re
  * The state of a campaign run and how it is stored. The head (plan, status, lanes, counters) is small; the
  * recipients are stored apart, as split items, so a turn writes only what it changed:
  * - `r<chunk>`: RECIPIENT_CHUNK snapshot entries, written once when the snapshot takes them;
- * - `o<chunk>`: their outcomes (one byte each) and the codes of the failed and skipped, rewritten when one changes
- *   (~0.5 kB);
+ * - `o<chunk>`: their outcomes (one byte each), the codes of the failed and skipped, and one bit per recipient for
+ *   "clicked a tracked button", rewritten when one changes (~0.6 kB);
  * - `l<lane>`: a lane's recipients in dispatch order, written once when the snapshot is complete;
  * - `t<hour>`: one hour of the per-minute series.
  */
 export const RECIPIENT_CHUNK = 512;
 export const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
-/** The series' columns per minute: sent, delivered, read, replied, failed. */
-export const SERIES_COLUMNS = 5;
+/** The series' columns per minute: sent, delivered, read, replied, failed, clicks. */
+export const SERIES_COLUMNS = 6;
+/** Column of clicks on tracked buttons in the series. */
+export const CLICKS_COLUMN = 5;
+/** Bytes of a chunk's clicked bits. */
+const CLICKED_BYTES = RECIPIENT_CHUNK / 8;
+/**
+ * 2: counters gained `clicks` and `uniqueClicks`, outcome chunks their `clicked` bits, the series a clicks column
+ * (upgradeRunState).
+ */
+export const RUN_STATE_VERSION = 2;
 
 /** Recipients who share a time zone: released together, held together by quiet hours. */
 export interface Lane {
@@ -43,6 +52,8 @@ export interface OutcomeChunk {
   readonly outcomes: Uint8Array;
   /** By position in the chunk: the failure code or skip reason. */
   readonly codes: Readonly<Record<number, number | string>>;
+  /** One bit per recipient of the chunk (position p: byte p >> 3, bit p & 7): followed a tracked button. */
+  readonly clicked: Uint8Array;
 }
 
 export interface LaneOrder {
@@ -91,6 +102,8 @@ export const EMPTY_COUNTERS: RunCounters = {
   read: 0,
   replied: 0,
   failed: {},
+  clicks: 0,
+  uniqueClicks: 0,
 };
 
 export function initialRunState(): RunState {
@@ -156,7 +169,33 @@ export function withRecipients(state: RunState, added: readonly SnapshotRecipien
 }
 
 function emptyOutcomeChunk(chunk: number): OutcomeChunk {
-  return { kind: 'o', chunk, outcomes: new Uint8Array(RECIPIENT_CHUNK), codes: {} };
+  return {
+    kind: 'o',
+    chunk,
+    outcomes: new Uint8Array(RECIPIENT_CHUNK),
+    codes: {},
+    clicked: new Uint8Array(CLICKED_BYTES),
+  };
+}
+
+/** Whether the recipient followed a tracked button at least once. */
+export function clickedAt(state: RunState, index: number): boolean {
+  const chunk = state.outcomes[Math.floor(index / RECIPIENT_CHUNK)];
+  const position = index % RECIPIENT_CHUNK;
+  return chunk !== undefined && ((chunk.clicked[position >> 3] ?? 0) & (1 << (position & 7))) !== 0;
+}
+
+/** The state with the recipient's clicked bit set (its outcome chunk copied); the same state when it was set. */
+export function withClicked(state: RunState, index: number): RunState {
+  if (clickedAt(state, index)) return state;
+  const chunkNo = Math.floor(index / RECIPIENT_CHUNK);
+  const position = index % RECIPIENT_CHUNK;
+  const held = state.outcomes[chunkNo] ?? emptyOutcomeChunk(chunkNo);
+  const clicked = new Uint8Array(held.clicked);
+  clicked[position >> 3] = (clicked[position >> 3] ?? 0) | (1 << (position & 7));
+  const outcomes = state.outcomes.slice();
+  outcomes[chunkNo] = { ...held, clicked };
+  return { ...state, outcomes };
 }
 
 /** The state with recipients' outcomes set (each index once), the chunks they live in copied once. */
@@ -185,7 +224,7 @@ export function withOutcomes(
   return { ...state, outcomes };
 }
 
-/** Adds one event to the per-minute series (column: 0 sent … 4 failed). */
+/** Adds one event to the per-minute series (column: 0 sent … 4 failed, 5 clicks). */
 export function withSeriesEvent(state: RunState, atMs: number, column: number): RunState {
   const hourMs = atMs - (atMs % HOUR_MS);
   const slot = Math.floor((atMs - hourMs) / MINUTE_MS) * SERIES_COLUMNS + column;
@@ -209,7 +248,7 @@ export function seriesPoints(state: RunState): SeriesPoint[] {
     for (let minute = 0; minute < 60; minute++) {
       const base = minute * SERIES_COLUMNS;
       const c = hour.counts;
-      const sum = c[base]! + c[base + 1]! + c[base + 2]! + c[base + 3]! + c[base + 4]!;
+      const sum = c[base]! + c[base + 1]! + c[base + 2]! + c[base + 3]! + c[base + 4]! + c[base + 5]!;
       if (sum === 0) continue;
       points.push({
         minuteMs: hour.hourMs + minute * MINUTE_MS,
@@ -218,6 +257,7 @@ export function seriesPoints(state: RunState): SeriesPoint[] {
         read: c[base + 2]!,
         replied: c[base + 3]!,
         failed: c[base + 4]!,
+        clicks: c[base + CLICKS_COLUMN]!,
       });
     }
   }
@@ -250,6 +290,8 @@ export function totalCounters(counters: readonly RunCounters[]): RunCounters {
       read: total.read + c.read,
       replied: total.replied + c.replied,
       failed,
+      clicks: total.clicks + c.clicks,
+      uniqueClicks: total.uniqueClicks + c.uniqueClicks,
     };
   }
   return total;
@@ -279,12 +321,40 @@ export const runSplit: StateSplit<RunState, RunItem> = {
     return {
       ...(head as Omit<RunState, 'recipients' | 'outcomes' | 'order' | 'series'>),
       recipients: byKind[0] as RecipientChunk[],
-      outcomes: (byKind[1] as OutcomeChunk[]).map((o) => ({ ...o, outcomes: new Uint8Array(o.outcomes) })),
+      // Stored bytes come back as the codec's buffers: copies the turns may own. (Chunks of version 1 had no bits.)
+      outcomes: (byKind[1] as OutcomeChunk[]).map((o) => ({
+        ...o,
+        outcomes: new Uint8Array(o.outcomes),
+        clicked: o.clicked === undefined ? new Uint8Array(CLICKED_BYTES) : new Uint8Array(o.clicked),
+      })),
       order: byKind[2] as LaneOrder[],
       series: byKind[3] as SeriesHour[],
     };
   },
 };
+
+/**
+ * A stored state of an older version in the current shape. 1 → 2: counters without click counts get zeros, outcome
+ * chunks their clicked bits (join adds them), series hours of five columns per minute a zero clicks column.
+ */
+export function upgradeRunState(storedHead: unknown, storedVersion: number, items: readonly unknown[] = []): RunState {
+  const joined = runSplit.join(storedHead, items as readonly RunItem[]);
+  if (storedVersion >= RUN_STATE_VERSION) return joined;
+  const oldColumns = 5;
+  return {
+    ...joined,
+    counters: joined.counters.map((c) => ({ ...c, clicks: c.clicks ?? 0, uniqueClicks: c.uniqueClicks ?? 0 })),
+    series: joined.series.map((hour) => {
+      const counts = new Array<number>(60 * SERIES_COLUMNS).fill(0);
+      for (let minute = 0; minute < 60; minute++) {
+        for (let column = 0; column < oldColumns; column++) {
+          counts[minute * SERIES_COLUMNS + column] = hour.counts[minute * oldColumns + column] ?? 0;
+        }
+      }
+      return { ...hour, counts };
+    }),
+  };
+}
 
 function pad(n: number): string {
   return String(n).padStart(15, '0');

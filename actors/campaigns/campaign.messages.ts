@@ -6,6 +6,7 @@ import type { VariableMapping } from '../templates/template-preview.ts';
 import type { CampaignCategory, CampaignVariant } from './audience.ts';
 import type { AudienceQuery, RunChanged, RunCounters, RunStatus } from './campaign-run.messages.ts';
 import type { CampaignSchedule, SendingWindow } from './schedule.ts';
+import type { TrackedButton } from './tracked-link.ts';
 
 /**
  * The protocol of the `campaign` actor (id `<orgId>.<campaignId>`): a campaign's definition while it is a draft,
@@ -31,6 +32,8 @@ export interface VariantSpec {
   readonly template: { readonly name: string; readonly language: string };
   readonly variables: VariableMapping;
   readonly headerMedia?: HeaderMedia;
+  /** URL buttons whose clicks are counted, with their real destinations (tracked-link.ts). */
+  readonly trackedButtons?: readonly TrackedButton[];
 }
 
 export interface CampaignDefinition {

@@ -270,6 +270,11 @@ export const ERROR_CODES = {
     summary:
       'A campaign definition breaks a rule: variant weights that do not add up to 100, a template that is not approved or not MARKETING/UTILITY, a variable without a value or field, a schedule in the past or in an unknown time zone. The message names the field.',
   },
+  PARLO_CAMPAIGN_LINK_UNTRACKABLE: {
+    httpStatus: 422,
+    summary:
+      'A campaign variant tracks clicks on a URL button whose template URL is not this installation’s click redirect with its variable at the end (`<public URL>/r/{{1}}`), or the button is not a URL button. The message names the variant, the button and the URL to use.',
+  },
   PARLO_CAMPAIGN_NOT_EDITABLE: {
     httpStatus: 409,
     summary: 'Only a draft campaign can be edited or deleted; a launched one can be paused, resumed or cancelled.',

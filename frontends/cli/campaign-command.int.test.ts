@@ -192,8 +192,10 @@ describe('parlo campaign', () => {
       'read',
       'replied',
       'failed',
+      'clicked',
+      'clicks',
     ]);
-    expect(row(shown.out, 'total')).toEqual(['total', '8', '2', '6', '6', '6', expect.any(String), '0', '0']);
+    expect(row(shown.out, 'total')).toEqual(['total', '8', '2', '6', '6', '6', expect.any(String), '0', '0', '0', '0']);
     const a = row(shown.out, 'A')!;
     const b = row(shown.out, 'B')!;
     expect(Number(a[3]) + Number(b[3])).toBe(6);

@@ -191,11 +191,22 @@ describe('rendering', () => {
       delivered: 3,
       read: 1,
       failed: { '131026': 1 },
+      clicks: 5,
+      uniqueClicks: 2,
     }),
     variants: [
       {
         id: 'A',
-        ...counters({ audience: 6, skipped: { opted_out: 1 }, dispatched: 3, sent: 3, delivered: 2, read: 1 }),
+        ...counters({
+          audience: 6,
+          skipped: { opted_out: 1 },
+          dispatched: 3,
+          sent: 3,
+          delivered: 2,
+          read: 1,
+          clicks: 5,
+          uniqueClicks: 2,
+        }),
       },
       {
         id: 'B',
@@ -242,10 +253,13 @@ describe('rendering', () => {
       'read',
       'replied',
       'failed',
+      'clicked',
+      'clicks',
     ]);
-    expect(cells('A')).toEqual(['A', '6', '1', '3', '3', '2', '1', '0', '0']);
-    expect(cells('B')).toEqual(['B', '6', '1', '2', '1', '1', '0', '0', '1']);
-    expect(cells('total')).toEqual(['total', '12', '2', '5', '4', '3', '1', '0', '1']);
+    expect(cells('A')).toEqual(['A', '6', '1', '3', '3', '2', '1', '0', '0', '2', '5']);
+    // B's counters come from a Parlo that did not count clicks: none.
+    expect(cells('B')).toEqual(['B', '6', '1', '2', '1', '1', '0', '0', '1', '0', '0']);
+    expect(cells('total')).toEqual(['total', '12', '2', '5', '4', '3', '1', '0', '1', '2', '5']);
     expect(lines).toContain('  skipped: frequency_cap 1 · opted_out 1');
     expect(lines).toContain('  failed: 131026 1');
   });

@@ -17,7 +17,8 @@ Commands:
   preflight ID [--json]   audience, eligibility, cost, duration, tier share, wallet, problems (exit 1: not launchable)
   launch ID [--follow]    launch it (every blocking problem is printed when refused); --follow as status --follow
   status ID [--run N] [--follow]
-                          the campaign and its newest (or Nth) run's funnel per variant; --follow shows live
+                          the campaign and its newest (or Nth) run's funnel per variant, with clicks on
+                          tracked buttons (clicked: recipients, clicks: all); --follow shows live
                           progress until the run is completed or cancelled
   pause ID [--reason TEXT], resume ID, cancel ID
   list [--status S]       the organisation's campaigns (S: ${CAMPAIGN_STATUSES.join(', ')})
@@ -175,6 +176,10 @@ export interface Counters {
   readonly read: number;
   readonly replied: number;
   readonly failed: Readonly<Record<string, number>>;
+  /** Clicks on tracked URL buttons (absent from a Parlo that does not count them). */
+  readonly clicks?: number;
+  /** Recipients who clicked a tracked button, each once. */
+  readonly uniqueClicks?: number;
 }
 
 export interface CampaignView {
@@ -314,10 +319,34 @@ function walletText(wallet: PreflightView['wallet'], currency: string): string {
   return `${available} — ${wallet.sufficient === false ? 'NOT sufficient' : 'sufficient'}`;
 }
 
-const FUNNEL = ['audience', 'skipped', 'dispatched', 'sent', 'delivered', 'read', 'replied', 'failed'] as const;
+/** The table's columns: the funnel, then tracked-button clicks (`clicked`: recipients, `clicks`: every click). */
+const FUNNEL = [
+  'audience',
+  'skipped',
+  'dispatched',
+  'sent',
+  'delivered',
+  'read',
+  'replied',
+  'failed',
+  'clicked',
+  'clicks',
+] as const;
 
 function funnel(c: Counters): number[] {
-  return FUNNEL.map((step) => (step === 'skipped' || step === 'failed' ? sum(c[step]) : c[step]));
+  return FUNNEL.map((step) => {
+    switch (step) {
+      case 'skipped':
+      case 'failed':
+        return sum(c[step]);
+      case 'clicked':
+        return c.uniqueClicks ?? 0;
+      case 'clicks':
+        return c.clicks ?? 0;
+      default:
+        return c[step];
+    }
+  });
 }
 
 /** The campaign, then its run's funnel per variant and in total, skips and failures by reason. */

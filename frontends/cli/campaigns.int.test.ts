@@ -241,7 +241,7 @@ describe('campaigns', () => {
     });
     expect(csv.status).toBe(200);
     const lines = (await csv.text()).trim().split('\r\n');
-    expect(lines[0]).toBe('minute,sent,delivered,read,replied,failed');
+    expect(lines[0]).toBe('minute,sent,delivered,read,replied,failed,clicks');
     const sentTotal = lines.slice(1).reduce((sum, line) => sum + Number(line.split(',')[1]), 0);
     expect(sentTotal).toBe(8);
 

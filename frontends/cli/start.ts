@@ -25,6 +25,9 @@ import { createConversationActor } from '../../actors/conversation/conversation.
 import { CONVERSATION_KIND } from '../../actors/conversation/conversation.messages.ts';
 import { createInboxStreamActor } from '../../actors/inbox/inbox-stream.actor.ts';
 import { INBOX_STREAM_KIND } from '../../actors/inbox/inbox-stream.messages.ts';
+import { createCampaignRunActor } from '../../actors/campaigns/campaign-run.actor.ts';
+import { CAMPAIGN_RUN_KIND } from '../../actors/campaigns/recipient-outcome.ts';
+import { clickTokenKeys } from './click-keys.ts';
 import { rateCardsOf } from './rate-cards.ts';
 import { buildHttpApp } from '../http/app.ts';
 import { DEFAULT_INBOX_DIST_DIR } from '../http/routes/inbox-app.routes.ts';
@@ -136,6 +139,9 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
   const wallet = createWalletActor({ startingCreditMicros: config.billing.startingCreditMicros });
   // The inbox stream keeps events for resuming clients as long as configured (realtime.retentionSec).
   const inboxStream = createInboxStreamActor({ retentionMs: config.realtime.retentionSec * 1_000 });
+  // Campaign click tokens are made with a key derived from the sealing key (frontends/cli/click-keys.ts).
+  const clickKeys = clickTokenKeys(config);
+  const campaignRun = createCampaignRunActor({ clickKey: clickKeys[0]! });
   // The number actor on the configured pair rate and negative-feedback thresholds (sending.*).
   const definitions =
     overrides.definitions ??
@@ -146,7 +152,9 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
           ? conversation
           : d.kind === INBOX_STREAM_KIND
             ? inboxStream
-            : d,
+            : d.kind === CAMPAIGN_RUN_KIND
+              ? campaignRun
+              : d,
     );
   const system = new ActorSystem({
     nodeId: config.nodeId,
@@ -238,7 +246,12 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       submitTemplate,
       deleteTemplate,
     }),
-    ...campaignRoutes({ system, rateCards: rateCardsOf(config), ...(clock ? { now: () => clock.now() } : {}) }),
+    ...campaignRoutes({
+      system,
+      rateCards: rateCardsOf(config),
+      clickBaseUrl: () => publicBaseUrl,
+      ...(clock ? { now: () => clock.now() } : {}),
+    }),
     ...realtimeRoutes({ realtimeUrl: () => publicRealtimeUrl }),
   ];
   const rateLimiter = new RateLimiter({
@@ -264,6 +277,13 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
       appSecrets: () => whatsapp.appSecrets,
       sink: actorInboundSink(system),
       organisations: orgWebhooks,
+    },
+    // Tracked campaign buttons: `/r/<token>`, public, under the per-address rate limit.
+    clickRedirect: {
+      system,
+      keys: clickKeys,
+      guard: publicRateLimit(rateLimiter),
+      ...(clock ? { now: () => clock.now() } : {}),
     },
     // The inbox web app at `/` (npm run build:inbox; npm start builds it first).
     inbox: { distDir: DEFAULT_INBOX_DIST_DIR },

@@ -5,6 +5,7 @@ import { registerApiDocs } from './api/docs-page.ts';
 import { apiFrameworkErrorHandler, apiNotFoundHandler, useApiErrorMapper } from './api/errors.ts';
 import type { IdempotencyOptions } from './api/idempotency.ts';
 import { registerApiRoutes, type Authenticate, type GuardPublic } from './api/register-routes.ts';
+import { registerClickRedirectRoutes, type ClickRedirectOptions } from './routes/click-redirect.routes.ts';
 import { inboxNotFoundHandler, registerInboxApp, type InboxAppOptions } from './routes/inbox-app.routes.ts';
 import { registerOpsRoutes } from './routes/ops.routes.ts';
 import { registerWhatsAppWebhookRoutes, type WhatsAppWebhookOptions } from './routes/whatsapp-webhook.routes.ts';
@@ -24,6 +25,8 @@ export interface HttpAppDeps {
     /** Admits requests to public routes (per-address rate limit). */
     readonly guardPublic?: GuardPublic;
   };
+  /** The click redirect of tracked campaign buttons at `/r/<token>`; absent: none. */
+  readonly clickRedirect?: ClickRedirectOptions;
   /** The inbox web app at `/` (its built files); absent in tests that only need the API. */
   readonly inbox?: InboxAppOptions;
 }
@@ -55,6 +58,7 @@ export function buildHttpApp(deps: HttpAppDeps): FastifyInstance {
   void app.register(registerOpsRoutes, { system: deps.system, metrics: deps.metrics });
   // Encapsulated: its raw-body parser and error mapping apply to the webhook routes only.
   if (deps.whatsappWebhook) void app.register(registerWhatsAppWebhookRoutes, deps.whatsappWebhook);
+  if (deps.clickRedirect) void app.register(registerClickRedirectRoutes, deps.clickRedirect);
   registerApiRoutes(app, deps.api?.routes ?? [], {
     info: { title: 'Parlo API', version: '0.1.0' },
     ...(deps.api?.authenticate ? { authenticate: deps.api.authenticate } : {}),

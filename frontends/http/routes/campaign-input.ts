@@ -14,6 +14,7 @@ import {
   type CampaignSchedule,
   type LocalTime,
 } from '../../../actors/campaigns/schedule.ts';
+import { destinationProblems, MAX_DESTINATION_LENGTH } from '../../../actors/campaigns/tracked-link.ts';
 import { customerKeyOf, isCustomerKey } from '../../../actors/contacts/customer-key.ts';
 import { normaliseE164 } from '../../../actors/contacts/phone-country.ts';
 import { ContactFilterSchema, contactFilterOf, type ContactFilterInput } from './contacts-search.routes.ts';
@@ -69,6 +70,20 @@ const ScheduleSchema = z
   ])
   .meta({ id: 'CampaignSchedule' });
 
+const TrackedButtonSchema = z
+  .object({
+    button: z.number().int().min(0).max(9).describe("The URL button's 0-based position among the template's buttons"),
+    destination: z
+      .string()
+      .min(1)
+      .max(MAX_DESTINATION_LENGTH)
+      .describe(
+        'Where a click leads: an http(s) URL, which may read contact fields after its host as {{contact.field}} or {{contact.field|fallback}} (percent-encoded when filled in)',
+      ),
+  })
+  .strict()
+  .meta({ id: 'CampaignTrackedButton' });
+
 const VariantSchema = z
   .object({
     id: z
@@ -89,6 +104,13 @@ const VariantSchema = z
       .strict()
       .refine((m) => (m.link === undefined) !== (m.id === undefined), 'give exactly one of link and id')
       .optional(),
+    trackedButtons: z
+      .array(TrackedButtonSchema)
+      .max(2)
+      .optional()
+      .describe(
+        "URL buttons whose clicks are counted (Meta allows two per template). The template's button URL must be this installation's click redirect, `<public URL>/r/{{1}}`; each recipient's button then carries its own token, and a click is counted and redirected to `destination`.",
+      ),
   })
   .strict();
 
@@ -144,6 +166,7 @@ export const CampaignDefinitionView = z
         template: z.object({ name: z.string(), language: z.string() }),
         variables: z.record(z.string(), z.unknown()),
         headerMedia: z.record(z.string(), z.unknown()).optional(),
+        trackedButtons: z.array(z.object({ button: z.number().int(), destination: z.string() })).optional(),
       }),
     ),
     audience: z.record(z.string(), z.unknown()),
@@ -171,6 +194,7 @@ export function definitionOf(input: CampaignInput, wabaId: string, nowMs: number
   if (Math.abs(sum - 100) > 0.001) problems.push(`variants: the weights add up to ${sum}, not 100`);
   const ids = input.variants.map((v, i) => v.id ?? String.fromCharCode(65 + i));
   if (new Set(ids).size !== ids.length) problems.push('variants: two variants have the same id');
+  input.variants.forEach((variant, i) => problems.push(...trackedButtonInputProblems(variant, `variants[${i}]`)));
 
   const schedule = scheduleOf(input.schedule, problems);
   const quiet = input.quietHours;
@@ -200,6 +224,7 @@ export function definitionOf(input: CampaignInput, wabaId: string, nowMs: number
       template: v.template,
       variables: v.variables ?? {},
       ...(v.headerMedia ? { headerMedia: v.headerMedia } : {}),
+      ...(v.trackedButtons && v.trackedButtons.length > 0 ? { trackedButtons: v.trackedButtons } : {}),
     })),
     audience,
     schedule,
@@ -207,6 +232,27 @@ export function definitionOf(input: CampaignInput, wabaId: string, nowMs: number
     fallbackTimeZone,
     frequencyCapHours: input.frequencyCapHours ?? (input.category === 'marketing' ? DEFAULT_FREQUENCY_CAP_HOURS : 0),
   };
+}
+
+/**
+ * What is wrong with a variant's tracked buttons on their own (the template's side is checked against the template,
+ * campaign-launch.ts): each destination, a button tracked twice, a tracked button whose variable is also mapped.
+ */
+function trackedButtonInputProblems(variant: CampaignInput['variants'][number], at: string): string[] {
+  const problems: string[] = [];
+  const seen = new Set<number>();
+  (variant.trackedButtons ?? []).forEach(({ button, destination }, j) => {
+    const where = `${at}.trackedButtons[${j}]`;
+    for (const problem of destinationProblems(destination)) problems.push(`${where}.destination: ${problem}`);
+    if (seen.has(button)) problems.push(`${where}.button: button ${button} is tracked twice`);
+    seen.add(button);
+    if (variant.variables?.buttons?.[button] !== undefined) {
+      problems.push(
+        `${at}.variables.buttons.${button}: a tracked button's variable is its click token; remove this mapping`,
+      );
+    }
+  });
+  return problems;
 }
 
 function time(text: string): LocalTime {
@@ -300,6 +346,7 @@ export function definitionView(definition: CampaignDefinition): z.input<typeof C
       template: v.template,
       variables: v.variables as Record<string, unknown>,
       ...(v.headerMedia ? { headerMedia: { ...v.headerMedia } } : {}),
+      ...(v.trackedButtons ? { trackedButtons: v.trackedButtons.map((t) => ({ ...t })) } : {}),
     })),
     audience:
       audience.kind === 'segment'

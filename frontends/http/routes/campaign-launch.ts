@@ -8,6 +8,7 @@ import {
 import type { AudienceQuery } from '../../../actors/campaigns/campaign-run.messages.ts';
 import type { CampaignDefinition } from '../../../actors/campaigns/campaign.messages.ts';
 import { preflight, type Preflight } from '../../../actors/campaigns/preflight.ts';
+import { trackedButtonProblem, withClickTokens } from '../../../actors/campaigns/tracked-link.ts';
 import { rateCardAt, type RateCard } from '../../../actors/billing/rate-card.ts';
 import { walletAddress, type WalletReplies } from '../../../actors/billing/wallet.messages.ts';
 import type { ContactSummary } from '../../../actors/contacts/contact-filter.ts';
@@ -22,6 +23,7 @@ import { PORTFOLIO_KIND, type PortfolioReplies } from '../../../actors/portfolio
 import { hasMediaHeader } from '../../../actors/templates/template-message.ts';
 import { previewTemplate, valuesFromMapping } from '../../../actors/templates/template-preview.ts';
 import { TEMPLATES_KIND, templatesActorId, type TemplatesReply } from '../../../actors/templates/templates.messages.ts';
+import type { TemplateDefinition } from '../../../actors/templates/template.types.ts';
 import { indexFilterOf } from './campaign-input.ts';
 
 /**
@@ -37,17 +39,78 @@ export interface LaunchResolution {
   readonly templateProblems: readonly string[];
 }
 
+/**
+ * Where this node's click redirect is (`<public URL>`, tracked buttons must open `<public URL>/r/{{1}}`), or null
+ * when it has none: then no campaign may track clicks.
+ */
+export type ClickBaseUrl = (() => string) | null;
+
+/**
+ * Why a variant's tracked buttons cannot be tracked with `template` (each naming the field), or nothing. Without a
+ * redirect on this node every tracked button is refused.
+ */
+export function trackedButtonTemplateProblems(
+  template: TemplateDefinition,
+  variant: CampaignDefinition['variants'][number],
+  at: string,
+  clickBaseUrl: ClickBaseUrl,
+): string[] {
+  if (clickBaseUrl === null) return noRedirectProblems(variant, at);
+  return (variant.trackedButtons ?? []).flatMap(({ button }, j) => {
+    const problem = trackedButtonProblem(template, button, clickBaseUrl());
+    return problem === null ? [] : [`${at}.trackedButtons[${j}]: ${problem}`];
+  });
+}
+
+function noRedirectProblems(variant: CampaignDefinition['variants'][number], at: string): string[] {
+  return (variant.trackedButtons ?? []).map(
+    (_, j) => `${at}.trackedButtons[${j}]: this node has no click redirect, so it cannot track clicks`,
+  );
+}
+
+/**
+ * Refuses a definition whose tracked buttons their templates cannot carry (PARLO_CAMPAIGN_LINK_UNTRACKABLE, every
+ * problem named), at create and edit. A template that does not exist yet is checked by the launch's pre-flight.
+ */
+export async function assertTrackableButtons(
+  system: ActorSystem,
+  orgId: string,
+  definition: CampaignDefinition,
+  clickBaseUrl: ClickBaseUrl,
+): Promise<void> {
+  const problems: string[] = [];
+  const templates = { kind: TEMPLATES_KIND, id: templatesActorId(orgId, definition.wabaId) };
+  for (const [i, variant] of definition.variants.entries()) {
+    if ((variant.trackedButtons ?? []).length === 0) continue;
+    if (clickBaseUrl === null) {
+      problems.push(...noRedirectProblems(variant, `variants[${i}]`));
+      continue;
+    }
+    const found = await system.ask<TemplatesReply<'findTemplate'>>(templates, {
+      type: 'findTemplate',
+      name: variant.template.name,
+      language: variant.template.language,
+    });
+    if (!found.ok || found.template.definition === null) continue;
+    problems.push(...trackedButtonTemplateProblems(found.template.definition, variant, `variants[${i}]`, clickBaseUrl));
+  }
+  if (problems.length > 0) {
+    throw new ParloError('PARLO_CAMPAIGN_LINK_UNTRACKABLE', problems.join('; '), { problems });
+  }
+}
+
 /** The variants with their template definitions, and what keeps each from being sent. */
 export async function resolveLaunch(
   system: ActorSystem,
   orgId: string,
   definition: CampaignDefinition,
   nowMs: number,
+  clickBaseUrl: ClickBaseUrl = null,
 ): Promise<LaunchResolution> {
   const templates = { kind: TEMPLATES_KIND, id: templatesActorId(orgId, definition.wabaId) };
   const templateProblems: string[] = [];
   const variants: CampaignVariant[] = [];
-  for (const variant of definition.variants) {
+  for (const [i, variant] of definition.variants.entries()) {
     const label = `variant ${variant.id}: template ${variant.template.name} (${variant.template.language})`;
     const found = await system.ask<TemplatesReply<'findTemplate'>>(templates, {
       type: 'findTemplate',
@@ -70,8 +133,14 @@ export async function resolveLaunch(
     if (hasMediaHeader(record.definition) && variant.headerMedia === undefined) {
       templateProblems.push(`${label} has a media header: give headerMedia`);
     }
-    // Every variable mapped: a fixed value, or a field (a contact without it takes the fallback or is skipped).
-    const probe = valuesFromMapping(record.definition, variant.variables, new Proxy({}, { get: () => 'x' }));
+    templateProblems.push(...trackedButtonTemplateProblems(record.definition, variant, `variants[${i}]`, clickBaseUrl));
+    // Every variable mapped: a fixed value, or a field (a contact without it takes the fallback or is skipped); a
+    // tracked button's is the click token.
+    const probe = withClickTokens(
+      valuesFromMapping(record.definition, variant.variables, new Proxy({}, { get: () => 'x' })),
+      variant.trackedButtons ?? [],
+      () => 'token',
+    );
     const check = previewTemplate(record.definition, probe);
     if (!check.ok) {
       templateProblems.push(
@@ -84,6 +153,7 @@ export async function resolveLaunch(
       template: record.definition,
       variables: variant.variables,
       ...(variant.headerMedia ? { headerMedia: variant.headerMedia } : {}),
+      ...(variant.trackedButtons ? { trackedButtons: variant.trackedButtons } : {}),
     });
   }
   return { variants, audience: await audienceQueryOf(system, orgId, definition, nowMs), templateProblems };
@@ -156,6 +226,7 @@ export interface PreflightContext {
   readonly definition: CampaignDefinition;
   readonly rateCards: readonly RateCard[];
   readonly nowMs: number;
+  readonly clickBaseUrl?: ClickBaseUrl;
 }
 
 /** The pre-flight of the campaign now, with the launch resolution it was computed from. */
@@ -163,7 +234,7 @@ export async function runPreflight(
   context: PreflightContext,
 ): Promise<{ preflight: Preflight; resolution: LaunchResolution; ratePerSec: number }> {
   const { system, orgId, definition, nowMs } = context;
-  const resolution = await resolveLaunch(system, orgId, definition, nowMs);
+  const resolution = await resolveLaunch(system, orgId, definition, nowMs, context.clickBaseUrl ?? null);
   const campaign = { id: context.campaignId, category: definition.category, variants: resolution.variants };
   const [recipients, number, tier, wallet] = await Promise.all([
     resolution.variants.length === definition.variants.length

@@ -28,7 +28,7 @@ import { ORG_NUMBERS_KIND, type OrgNumbersReply } from '../../../actors/numbers/
 import { defineRoute, streamedResponse, type ApiRoute } from '../api/define-route.ts';
 import { callerOf, okOrThrow } from '../auth/caller.ts';
 import { CampaignDefinitionView, CampaignInput, definitionOf, definitionView } from './campaign-input.ts';
-import { creditWindowOf, runPreflight } from './campaign-launch.ts';
+import { assertTrackableButtons, creditWindowOf, runPreflight } from './campaign-launch.ts';
 import { csvLine } from './contacts-search.routes.ts';
 import { iso } from './identity.routes.ts';
 import { readUsageDays } from './usage-reader.ts';
@@ -38,16 +38,31 @@ import { auditActorOf } from './numbers.routes.ts';
  * Campaigns (issue #6, 3–5): create a draft, edit it, pre-flight it (who is excluded and why, cost, duration, tier
  * share, wallet), launch it (refused with every blocking problem when it cannot complete), pause, resume, cancel,
  * and read each run's funnel per variant, its recipients' outcomes and its per-minute series (also as CSV).
- * Reading needs `campaigns:read`, everything else `campaigns:manage`.
+ * Reading needs `campaigns:read`, everything else `campaigns:manage`. Clicks on tracked URL buttons (issue #6, 4)
+ * are counted by the redirect (click-redirect.routes.ts) and show in every view of a run.
  */
 
 export interface CampaignsRoutesDeps {
   readonly system: ActorSystem;
   readonly rateCards: readonly RateCard[];
   readonly now?: () => number;
+  /**
+   * This node's public URL, under which the click redirect answers (`<it>/r/<token>`); tracked buttons must open
+   * it. Absent: campaigns cannot track clicks (refused with PARLO_CAMPAIGN_LINK_UNTRACKABLE).
+   */
+  readonly clickBaseUrl?: () => string;
 }
 
-const FUNNEL_COLUMNS = ['audience', 'dispatched', 'sent', 'delivered', 'read', 'replied'] as const;
+const FUNNEL_COLUMNS = [
+  'audience',
+  'dispatched',
+  'sent',
+  'delivered',
+  'read',
+  'replied',
+  'clicks',
+  'uniqueClicks',
+] as const;
 
 const CampaignId = z.string().regex(/^cmp_[A-Za-z0-9_-]{1,40}$/);
 const RunNumber = z.coerce.number().int().min(1).max(100_000);
@@ -62,6 +77,8 @@ const Counters = z
     read: z.number().int(),
     replied: z.number().int(),
     failed: z.record(z.string(), z.number().int()).describe("By Meta's code or a PARLO_ code"),
+    clicks: z.number().int().describe('Clicks on tracked URL buttons, every one'),
+    uniqueClicks: z.number().int().describe('Recipients who clicked a tracked button, each once'),
   })
   .meta({ id: 'CampaignCounters' });
 
@@ -159,7 +176,14 @@ function campaignView(campaign: CampaignState): z.input<typeof CampaignView> {
 }
 
 function countersView(c: RunCounters): z.input<typeof Counters> {
-  return { ...c, skipped: { ...c.skipped }, failed: { ...c.failed } };
+  // A run summary a campaign stored before clicks were counted has none.
+  return {
+    ...c,
+    skipped: { ...c.skipped },
+    failed: { ...c.failed },
+    clicks: c.clicks ?? 0,
+    uniqueClicks: c.uniqueClicks ?? 0,
+  };
 }
 
 function runView(run: RunView): z.input<typeof RunViewSchema> {
@@ -198,6 +222,7 @@ function preflightView(p: Preflight, ratePerSec: number, currency: string): z.in
 export function campaignRoutes(deps: CampaignsRoutesDeps): ApiRoute[] {
   const { system } = deps;
   const now = deps.now ?? Date.now;
+  const clickBaseUrl = deps.clickBaseUrl ?? null;
   const campaign = <T extends CampaignMsg['type'] & keyof CampaignReplies>(
     orgId: string,
     campaignId: string,
@@ -240,6 +265,7 @@ export function campaignRoutes(deps: CampaignsRoutesDeps): ApiRoute[] {
     async handler({ body, request }) {
       const caller = callerOf(request);
       const definition = definitionOf(body, await wabaOf(caller.orgId, body.phoneNumberId), now());
+      await assertTrackableButtons(system, caller.orgId, definition, clickBaseUrl);
       const campaignId = `cmp_${randomBytes(12).toString('base64url')}`;
       const created = okOrThrow(
         await campaign<'createCampaign'>(caller.orgId, campaignId, {
@@ -345,6 +371,7 @@ export function campaignRoutes(deps: CampaignsRoutesDeps): ApiRoute[] {
       const { orgId } = callerOf(request);
       await existing(orgId, params.campaignId);
       const definition = definitionOf(body, await wabaOf(orgId, body.phoneNumberId), now());
+      await assertTrackableButtons(system, orgId, definition, clickBaseUrl);
       const updated = okOrThrow(
         await campaign<'updateCampaign'>(orgId, params.campaignId, { type: 'updateCampaign', definition }),
       );
@@ -392,6 +419,7 @@ export function campaignRoutes(deps: CampaignsRoutesDeps): ApiRoute[] {
         definition: view.definition,
         rateCards: deps.rateCards,
         nowMs: now(),
+        clickBaseUrl,
       });
       const currency = deps.rateCards[0]?.currency ?? 'EUR';
       return { status: 200, body: preflightView(result.preflight, result.ratePerSec, currency) };
@@ -427,6 +455,7 @@ export function campaignRoutes(deps: CampaignsRoutesDeps): ApiRoute[] {
         definition: view.definition,
         rateCards: deps.rateCards,
         nowMs: now(),
+        clickBaseUrl,
       });
       if (checked.problems.length > 0) {
         throw new ParloError(
@@ -509,6 +538,7 @@ export function campaignRoutes(deps: CampaignsRoutesDeps): ApiRoute[] {
     params: z.object({ campaignId: CampaignId, run: RunNumber }),
     query: z.object({
       outcome: z.enum(RECIPIENT_OUTCOMES).optional(),
+      clicked: z.stringbool().optional().describe('Only those who clicked a tracked button (true) or did not (false)'),
       limit: z.coerce.number().int().min(1).max(1_000).default(100),
       cursor: z.coerce.number().int().min(0).optional(),
     }),
@@ -521,6 +551,7 @@ export function campaignRoutes(deps: CampaignsRoutesDeps): ApiRoute[] {
             variant: z.string(),
             outcome: z.string(),
             code: z.union([z.string(), z.number()]).nullable(),
+            clicked: z.boolean(),
           }),
         ),
         nextCursor: z.number().int().nullable(),
@@ -535,6 +566,7 @@ export function campaignRoutes(deps: CampaignsRoutesDeps): ApiRoute[] {
           type: 'listRecipients',
           limit: query.limit,
           ...(query.outcome === undefined ? {} : { outcome: query.outcome }),
+          ...(query.clicked === undefined ? {} : { clicked: query.clicked }),
           ...(query.cursor === undefined ? {} : { after: query.cursor }),
         },
       );
@@ -546,7 +578,7 @@ export function campaignRoutes(deps: CampaignsRoutesDeps): ApiRoute[] {
     method: 'GET',
     url: '/campaigns/:campaignId/runs/:run/series',
     operationId: 'getCampaignSeries',
-    summary: "A run's outcomes per minute (sent, delivered, read, replied, failed), as JSON or CSV",
+    summary: "A run's outcomes per minute (sent, delivered, read, replied, failed, clicks), as JSON or CSV",
     tags: ['campaigns'],
     auth: 'any',
     scopes: ['campaigns:read'],
@@ -554,8 +586,8 @@ export function campaignRoutes(deps: CampaignsRoutesDeps): ApiRoute[] {
     query: z.object({ format: z.enum(['json', 'csv']).default('json') }),
     responses: {
       200: streamedResponse({
-        'application/json': 'A JSON array of {minute, sent, delivered, read, replied, failed}, oldest first',
-        'text/csv': 'RFC 4180 CSV: minute,sent,delivered,read,replied,failed',
+        'application/json': 'A JSON array of {minute, sent, delivered, read, replied, failed, clicks}, oldest first',
+        'text/csv': 'RFC 4180 CSV: minute,sent,delivered,read,replied,failed,clicks',
       }),
     },
     async handler({ params, query, request }) {
@@ -572,14 +604,15 @@ export function campaignRoutes(deps: CampaignsRoutesDeps): ApiRoute[] {
         read: p.read,
         replied: p.replied,
         failed: p.failed,
+        clicks: p.clicks,
       }));
       async function* chunks(): AsyncGenerator<string> {
         if (query.format === 'json') {
           yield JSON.stringify(rows);
           return;
         }
-        yield csvLine(['minute', 'sent', 'delivered', 'read', 'replied', 'failed']);
-        for (const r of rows) yield csvLine([r.minute, r.sent, r.delivered, r.read, r.replied, r.failed]);
+        yield csvLine(['minute', 'sent', 'delivered', 'read', 'replied', 'failed', 'clicks']);
+        for (const r of rows) yield csvLine([r.minute, r.sent, r.delivered, r.read, r.replied, r.failed, r.clicks]);
       }
       return {
         status: 200,
@@ -598,7 +631,7 @@ export function campaignRoutes(deps: CampaignsRoutesDeps): ApiRoute[] {
     operationId: 'getCampaignAnalytics',
     summary: 'The funnel of every run per variant, and what the campaign cost, as JSON or CSV',
     description:
-      'Per run and variant: audience, skipped by reason, dispatched, sent, delivered, read, replied, failed by code. The cost is what the wallet charged for the campaign’s delivered messages (usage aggregates, delivery days since the launch). CSV: one row per run and variant and one total row per run.',
+      'Per run and variant: audience, skipped by reason, dispatched, sent, delivered, read, replied, clicks on tracked buttons (all, and recipients who clicked), failed by code. The cost is what the wallet charged for the campaign’s delivered messages (usage aggregates, delivery days since the launch). CSV: one row per run and variant and one total row per run.',
     tags: ['campaigns'],
     auth: 'any',
     scopes: ['campaigns:read'],
@@ -609,7 +642,7 @@ export function campaignRoutes(deps: CampaignsRoutesDeps): ApiRoute[] {
         'application/json':
           'An object: campaignId, status, cost {totalMicros, messageCount, billableCount, currency}, runs [CampaignRun]',
         'text/csv':
-          'RFC 4180 CSV: run,variant,audience,dispatched,sent,delivered,read,replied,failed,failedCodes,skipped_<reason>…',
+          'RFC 4180 CSV: run,variant,audience,dispatched,sent,delivered,read,replied,clicks,uniqueClicks,failed,failedCodes,skipped_<reason>…',
       }),
     },
     async handler({ params, query, request }) {
