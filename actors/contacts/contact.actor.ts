@@ -120,6 +120,8 @@ export const contactActor = withContactIndexUpdates(
           return reply<'getContact'>(state, { ok: true, contact: contactView(state, parts) });
         case 'updateProfile':
           return onUpdateProfile(state, msg, ctx, parts);
+        case 'importContact':
+          return onImportContact(state, msg, ctx, parts);
         case 'marketingPreferenceChanged':
           return onMarketingPreference(state, msg, ctx, parts);
         case 'evidenceShared':
@@ -136,26 +138,75 @@ export const contactActor = withContactIndexUpdates(
 // ---------------------------------------------------------------- handlers
 
 function onUpdateProfile(state: ContactState, msg: Msg<'updateProfile'>, ctx: TurnContext, self: Self): Turn {
-  const applied = applyProfilePatch(state.profile, msg.patch);
-  if (applied.problems.length > 0) {
-    return reply<'updateProfile'>(state, refusal('PARLO_VALIDATION_FAILED', applied.problems.join('; ')) as Refused);
+  const profiled = withProfile(state, msg.patch, ctx.nowMs);
+  if (profiled.problems.length > 0) {
+    return reply<'updateProfile'>(state, refusal('PARLO_VALIDATION_FAILED', profiled.problems.join('; ')) as Refused);
   }
-  if (applied.profile === state.profile && contactExists(state)) {
-    return reply<'updateProfile'>(state, {
-      ok: true,
-      changed: false,
-      created: false,
-      contact: contactView(state, self),
-    });
-  }
+  const next = profiled.state;
+  const created = !contactExists(state);
+  return reply<'updateProfile'>(next, {
+    ok: true,
+    changed: next !== state,
+    created,
+    contact: contactView(next, self),
+  });
+}
+
+/**
+ * The state with the profile patch applied; a contact that does not exist yet is created by it (even by an empty
+ * patch). The very same state when it exists and nothing changed.
+ */
+function withProfile(
+  state: ContactState,
+  patch: Msg<'updateProfile'>['patch'],
+  nowMs: number,
+): { state: ContactState; problems: readonly string[] } {
+  const applied = applyProfilePatch(state.profile, patch);
+  if (applied.problems.length > 0) return { state, problems: applied.problems };
+  if (applied.profile === state.profile && contactExists(state)) return { state, problems: [] };
   const next: ContactState = {
     ...state,
     profile: applied.profile,
-    createdAtMs: state.createdAtMs ?? ctx.nowMs,
-    updatedAtMs: ctx.nowMs,
+    createdAtMs: state.createdAtMs ?? nowMs,
+    updatedAtMs: nowMs,
   };
-  const created = !contactExists(state);
-  return reply<'updateProfile'>(next, { ok: true, changed: true, created, contact: contactView(next, self) });
+  return { state: next, problems: [] };
+}
+
+/** One row of a bulk write: profile, then the row's marketing consent, in one turn; all or nothing. */
+function onImportContact(state: ContactState, msg: Msg<'importContact'>, ctx: TurnContext, self: Self): Turn {
+  const profiled = withProfile(state, msg.patch, ctx.nowMs);
+  if (profiled.problems.length > 0) {
+    return reply<'importContact'>(state, refusal('PARLO_VALIDATION_FAILED', profiled.problems.join('; ')) as Refused);
+  }
+  let next = profiled.state;
+  let effects: Effect[] = [];
+  if (msg.consent !== undefined) {
+    const consented = withConsent(
+      next,
+      {
+        scope: 'marketing',
+        action: msg.consent.action,
+        method: 'import',
+        source: msg.consent.source,
+        wording: msg.consent.wording ?? null,
+        by: msg.by,
+      },
+      ctx,
+      self,
+    );
+    if (!consented.ok) {
+      return reply<'importContact'>(state, refusal(consented.code, `optIn: ${consented.message}`) as Refused);
+    }
+    next = consented.state;
+    effects = consented.effects;
+  }
+  const answer: ContactReplies['importContact'] = {
+    ok: true,
+    created: !contactExists(state),
+    changed: next !== state,
+  };
+  return { state: next, effects, reply: answer };
 }
 
 function onObserveInbound(state: ContactState, msg: Msg<'observeInbound'>, ctx: TurnContext, self: Self): Turn {
@@ -354,9 +405,36 @@ function isKeywordMatch(value: unknown): value is OptKeywordMatch {
 }
 
 function onRecordConsent(state: ContactState, msg: Msg<'recordConsent'>, ctx: TurnContext, self: Self): Turn {
+  const consented = withConsent(state, msg, ctx, self);
+  if (!consented.ok) return refuse(state, consented.code, consented.message);
+  if (consented.state === state) {
+    return reply<'recordConsent'>(state, { ok: true, recorded: false, contact: contactView(state, self) });
+  }
+  return {
+    state: consented.state,
+    effects: consented.effects,
+    reply: {
+      ok: true,
+      recorded: true,
+      contact: contactView(consented.state, self),
+    } satisfies ContactReplies['recordConsent'],
+  };
+}
+
+/**
+ * The state with an opt-in or opt-out recorded from the API or an import (one entry per scope), with the effects
+ * that go with it (the customer's other record, `contact.opted_out`). The very same state when it changes nothing
+ * (the same consent again).
+ */
+function withConsent(
+  state: ContactState,
+  msg: Omit<Msg<'recordConsent'>, 'type'>,
+  ctx: TurnContext,
+  self: Self,
+): { ok: true; state: ContactState; effects: Effect[] } | { ok: false; code: ContactErrorCode; message: string } {
   const atMs = msg.atMs ?? ctx.nowMs;
   if (atMs > ctx.nowMs + CONSENT_CLOCK_SKEW_MS) {
-    return refuse(state, 'PARLO_VALIDATION_FAILED', 'consent cannot be dated in the future');
+    return { ok: false, code: 'PARLO_VALIDATION_FAILED', message: 'consent cannot be dated in the future' };
   }
   const wording = msg.wording ?? null;
   const scopes: readonly ConsentScope[] = msg.scope === 'all' ? CONSENT_SCOPES : [msg.scope];
@@ -392,16 +470,10 @@ function onRecordConsent(state: ContactState, msg: Msg<'recordConsent'>, ctx: Tu
     consent = withScope(consent, scope, addEvidence(consent[scope], evidence));
     recorded.push([scope, evidence]);
   }
-  if (recorded.length === 0) {
-    return reply<'recordConsent'>(state, { ok: true, recorded: false, contact: contactView(state, self) });
-  }
+  if (recorded.length === 0) return { ok: true, state, effects: [] };
   const next: ContactState = { ...touched(state, ctx.nowMs), consent };
   const effects = [...linkEffects(next, self, false, recorded), ...optOutEvents(state.consent, next, self, recorded)];
-  return {
-    state: next,
-    effects,
-    reply: { ok: true, recorded: true, contact: contactView(next, self) } satisfies ContactReplies['recordConsent'],
-  };
+  return { ok: true, state: next, effects };
 }
 
 function onMarketingPreference(

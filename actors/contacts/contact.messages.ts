@@ -120,6 +120,22 @@ const EvidenceSchema = z.object({
   phoneNumberId: Id.nullable(),
 });
 
+/** A profile change (`updateProfile`, `importContact`): custom field values already checked by the caller. */
+const ProfilePatchSchema = z.object({
+  name: z.string().max(MAX_NAME_LENGTH).nullable().optional(),
+  language: z.string().regex(LANGUAGE_PATTERN).nullable().optional(),
+  timeZone: z.string().max(64).nullable().optional(),
+  tags: z
+    .object({
+      set: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).readonly().optional(),
+      add: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).readonly().optional(),
+      remove: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).readonly().optional(),
+    })
+    .optional(),
+  fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).nullable()).optional(),
+  notes: z.string().max(MAX_NOTES_LENGTH).nullable().optional(),
+});
+
 export const ContactMsg = z.discriminatedUnion('type', [
   /**
    * From the conversation actor, for every customer message (told). Updates identifiers and last seen. A message
@@ -166,20 +182,26 @@ export const ContactMsg = z.discriminatedUnion('type', [
    */
   z.object({
     type: z.literal('updateProfile'),
-    patch: z.object({
-      name: z.string().max(MAX_NAME_LENGTH).nullable().optional(),
-      language: z.string().regex(LANGUAGE_PATTERN).nullable().optional(),
-      timeZone: z.string().max(64).nullable().optional(),
-      tags: z
-        .object({
-          set: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).readonly().optional(),
-          add: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).readonly().optional(),
-          remove: z.array(z.string().max(MAX_TAG_LENGTH)).max(MAX_TAGS).readonly().optional(),
-        })
-        .optional(),
-      fields: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()]).nullable()).optional(),
-      notes: z.string().max(MAX_NOTES_LENGTH).nullable().optional(),
-    }),
+    patch: ProfilePatchSchema,
+    by: AuditActor,
+  }),
+  /**
+   * From a bulk write (`POST /v1/contacts/batch`, what `parlo contacts import` sends): one row in one turn — the
+   * profile change of `updateProfile` and, when the row has one, a marketing opt-in or opt-out recorded with the
+   * import's evidence (method `import`, as `recordConsent` records it: the same consent again is no new entry).
+   * All or nothing: a patch that cannot apply refuses the row and records no consent either. Answers the outcome
+   * only (no view of the contact), so that a row costs one small reply.
+   */
+  z.object({
+    type: z.literal('importContact'),
+    patch: ProfilePatchSchema,
+    consent: z
+      .object({
+        action: z.enum(CONSENT_ACTIONS),
+        source: z.string().min(1).max(MAX_CONSENT_SOURCE_LENGTH),
+        wording: z.string().max(MAX_CONSENT_WORDING_LENGTH).nullable().optional(),
+      })
+      .optional(),
     by: AuditActor,
   }),
   /** May a message of this scope be sent to the customer now? Answers for unknown contacts too (status unknown). */
@@ -290,6 +312,8 @@ export interface ContactReplies {
   eraseContact: { ok: true; erased: boolean; linkedKey: string | null };
   /** `changed: false` when the patch changed nothing; `created` when the contact did not exist before. */
   updateProfile: { ok: true; changed: boolean; created: boolean; contact: ContactView } | Refused;
+  /** `created` when the contact did not exist before; else `changed: false` when the row changed nothing. */
+  importContact: { ok: true; created: boolean; changed: boolean } | Refused;
   marketingPreferenceChanged: { ok: true; status: ConsentStatus };
   evidenceShared: { ok: true; added: number };
   keywordClassified: { ok: true };

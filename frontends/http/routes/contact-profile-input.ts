@@ -46,13 +46,68 @@ export function profilePatchOf(
   prefix = '',
 ): { readonly patch: ProfilePatch; readonly problems: readonly ValidationDetail[] } {
   const problems: ValidationDetail[] = [];
-  const problem = (path: string, message: string) =>
-    problems.push({ location: 'body', path: `${prefix}${path}`, rule: 'custom', message });
+  // Problems in the order fields, time zone, tags.
+  const fields = input.fields === undefined ? undefined : checkedFields(problems, prefix, input.fields, definitions);
+  if (input.timeZone !== undefined && input.timeZone !== null && !isTimeZone(input.timeZone)) {
+    problem(
+      problems,
+      prefix,
+      'timeZone',
+      `"${input.timeZone}" is not an IANA time zone (Europe/Madrid, America/Mexico_City)`,
+    );
+  }
+  if (input.tags !== undefined) {
+    checkTags(problems, prefix, 'set', input.tags.set);
+    checkTags(problems, prefix, 'add', input.tags.add);
+    checkTags(problems, prefix, 'remove', input.tags.remove);
+  }
+  // Built by assignment in one fixed order (not by spreading optional parts), so that every patch has one of a
+  // few shapes and reading it stays fast: a bulk import builds a thousand per request.
+  const patch: { -readonly [K in keyof ProfilePatch]: ProfilePatch[K] } = {};
+  if (input.name !== undefined) patch.name = input.name;
+  if (input.language !== undefined) patch.language = input.language;
+  if (input.timeZone !== undefined) patch.timeZone = input.timeZone;
+  if (input.tags !== undefined) patch.tags = input.tags;
+  if (fields !== undefined) patch.fields = fields;
+  if (input.notes !== undefined) patch.notes = input.notes;
+  return { patch, problems };
+}
+
+function problem(problems: ValidationDetail[], prefix: string, path: string, message: string): void {
+  problems.push({ location: 'body', path: `${prefix}${path}`, rule: 'custom', message });
+}
+
+function checkTags(problems: ValidationDetail[], prefix: string, list: string, tags: readonly string[] | undefined) {
+  for (const tag of tags ?? []) {
+    const normalised = normaliseTag(tag);
+    if (!TAG_PATTERN.test(normalised) || normalised.length > MAX_TAG_LENGTH) {
+      problem(
+        problems,
+        prefix,
+        `tags.${list}`,
+        `"${tag}" is not a tag: letters, digits, - _ : without spaces, at most ${MAX_TAG_LENGTH} characters`,
+      );
+    }
+  }
+}
+
+/** Custom field values checked against the organisation's definitions (null removes a value). */
+function checkedFields(
+  problems: ValidationDetail[],
+  prefix: string,
+  input: Readonly<Record<string, string | number | boolean | null>>,
+  definitions: readonly FieldDefinition[],
+): Record<string, FieldValue | null> {
   const fields: Record<string, FieldValue | null> = {};
-  for (const [key, value] of Object.entries(input.fields ?? {})) {
+  for (const [key, value] of Object.entries(input)) {
     const field = definitions.find((f) => f.key === key);
     if (!field) {
-      problem(`fields.${key}`, 'is not a custom field of this organisation (GET /v1/contacts/fields)');
+      problem(
+        problems,
+        prefix,
+        `fields.${key}`,
+        'is not a custom field of this organisation (GET /v1/contacts/fields)',
+      );
       continue;
     }
     if (value === null) {
@@ -61,29 +116,7 @@ export function profilePatchOf(
     }
     const checked = checkFieldValue(field, value);
     if (checked.ok) fields[key] = checked.value;
-    else problem(`fields.${key}`, `must be ${checked.message} (a ${field.type} field)`);
+    else problem(problems, prefix, `fields.${key}`, `must be ${checked.message} (a ${field.type} field)`);
   }
-  if (input.timeZone !== undefined && input.timeZone !== null && !isTimeZone(input.timeZone)) {
-    problem('timeZone', `"${input.timeZone}" is not an IANA time zone (Europe/Madrid, America/Mexico_City)`);
-  }
-  for (const [list, tags] of Object.entries(input.tags ?? {})) {
-    for (const tag of tags ?? []) {
-      const normalised = normaliseTag(tag);
-      if (!TAG_PATTERN.test(normalised) || normalised.length > MAX_TAG_LENGTH) {
-        problem(
-          `tags.${list}`,
-          `"${tag}" is not a tag: letters, digits, - _ : without spaces, at most ${MAX_TAG_LENGTH} characters`,
-        );
-      }
-    }
-  }
-  const patch: ProfilePatch = {
-    ...(input.name === undefined ? {} : { name: input.name }),
-    ...(input.language === undefined ? {} : { language: input.language }),
-    ...(input.timeZone === undefined ? {} : { timeZone: input.timeZone }),
-    ...(input.tags === undefined ? {} : { tags: input.tags }),
-    ...(input.fields === undefined ? {} : { fields }),
-    ...(input.notes === undefined ? {} : { notes: input.notes }),
-  };
-  return { patch, problems };
+  return fields;
 }

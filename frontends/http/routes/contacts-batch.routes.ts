@@ -117,62 +117,60 @@ export function contactsBatchRoutes(deps: ContactsBatchRoutesDeps): ApiRoute[] {
       const seen = new Set<string>();
       const results = await Promise.all(
         body.contacts.map(async (item, index): Promise<Outcome> => {
-          const failed = (code: string, message: string, fields: string[], key: string | null = null): Outcome => ({
-            index,
-            key,
-            outcome: 'failed',
-            error: { code, message, fields },
-          });
           const phone = normalisePhone(item.phone, body.defaultCountry?.toUpperCase() ?? null);
-          if (!phone.ok) return failed('PARLO_VALIDATION_FAILED', `phone: ${phone.message}`, ['phone']);
+          if (!phone.ok) return failed(index, 'PARLO_VALIDATION_FAILED', `phone: ${phone.message}`, ['phone'], null);
           const key = customerKeyOf({ phone: phone.e164 });
           if (seen.has(key)) {
-            return failed('PARLO_VALIDATION_FAILED', `phone: ${key} appears earlier in this batch`, ['phone'], key);
+            return failed(
+              index,
+              'PARLO_VALIDATION_FAILED',
+              `phone: ${key} appears earlier in this batch`,
+              ['phone'],
+              key,
+            );
           }
           seen.add(key);
           const { patch, problems } = profilePatchOf(item, definitions);
           if (problems.length > 0) {
             const message = problems.map((p) => `${p.path}: ${p.message}`).join('; ');
             return failed(
+              index,
               'PARLO_VALIDATION_FAILED',
               message,
               problems.map((p) => p.path),
               key,
             );
           }
-          const updated = await contact<'updateProfile'>(caller.orgId, key, { type: 'updateProfile', patch, by });
-          if (!updated.ok) return failed(updated.code, updated.message, [], key);
-          let changed = updated.changed;
-          if (item.optIn !== undefined && body.consent !== undefined) {
-            const recorded = await contact<'recordConsent'>(caller.orgId, key, {
-              type: 'recordConsent',
-              scope: 'marketing',
-              action: item.optIn ? 'optIn' : 'optOut',
-              method: 'import',
-              source: body.consent.source,
-              ...(body.consent.wording === undefined ? {} : { wording: body.consent.wording }),
-              by,
-            });
-            if (!recorded.ok) return failed(recorded.code, recorded.message, ['optIn'], key);
-            changed = changed || recorded.recorded;
-          }
-          const outcome = updated.created ? 'created' : changed ? 'updated' : 'unchanged';
+          // One turn per row: the profile and the row's consent together (importContact).
+          const consent =
+            item.optIn === undefined || body.consent === undefined
+              ? undefined
+              : {
+                  action: item.optIn ? ('optIn' as const) : ('optOut' as const),
+                  source: body.consent.source,
+                  ...(body.consent.wording === undefined ? {} : { wording: body.consent.wording }),
+                };
+          const imported = await contact<'importContact'>(caller.orgId, key, {
+            type: 'importContact',
+            patch,
+            ...(consent === undefined ? {} : { consent }),
+            by,
+          });
+          // The message names the field (a profile rule such as the number of tags, or `optIn:`).
+          if (!imported.ok) return failed(index, imported.code, imported.message, [], key);
+          const outcome = imported.created ? 'created' : imported.changed ? 'updated' : 'unchanged';
           return { index, key, outcome, error: null };
         }),
       );
-      const count = (outcome: Outcome['outcome']) => results.filter((r) => r.outcome === outcome).length;
-      return {
-        status: 200,
-        body: {
-          created: count('created'),
-          updated: count('updated'),
-          unchanged: count('unchanged'),
-          failed: count('failed'),
-          results,
-        },
-      };
+      const counts = { created: 0, updated: 0, unchanged: 0, failed: 0 };
+      for (const result of results) counts[result.outcome]++;
+      return { status: 200, body: { ...counts, results } };
     },
   });
 
   return [batch];
+}
+
+function failed(index: number, code: string, message: string, fields: string[], key: string | null): Outcome {
+  return { index, key, outcome: 'failed', error: { code, message, fields } };
 }
