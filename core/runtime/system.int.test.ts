@@ -148,11 +148,11 @@ describe('ActorSystem turns and persistence', () => {
   });
 
   it('keeps at most maxActivations in memory: the least recently active idle ones go first, state intact', async () => {
-    const f = await start({ maxActivations: 100 });
+    const f = await start({ maxActivations: 100, idlePassivateMs: 10 * HOUR_MS });
     const count = (name: string) => f.metrics.snapshot().counters[name] ?? 0;
     await f.system.ask(counter('hot'), { type: 'increment', by: 1 });
     for (let i = 0; i < 250; i++) {
-      await f.clock.advance(1);
+      await f.clock.advance(1_000);
       await f.system.ask(counter(`m${i}`), { type: 'increment', by: i });
       // The hot actor stays among the most recently active.
       if (i % 20 === 0) await f.system.ask(counter('hot'), { type: 'increment', by: 1 });

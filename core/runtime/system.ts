@@ -27,6 +27,8 @@ export const DEFAULT_IDLE_PASSIVATE_MS = 60_000;
  */
 export const DEFAULT_MAX_ACTIVATIONS = 20_000;
 const MAX_ACTIVATIONS_LOW_WATER = 0.9;
+/** An activation's place in the order of last activity is updated at most this often (a map delete and set). */
+const RECENCY_RESOLUTION_MS = 1_000;
 export const DEFAULT_DEDUPE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_TURNS_PER_COMMIT = 5_000;
 /** Turns one actor may take in a row before others get the thread (fairness). */
@@ -309,13 +311,14 @@ export class ActorSystem {
     const target = Math.floor(this.maxActivations * MAX_ACTIVATIONS_LOW_WATER);
     const excess = this.activations.size - target;
     if (excess <= 0) return 0;
-    const idle: Activation[] = [];
-    for (const activation of this.activations.values()) {
-      if (activation.isIdle && !activation.dirty) idle.push(activation);
+    // The map is in order of last activity (see drain): the least recently active come first.
+    const idle: string[] = [];
+    for (const [printed, activation] of this.activations) {
+      if (activation.isIdle && !activation.dirty) idle.push(printed);
+      if (idle.length === excess) break;
     }
-    idle.sort((a, b) => a.lastActiveAtMs - b.lastActiveAtMs);
-    const count = Math.min(excess, idle.length);
-    for (let i = 0; i < count; i++) this.activations.delete(idle[i]!.printed);
+    const count = idle.length;
+    for (const printed of idle) this.activations.delete(printed);
     if (count > 0) {
       this.metrics.count(RUNTIME_METRICS.passivations, count);
       this.metrics.gauge(RUNTIME_METRICS.activeActors, this.activations.size);
@@ -567,6 +570,11 @@ export class ActorSystem {
       ) {
         this.runTurn(activation, delivery, cycle, nowMs);
         slice++;
+      }
+      if (nowMs - activation.lastActiveAtMs >= RECENCY_RESOLUTION_MS) {
+        // Moved to the end: the map stays in order of last activity (to RECENCY_RESOLUTION_MS), oldest first.
+        this.activations.delete(activation.printed);
+        this.activations.set(activation.printed, activation);
       }
       activation.lastActiveAtMs = nowMs;
       if (activation.mailbox.length > 0) {
