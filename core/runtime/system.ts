@@ -571,10 +571,12 @@ export class ActorSystem {
         this.runTurn(activation, delivery, cycle, nowMs);
         slice++;
       }
-      if (nowMs - activation.lastActiveAtMs >= RECENCY_RESOLUTION_MS) {
-        // Moved to the end: the map stays in order of last activity (to RECENCY_RESOLUTION_MS), oldest first.
+      if (nowMs - activation.orderedAtMs >= RECENCY_RESOLUTION_MS) {
+        // Moved to the end: the map stays in order of last activity (to RECENCY_RESOLUTION_MS), oldest first; a
+        // busy actor moves once a second, not on every turn.
         this.activations.delete(activation.printed);
         this.activations.set(activation.printed, activation);
+        activation.orderedAtMs = nowMs;
       }
       activation.lastActiveAtMs = nowMs;
       if (activation.mailbox.length > 0) {
