@@ -54,8 +54,8 @@ export class Activation {
    */
   undispatched = 0;
   lastActiveAtMs: number;
-  /** When the activation was last moved to the end of the system's map (its order of last activity). */
-  orderedAtMs: number;
+  /** Its place in the system's map, in order of activity: the map's count of insertions when it was put last. */
+  order = 0;
   /** Consumed message ids (→ reply) not durable yet; LMDB answers for older ones. */
   readonly pendingConsumed = new Map<string, unknown>();
   /** Timer changes not durable yet: name → the timer now in force, or null when none. */
@@ -80,7 +80,6 @@ export class Activation {
     this.printed = `${address.kind}:${address.id}`;
     this.mailbox = new Mailbox(mailboxCapacity);
     this.lastActiveAtMs = nowMs;
-    this.orderedAtMs = nowMs;
   }
 
   get isIdle(): boolean {

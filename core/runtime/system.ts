@@ -27,8 +27,8 @@ export const DEFAULT_IDLE_PASSIVATE_MS = 60_000;
  */
 export const DEFAULT_MAX_ACTIVATIONS = 20_000;
 const MAX_ACTIVATIONS_LOW_WATER = 0.9;
-/** An activation's place in the order of last activity is updated at most this often (a map delete and set). */
-const RECENCY_RESOLUTION_MS = 1_000;
+/** An active activation is moved to the end of the map once this share of the cap was put after it. */
+const RECENCY_DRIFT = 0.25;
 export const DEFAULT_DEDUPE_RETENTION_MS = 7 * 24 * 60 * 60 * 1000;
 export const DEFAULT_MAX_TURNS_PER_COMMIT = 5_000;
 /** Turns one actor may take in a row before others get the thread (fairness). */
@@ -111,6 +111,8 @@ export class ActorSystem {
   private readonly maxActivations: number;
   /** A pass of `passivateLeastRecent` is scheduled (it runs between drains, never inside a commit cycle). */
   private evictionScheduled = false;
+  /** Insertions into `activations` so far: an activation's `order` says how recent its place is. */
+  private insertions = 0;
   private readonly dedupeRetentionMs: number;
   private readonly maxTurnsPerCommit: number;
   private readonly store: RuntimeStore;
@@ -513,6 +515,7 @@ export class ActorSystem {
       }
     }
     this.activations.set(printed, activation);
+    activation.order = ++this.insertions;
     if (this.activations.size > this.maxActivations && !this.evictionScheduled) {
       this.evictionScheduled = true;
       setImmediate(() => {
@@ -571,12 +574,12 @@ export class ActorSystem {
         this.runTurn(activation, delivery, cycle, nowMs);
         slice++;
       }
-      if (nowMs - activation.orderedAtMs >= RECENCY_RESOLUTION_MS) {
-        // Moved to the end: the map stays in order of last activity (to RECENCY_RESOLUTION_MS), oldest first; a
-        // busy actor moves once a second, not on every turn.
+      if (this.insertions - activation.order > this.maxActivations * RECENCY_DRIFT) {
+        // Moved to the end: the map stays in order of activity, oldest first, to within a quarter of the cap
+        // (a busy actor moves once that many others were put after it, not on every turn).
         this.activations.delete(activation.printed);
         this.activations.set(activation.printed, activation);
-        activation.orderedAtMs = nowMs;
+        activation.order = ++this.insertions;
       }
       activation.lastActiveAtMs = nowMs;
       if (activation.mailbox.length > 0) {
