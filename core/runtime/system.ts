@@ -1113,8 +1113,12 @@ class RuntimeTurnContext implements TurnContext {
 
 const OK_EMPTY: Reply = Object.freeze({ ok: true, value: undefined });
 
-/** Previous objects a split write looks past for the next item (dropped or replaced ones), see writeSplit. */
-const MAX_SKIPPED_AHEAD = 4;
+/**
+ * Previous objects a split write looks past for the next item (dropped or replaced ones, see writeSplit): a commit
+ * of many turns drops tens from the front of a list (a wallet's settled marks, a number's granted requests), a
+ * ledger seal a hundred. An item not found that far is taken for a new one (its key is looked up: still right).
+ */
+const MAX_SKIPPED_AHEAD = 256;
 
 /** k in 1..MAX_SKIPPED_AHEAD when `previous[from + k]` is `item` (the k before it were dropped), else 0. */
 function aheadIndex(previous: readonly unknown[], from: number, item: unknown): number {
