@@ -1,5 +1,6 @@
 import { defineActor, refusal, unreachable, type Effect, type TurnContext, type TurnResult } from '../../core/index.ts';
 import { can, type Permission } from '../org/permissions.ts';
+import { findRecent, keepNewestIndexed } from './recent-list.ts';
 import {
   billingMonth,
   maxConversations,
@@ -52,6 +53,8 @@ import {
   upgradeWallet,
   nextCountedN,
   type WalletItem,
+  type SettledMark,
+  type CountedConversation,
   walletSplit,
   withoutReservation,
   withReservation,
@@ -111,6 +114,10 @@ export const walletActor = createWalletActor({ startingCreditMicros: 0 });
  * The starting credit, once: only a wallet whose ledger never had an entry receives it (so an existing
  * organisation never does, and a wallet that received it never again: the entry makes the ledger non-empty).
  */
+/** The ids the recent lists are looked up by (recent-list.ts). */
+const settledId = (mark: SettledMark): string => mark.id;
+const countedKey = (counted: CountedConversation): string => counted.key;
+
 function withStartingCredit(state: WalletState, amountMicros: number, ctx: TurnContext): WalletState {
   if (amountMicros === 0 || state.nextLedgerSeq !== 1) return state;
   const credited = appendEntry({ ...state, balanceMicros: state.balanceMicros + amountMicros }, ctx, {
@@ -349,7 +356,7 @@ function onReserve(state: WalletState, msg: Msg<'reserve'>, ctx: TurnContext): T
       countEffects,
     );
   }
-  if (base.recentSettled.some((mark) => mark.id === msg.reservationId)) {
+  if (findRecent(base.recentSettled, msg.reservationId, settledId) !== undefined) {
     return reply<'reserve'>(
       base,
       {
@@ -407,7 +414,7 @@ function onReserve(state: WalletState, msg: Msg<'reserve'>, ctx: TurnContext): T
 
 function onSettle(state: WalletState, msg: Msg<'settle'>, ctx: TurnContext): Turn {
   assertMicros(msg.amountMicros, 'settle.amountMicros');
-  const settled = state.recentSettled.find((mark) => mark.id === msg.reservationId);
+  const settled = findRecent(state.recentSettled, msg.reservationId, settledId);
   if (settled) {
     return reply<'settle'>(state, {
       ok: true,
@@ -447,7 +454,7 @@ function onSettle(state: WalletState, msg: Msg<'settle'>, ctx: TurnContext): Tur
   const effects: Effect[] = [];
   let next: WalletState = {
     ...appended.state,
-    recentSettled: keepNewest(
+    recentSettled: keepNewestIndexed(
       state.recentSettled,
       {
         id: msg.reservationId,
@@ -457,6 +464,7 @@ function onSettle(state: WalletState, msg: Msg<'settle'>, ctx: TurnContext): Tur
         releasedMicros,
       },
       SETTLED_IDS_KEPT,
+      settledId,
     ),
   };
   next = recordUsage(next, msg, debited.chargedMicros, ctx, effects);
@@ -587,7 +595,7 @@ interface Counted {
 
 /** Counts one plan conversation (once per key): included, overage (charged), or refused. */
 function countOpening(state: WalletState, msg: ConversationOpening, ctx: TurnContext): Counted {
-  const counted = state.recentConversations.find((c) => c.key === msg.conversationKey);
+  const counted = findRecent(state.recentConversations, msg.conversationKey, countedKey);
   if (counted) {
     const duplicate: ConversationCounted = {
       ok: true,
@@ -609,10 +617,11 @@ function countOpening(state: WalletState, msg: ConversationOpening, ctx: TurnCon
     used: number,
   ) => ({
     ...next,
-    recentConversations: keepNewest(
+    recentConversations: keepNewestIndexed(
       next.recentConversations,
       { n: nextCountedN(next), key: msg.conversationKey, reason, chargedMicros, used },
       COUNTED_CONVERSATIONS_KEPT,
+      countedKey,
     ),
   });
   if (plan === null) {
