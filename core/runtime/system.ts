@@ -656,10 +656,7 @@ export class ActorSystem {
       const item = items[position];
       if (previous[position] === item) continue;
       const key = split.itemKey(item, position);
-      if (written.get(key) !== item || !written.has(key)) {
-        this.store.putItem(kind, id, key, item);
-        written.set(key, item);
-      }
+      this.putItemIfChanged(activation, key, item);
     }
     const unmatched: unknown[] = [];
     const skipped: number[] = [];
@@ -678,10 +675,7 @@ export class ActorSystem {
       }
       unmatched.push(item);
       const key = split.itemKey(item, position);
-      if (written.get(key) !== item || !written.has(key)) {
-        this.store.putItem(kind, id, key, item);
-        written.set(key, item);
-      }
+      this.putItemIfChanged(activation, key, item);
     }
     for (; j < previous.length; j++) skipped.push(j);
     if (skipped.length > 0) {
@@ -700,6 +694,14 @@ export class ActorSystem {
     activation.writtenItemsArray = items;
   }
 
+  /** Writes `item` under `key` unless that very object is what the key holds. */
+  private putItemIfChanged(activation: Activation, key: number | string, item: unknown): void {
+    const written = activation.writtenItems;
+    if (written.get(key) === item && written.has(key)) return;
+    this.store.putItem(activation.address.kind, activation.address.id, key, item);
+    written.set(key, item);
+  }
+
   /** A split state's first write in this activation (or after an upgrade): every item looked up by its key. */
   private writeAllItems(activation: Activation, split: StateSplit<unknown, unknown>, items: readonly unknown[]): void {
     const { kind, id } = activation.address;
@@ -709,10 +711,7 @@ export class ActorSystem {
       const item = items[position];
       const key = split.itemKey(item, position);
       current.add(key);
-      if (written.get(key) !== item || !written.has(key)) {
-        this.store.putItem(kind, id, key, item);
-        written.set(key, item);
-      }
+      this.putItemIfChanged(activation, key, item);
     }
     for (const key of written.keys()) {
       if (!current.has(key)) {
