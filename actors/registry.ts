@@ -11,6 +11,7 @@ import { contactIndexActor } from './contacts/contact-index.actor.ts';
 import { segmentsActor } from './contacts/segments.actor.ts';
 import { conversationActor } from './conversation/conversation.actor.ts';
 import { conversationIndexActor } from './conversation-index/conversation-index.actor.ts';
+import { messageSearchActor } from './message-search/message-search.actor.ts';
 import { idempotencyActor } from './idempotency/idempotency.actor.ts';
 import { inboundFeedActor } from './inbound-feed/inbound-feed.actor.ts';
 import { inboxStreamActor } from './inbox/inbox-stream.actor.ts';
@@ -54,6 +55,8 @@ export const ACTOR_DEFINITIONS: readonly AnyActorDefinition[] = [
   numberActor,
   conversationActor,
   conversationIndexActor,
+  // The composition root swaps in one on the configured reach (inbox.searchableMessagesPerNumber).
+  messageSearchActor,
   // The composition root swaps in one on the configured retention (realtime.retentionSec).
   inboxStreamActor,
   operatorActor,

@@ -43,6 +43,8 @@ export const DEFAULT_REALTIME_RETENTION_SEC = 300;
 export const DEFAULT_REALTIME_MAX_BACKPRESSURE_BYTES = 1024 * 1024;
 /** uWebSockets.js accepts 8 to 960 s; a silent socket is pinged before it times out. */
 export const DEFAULT_REALTIME_IDLE_TIMEOUT_SEC = 120;
+/** The inbox's search by message text reaches back this many messages of each number. */
+export const DEFAULT_INBOX_SEARCHABLE_MESSAGES = 20_000;
 export const DEFAULT_METRICS_ENABLED = true;
 /** Issue #4: a first response to an Idempotency-Key is replayed for at least 24 hours. */
 export const MIN_IDEMPOTENCY_RETENTION_HOURS = 24;
@@ -207,6 +209,12 @@ export const ConfigSchema = z.strictObject({
     idleTimeoutSec: int(8, 960).meta({
       description:
         'Seconds a socket may stay silent; the gateway pings it before that, and closes it if it does not answer.',
+    }),
+  }),
+  inbox: z.strictObject({
+    searchableMessagesPerNumber: int(1_000, 1_000_000).meta({
+      description:
+        "How many of each number's latest messages the inbox's search by message text reaches (customer messages and free-form replies; older ones are let go, oldest first).",
     }),
   }),
   api: z.strictObject({

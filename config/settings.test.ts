@@ -44,6 +44,7 @@ describe('names derived from the schema', () => {
       'runtime',
       'http',
       'realtime',
+      'inbox',
       'api',
       'metrics',
       'secrets',

@@ -156,6 +156,26 @@ describe('conversation index: listing', () => {
     { what: 'name contains, case and accents ignored', filter: { nameContains: 'jose mü' }, expected: [2] },
     { what: 'name contains: no match on absent names', filter: { nameContains: 'customer' }, expected: [6, 4, 1] },
     {
+      what: 'search: a name containing the text',
+      filter: { search: { text: 'MULLER', conversationIds: [] } },
+      expected: [2],
+    },
+    {
+      what: 'search: phone digits anywhere in the number, spaces and + ignored',
+      filter: { search: { text: '+49 151', conversationIds: [] } },
+      expected: [2],
+    },
+    {
+      what: 'search: conversations whose messages held the words, or a name (either matches)',
+      filter: { search: { text: 'customer', conversationIds: [summary(3).conversationId, summary(5).conversationId] } },
+      expected: [6, 4, 3, 1],
+    },
+    {
+      what: 'search: fewer than three digits are no phone search',
+      filter: { search: { text: '15', conversationIds: [] } },
+      expected: [],
+    },
+    {
       what: 'filters combine',
       filter: { window: 'open', hasUnread: true, phonePrefix: '1555' },
       expected: [6],

@@ -78,6 +78,13 @@ export interface ConversationFilter {
   readonly phonePrefix?: string;
   /** The customer's profile name contains this text (case and accents ignored). */
   readonly nameContains?: string;
+  /**
+   * A search box's text: the conversation matches when the customer's profile name contains it (case and accents
+   * ignored), or their phone number contains its digits (a text of digits, spaces, `+`, `-`, `(`, `)` with at
+   * least three digits), or it is one of `conversationIds` (those whose messages hold its words, found by the
+   * number's message-search actor).
+   */
+  readonly search?: { readonly text: string; readonly conversationIds: readonly string[] };
 }
 
 export type ConversationIndexMsg =

@@ -1,6 +1,7 @@
 import { SERVICE_WINDOW_MS } from '../conversation/window.ts';
 import type { ConversationFilter, ConversationSummary, ListPosition } from './conversation-index.messages.ts';
 import type { ConversationIndexState } from './conversation-index.state.ts';
+import { foldText } from '../indexing/fold-text.ts';
 
 /**
  * Listing conversations, pure (STYLE rule 3): filters, the order (last activity descending, then conversation id
@@ -34,23 +35,28 @@ export function windowExpiresAtMs(summary: ConversationSummary): number | null {
   return summary.lastInboundAtMs === null ? null : summary.lastInboundAtMs + SERVICE_WINDOW_MS;
 }
 
-/**
- * Case- and accent-insensitive form of a name, for "name contains": lower case, compatibility-decomposed, without
- * combining marks ("José" and "JOSE" both become "jose"). ASCII text skips the Unicode work.
- */
-export function foldText(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(text)) return text.toLowerCase();
-  return text.normalize('NFKD').replace(/\p{M}/gu, '').toLowerCase();
-}
-
 /** A filter compiled once per query: the folded name, the phone prefix without its `+`. */
 export interface CompiledFilter {
   readonly orgId: string;
   readonly filter: ConversationFilter;
   readonly phonePrefix: string | undefined;
   readonly name: string | undefined;
+  readonly search: CompiledSearch | undefined;
   readonly nowMs: number;
+}
+
+/** The search box's text compiled: folded for names, digits for phones, the ids its words were found in. */
+export interface CompiledSearch {
+  readonly name: string;
+  readonly digits: string | undefined;
+  readonly conversationIds: ReadonlySet<string>;
+}
+
+/** The digits of a text that looks like (part of) a phone number, with at least three of them; else undefined. */
+export function phoneDigitsOf(text: string): string | undefined {
+  if (!/^[0-9+\s()-]+$/.test(text)) return undefined;
+  const digits = text.replace(/[^0-9]/g, '');
+  return digits.length >= 3 ? digits : undefined;
 }
 
 export function compileFilter(orgId: string, filter: ConversationFilter, nowMs: number): CompiledFilter {
@@ -59,6 +65,14 @@ export function compileFilter(orgId: string, filter: ConversationFilter, nowMs: 
     filter,
     phonePrefix: filter.phonePrefix?.replace(/^\+/, ''),
     name: filter.nameContains === undefined ? undefined : foldText(filter.nameContains),
+    search:
+      filter.search === undefined
+        ? undefined
+        : {
+            name: foldText(filter.search.text.trim()),
+            digits: phoneDigitsOf(filter.search.text.trim()),
+            conversationIds: new Set(filter.search.conversationIds),
+          },
     nowMs,
   };
 }
@@ -79,7 +93,15 @@ export function matches(summary: ConversationSummary, compiled: CompiledFilter):
     const name = summary.customer.profileName;
     if (name === null || !foldText(name).includes(compiled.name)) return false;
   }
+  if (compiled.search !== undefined && !searchMatches(summary, compiled.search)) return false;
   return true;
+}
+
+function searchMatches(summary: ConversationSummary, search: CompiledSearch): boolean {
+  if (search.conversationIds.has(summary.conversationId)) return true;
+  const { phone, profileName } = summary.customer;
+  if (search.digits !== undefined && phone !== null && phone.includes(search.digits)) return true;
+  return profileName !== null && search.name !== '' && foldText(profileName).includes(search.name);
 }
 
 /**

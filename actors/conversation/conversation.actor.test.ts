@@ -392,6 +392,11 @@ describe('conversation actor', () => {
       expect.objectContaining({ to: { kind: 'contact', id: 'org1.p15551234567' } }),
       // The number's conversation list learns of it (summary.ts).
       expect.objectContaining({ to: { kind: 'conversation-index', id: '1001' } }),
+      // Its text can be searched for (search-feed.ts).
+      expect.objectContaining({
+        to: { kind: 'message-search', id: '1001' },
+        msg: expect.objectContaining({ type: 'indexTexts' }),
+      }),
       // So does the organisation's inbox (inbox/inbox-events.ts).
       expect.objectContaining({
         to: { kind: 'inbox-stream', id: 'org1' },

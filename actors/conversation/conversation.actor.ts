@@ -74,6 +74,8 @@ import {
   reopenedByCustomer,
 } from './inbox-controls.ts';
 import { onAddNote, onSetTags, withTransferNote } from './inbox-notes.ts';
+import { withSearchFeed } from './search-feed.ts';
+import { messageSearchAddress, type MessageSearchMsg } from '../message-search/message-search.messages.ts';
 import { withSummaryUpdates } from './summary.ts';
 import {
   conversationIndexAddress,
@@ -251,10 +253,11 @@ export function createConversationActor(
   });
 
   // As registered: a turn that changed the conversation's listing summary also tells its number's index (summary.ts),
-  // campaign messages whose outcome changed are reported to their runs (campaign-reports.ts), and what an inbox
+  // the texts of messages people wrote to its number's search (search-feed.ts), campaign messages whose outcome
+  // changed are reported to their runs (campaign-reports.ts), and what an inbox
   // shows is told to the organisation's inbox stream (inbox/inbox-events.ts), and assignment changes to the
   // operators and the organisation's assignment actor (operators/conversation-assignment.ts).
-  return withAssignmentEffects(withInboxEvents(withSummaryUpdates(withCampaignReports(handler))));
+  return withAssignmentEffects(withInboxEvents(withSearchFeed(withSummaryUpdates(withCampaignReports(handler)))));
 }
 
 /** Priced by the built-in rate card (DEFAULT_RATE_CARD, docs/pricing.md). */
@@ -1285,9 +1288,13 @@ function onErase(state: ConversationState, ctx: ConversationContext): Turn {
   const reply: ConversationReplies['eraseConversation'] = { ok: true, messages: state.log.length, mediaRefs };
   if (state.phoneNumberId === null) return { state: initialConversationState(), reply };
   const removed: ConversationIndexMsg = { type: 'summaryRemoved', conversationId: ctx.self.id };
+  const forgotten: MessageSearchMsg = { type: 'forgetConversation', conversationId: ctx.self.id };
   return {
     state: initialConversationState(),
-    effects: [{ type: 'tell', to: conversationIndexAddress(state.phoneNumberId), msg: removed }],
+    effects: [
+      { type: 'tell', to: conversationIndexAddress(state.phoneNumberId), msg: removed },
+      { type: 'tell', to: messageSearchAddress(state.phoneNumberId), msg: forgotten },
+    ],
     reply,
   };
 }

@@ -211,9 +211,14 @@ describe('withSummaryUpdates (the conversation actor)', () => {
   it('appends one summaryChanged tell to a turn that changed the summary, after the handler’s own effects', () => {
     const first = conversationActor.handle(initialConversationState(), inbound('wamid.1', T0), ctx(T0));
     expect(indexTells(first.effects)).toHaveLength(1);
-    // Followed only by the inbox stream's append and the assignment actor's tell (their wrappers wrap this one).
-    expect(first.effects?.slice(-2)).toMatchObject([{ to: { kind: 'inbox-stream' } }, { to: { kind: 'assignment' } }]);
-    expect(first.effects?.at(-3)).toMatchObject({
+    // Followed only by the message search's texts, the inbox stream's append and the assignment actor's tell (their
+    // wrappers wrap this one).
+    expect(first.effects?.slice(-3)).toMatchObject([
+      { to: { kind: 'message-search' } },
+      { to: { kind: 'inbox-stream' } },
+      { to: { kind: 'assignment' } },
+    ]);
+    expect(first.effects?.at(-4)).toMatchObject({
       type: 'tell',
       to: { kind: 'conversation-index', id: '1001' },
       msg: { type: 'summaryChanged', summary: { conversationId: ID, unreadCount: 1, lastActivityAtMs: T0 } },

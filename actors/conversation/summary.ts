@@ -7,6 +7,7 @@ import {
 } from '../conversation-index/conversation-index.messages.ts';
 import type { ConversationMsg, LoggedMessage } from './conversation.messages.ts';
 import type { ConversationState } from './conversation.state.ts';
+import { messageTextOf } from './message-text.ts';
 
 /**
  * What a conversation shows in a conversation list, and when it tells its number's `conversation-index` about it
@@ -175,59 +176,11 @@ function lastMessageOf(message: LoggedMessage): LastMessageSummary {
 }
 
 /**
- * A short text for a message: a text's body, a media caption (or a document's file name), a location's name, a
- * reaction's emoji, a button's or list row's title, an interactive message's body, a template's name, a shared
- * contact's name. Whitespace runs become one space; at most PREVIEW_MAX_CHARS characters.
- *
- * Inbound content is Meta's object under the type key (`{ body }` for text); outbound content is the whole
- * message (`{ type: 'text', text: { body } }`), so the latter is unwrapped first.
+ * A short text for a message (message-text.ts says which text each type has): whitespace runs become one space; at
+ * most PREVIEW_MAX_CHARS characters.
  */
 export function previewOf(type: string, content: unknown): string | null {
-  const inner = isRecord(content) && content['type'] === type && type in content ? content[type] : content;
-  return shorten(previewText(type, inner));
-}
-
-function previewText(type: string, inner: unknown): string | null {
-  if (Array.isArray(inner)) return type === 'contacts' ? contactName(inner[0]) : null;
-  if (!isRecord(inner)) return null;
-  switch (type) {
-    case 'text':
-      return str(inner['body']);
-    case 'image':
-    case 'video':
-    case 'document':
-    case 'audio':
-    case 'sticker':
-      return str(inner['caption']) ?? str(inner['filename']);
-    case 'location':
-      return str(inner['name']) ?? str(inner['address']);
-    case 'reaction':
-      return str(inner['emoji']);
-    case 'button':
-      return str(inner['text']);
-    case 'template':
-      return str(inner['name']);
-    case 'interactive':
-      return interactiveText(inner);
-    default:
-      return str(inner['body']) ?? str(inner['text']);
-  }
-}
-
-/** An inbound reply (button_reply / list_reply: its title) or an outbound interactive message (its body text). */
-function interactiveText(inner: Record<string, unknown>): string | null {
-  for (const key of ['button_reply', 'list_reply']) {
-    const reply = inner[key];
-    if (isRecord(reply)) return str(reply['title']);
-  }
-  const body = inner['body'];
-  return isRecord(body) ? str(body['text']) : null;
-}
-
-function contactName(contact: unknown): string | null {
-  if (!isRecord(contact)) return null;
-  const name = contact['name'];
-  return isRecord(name) ? (str(name['formatted_name']) ?? str(name['first_name'])) : null;
+  return shorten(messageTextOf(type, content));
 }
 
 function shorten(text: string | null): string | null {
@@ -241,12 +194,4 @@ function shorten(text: string | null): string | null {
   if (flat === '') return null;
   const chars = Array.from(flat);
   return chars.length <= PREVIEW_MAX_CHARS ? flat : `${chars.slice(0, PREVIEW_MAX_CHARS - 1).join('')}…`;
-}
-
-function str(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

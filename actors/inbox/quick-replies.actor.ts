@@ -6,7 +6,7 @@ import {
   type TurnContext,
   type TurnResult,
 } from '../../core/index.ts';
-import { foldText } from '../conversation-index/query.ts';
+import { foldText } from '../indexing/fold-text.ts';
 import type { AuditActor } from '../org/org.messages.ts';
 import {
   bucketIndexSplit,

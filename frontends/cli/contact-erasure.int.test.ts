@@ -107,11 +107,22 @@ beforeAll(async () => {
     mimeType: 'image/jpeg',
     data: PHOTO.toString('base64'),
   });
+  // And writes, which the inbox's search finds.
+  node.whatsapp.simulator!.simulator.injectInbound(phoneNumberId, {
+    type: 'text',
+    from: PHONE,
+    body: 'Please forget my data',
+  });
   const sha256 = createHash('sha256').update(PHOTO).digest('hex');
   await eventually(
     () => Promise.resolve(existsSync(join(temp.path, MEDIA_FOLDER, sha256.slice(0, 2), sha256))),
     (stored) => stored,
     'the photo to be stored',
+  );
+  await eventually(
+    () => api<{ data: unknown[] }>('GET', '/v1/conversations?q=forget', { token }),
+    (r) => r.json.data.length === 1,
+    "the customer's text to be searchable",
   );
 }, 60_000);
 
@@ -159,6 +170,10 @@ describe('erasing a customer (GDPR art. 17)', () => {
       body: { filter: {} },
     });
     expect(search.json.contacts.map((c) => c.key)).toEqual([`p${OTHER}`]);
+    // Nor does the inbox's search by message text find what they wrote.
+    const found = await api<{ data: unknown[] }>('GET', '/v1/conversations?q=forget', { token });
+    expect(found.json.data).toEqual([]);
+    expect(JSON.stringify(node.store.readItems('message-search', phoneNumberId))).not.toContain('forget');
 
     // The ledger: the same entries and balance, the customer named by the pseudonym only.
     const after = await api<LedgerPage>('GET', '/v1/billing/ledger?limit=50', { token });

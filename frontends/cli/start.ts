@@ -25,6 +25,8 @@ import { createConversationActor } from '../../actors/conversation/conversation.
 import { CONVERSATION_KIND } from '../../actors/conversation/conversation.messages.ts';
 import { createInboxStreamActor } from '../../actors/inbox/inbox-stream.actor.ts';
 import { INBOX_STREAM_KIND } from '../../actors/inbox/inbox-stream.messages.ts';
+import { createMessageSearchActor } from '../../actors/message-search/message-search.actor.ts';
+import { MESSAGE_SEARCH_KIND } from '../../actors/message-search/message-search.messages.ts';
 import { createCampaignRunActor } from '../../actors/campaigns/campaign-run.actor.ts';
 import { CAMPAIGN_RUN_KIND } from '../../actors/campaigns/recipient-outcome.ts';
 import { clickTokenKeys } from './click-keys.ts';
@@ -139,6 +141,8 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
   const wallet = createWalletActor({ startingCreditMicros: config.billing.startingCreditMicros });
   // The inbox stream keeps events for resuming clients as long as configured (realtime.retentionSec).
   const inboxStream = createInboxStreamActor({ retentionMs: config.realtime.retentionSec * 1_000 });
+  // The inbox's search by message text reaches back as far as configured (inbox.searchableMessagesPerNumber).
+  const messageSearch = createMessageSearchActor({ maxEntries: config.inbox.searchableMessagesPerNumber });
   // Campaign click tokens are made with a key derived from the sealing key (frontends/cli/click-keys.ts).
   const clickKeys = clickTokenKeys(config);
   const campaignRun = createCampaignRunActor({ clickKey: clickKeys[0]! });
@@ -152,9 +156,11 @@ export async function startParlo(config: ParloConfig, overrides: StartOverrides 
           ? conversation
           : d.kind === INBOX_STREAM_KIND
             ? inboxStream
-            : d.kind === CAMPAIGN_RUN_KIND
-              ? campaignRun
-              : d,
+            : d.kind === MESSAGE_SEARCH_KIND
+              ? messageSearch
+              : d.kind === CAMPAIGN_RUN_KIND
+                ? campaignRun
+                : d,
     );
   const system = new ActorSystem({
     nodeId: config.nodeId,

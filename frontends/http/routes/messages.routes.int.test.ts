@@ -29,6 +29,7 @@ interface Listed {
   window: { isOpen: boolean; expiresAt: string | null };
   assignee: string | null;
   unreadCount: number;
+  match?: { seq: number; at: string; direction: 'in' | 'out'; excerpt: string };
 }
 interface Bodies {
   signup: { tokens: { accessToken: string } };
@@ -231,6 +232,47 @@ describe('GET /v1/conversations', () => {
     }
   });
 
+  it('searches message texts, names and phone digits (q), saying which message matched', async () => {
+    const cases: readonly [string, readonly Customer[]][] = [
+      ['?q=order', ['c1']],
+      ['?q=SHIPS%20today', ['c1']],
+      ['?q=shoe', ['c4']],
+      ['?q=which%20size', ['c4']],
+      ['?q=order%20shoes', []],
+      ['?q=ola', []],
+      ['?q=celik', ['c3']],
+      ['?q=%2B1%20555%200100002', ['c2']],
+      [`?q=order&number=${n2}`, []],
+      ['?q=guten&window=open', []],
+      ['?q=guten&window=closed', ['c3']],
+    ];
+    for (const [query, expected] of cases) {
+      const res = await list(query);
+      expect(res.status, `${query}: ${res.text}`).toBe(200);
+      expect(idsOf(res), query).toEqual(expected.map(idOf));
+    }
+    const [customerSaid] = (await list('?q=order')).json.data;
+    expect(customerSaid?.match).toEqual({
+      seq: 1,
+      at: new Date(BASE + 1_000).toISOString(),
+      direction: 'in',
+      excerpt: 'Hello, where is my order?',
+    });
+    const [weSaid] = (await list('?q=ships')).json.data;
+    expect(weSaid?.match).toMatchObject({ seq: 2, direction: 'out', excerpt: 'Thanks Ana, it ships today.' });
+    // A name or phone match says no message; another organisation's texts are not searched.
+    expect((await list('?q=celik')).json.data[0]?.match).toBeUndefined();
+    expect(idsOf(await list('?q=ola', tokenB))).toEqual([`${nB}.p${C.c6.phone}`]);
+    for (const [query, field] of [
+      ['?q=', 'q'],
+      [`?q=${'x'.repeat(101)}`, 'q'],
+    ] as const) {
+      const res = await api<'error'>('GET', `/v1/conversations${query}`, { token: tokenA });
+      expect(res.status, query).toBe(400);
+      expect(res.json.error.message, query).toContain(`query.${field}`);
+    }
+  });
+
   it('pages with an opaque cursor: every conversation exactly once, in order, filters kept', async () => {
     const everything = idsOf(await list(''));
     for (const [query, expected] of [
@@ -322,6 +364,7 @@ describe('after a restart', () => {
     const after = await list('');
     expect(after.status, after.text).toBe(200);
     expect(after.json).toEqual(before);
+    expect(idsOf(await list('?q=shoes'))).toEqual([idOf('c4')]);
     // Meta's timestamps are whole seconds: the next one, so that it is newer than every message so far.
     writes('c3', 'Hallo?', Math.ceil((Date.now() + 1) / 1000) * 1000);
     const moved = await eventually(

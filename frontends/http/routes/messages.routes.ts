@@ -18,6 +18,13 @@ import {
 } from '../../../actors/conversation-index/conversation-index.messages.ts';
 import { isWindowOpen, mergePages, windowExpiresAtMs } from '../../../actors/conversation-index/query.ts';
 import { PREVIEW_MAX_CHARS } from '../../../actors/conversation/summary.ts';
+import {
+  MAX_SEARCH_CHARS,
+  MAX_SEARCH_HITS,
+  messageSearchAddress,
+  type MessageSearchReply,
+  type SearchHit,
+} from '../../../actors/message-search/message-search.messages.ts';
 import { CONVERSATION_STATUSES, type ConversationStatus } from '../../../actors/conversation/conversation.state.ts';
 import { ORG_NUMBERS_KIND, type OrgNumbersReply } from '../../../actors/numbers/numbers.messages.ts';
 import { ConversationId } from '../api/conversation-id.ts';
@@ -188,6 +195,17 @@ const ConversationListItem = z
     assignee: z.string().nullable(),
     status: z.enum(CONVERSATION_STATUSES),
     unreadCount: z.number().int().describe("Customer messages since the business's last message"),
+    match: z
+      .object({
+        seq: z.number().int().describe('The message, in the conversation (its `seq` among the messages)'),
+        at: z.string(),
+        direction: z.enum(['in', 'out']),
+        excerpt: z.string().describe('Its text around the first word found, at most 120 characters'),
+      })
+      .optional()
+      .describe(
+        'With `q`: the newest message whose text holds every word searched for (absent when the name or phone matched)',
+      ),
   })
   .meta({ id: 'ConversationSummary' });
 
@@ -245,6 +263,15 @@ const ListConversationsQuery = z.object({
     .max(100)
     .optional()
     .describe('Only customers whose WhatsApp profile name contains this text (case and accents ignored)'),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(MAX_SEARCH_CHARS)
+    .optional()
+    .describe(
+      `Search: conversations whose messages hold every word of this text (case and accents ignored, anywhere in a word; customer messages and free-form replies, not templates, among each number's latest \`inbox.searchableMessagesPerNumber\`; at most ${MAX_SEARCH_HITS} per number), or whose customer's profile name contains it, or whose phone number contains its digits`,
+    ),
   limit: z.coerce.number().int().min(1).max(100).default(50).describe('How many conversations to return, 1 to 100.'),
   cursor: z
     .string()
@@ -271,10 +298,15 @@ function filterOf(query: z.output<typeof ListConversationsQuery>): ConversationF
 interface Listed {
   readonly summary: ConversationSummary;
   readonly nowMs: number;
+  /** With a search: the message whose text matched (absent when the name or phone did). */
+  readonly match?: SearchHit;
 }
 
-function listItemBody({ summary, nowMs }: Listed): z.input<typeof ConversationListItem> {
+function listItemBody({ summary, nowMs, match }: Listed): z.input<typeof ConversationListItem> {
   return {
+    ...(match === undefined
+      ? {}
+      : { match: { seq: match.seq, at: iso(match.atMs), direction: match.direction, excerpt: match.excerpt } }),
     id: summary.conversationId,
     phoneNumberId: summary.conversationId.slice(0, summary.conversationId.indexOf('.')),
     customer: {
@@ -476,11 +508,26 @@ export function messageRoutes(deps: MessagesRoutesDeps): ApiRoute[] {
       };
       const pages = await Promise.all(
         numbers.map(async (phoneNumberId) => {
+          // A search first asks the number's message search which conversations' texts hold its words.
+          const found =
+            query.q === undefined
+              ? undefined
+              : await system.ask<MessageSearchReply<'search'>>(messageSearchAddress(phoneNumberId), {
+                  type: 'search',
+                  text: query.q,
+                  limit: MAX_SEARCH_HITS,
+                });
+          const hits = new Map(found?.hits.map((hit) => [hit.conversationId, hit]));
           const answer = await system.ask<ConversationIndexReply<'listConversations'>>(
             conversationIndexAddress(phoneNumberId),
-            ask,
+            query.q === undefined
+              ? ask
+              : { ...ask, filter: { ...ask.filter, search: { text: query.q, conversationIds: [...hits.keys()] } } },
           );
-          return answer.conversations.map((summary): Listed => ({ summary, nowMs: answer.nowMs }));
+          return answer.conversations.map((summary): Listed => {
+            const match = hits.get(summary.conversationId);
+            return { summary, nowMs: answer.nowMs, ...(match === undefined ? {} : { match }) };
+          });
         }),
       );
       const rows = mergePages(pages, query.limit + 1, (row) => row.summary);

@@ -98,6 +98,32 @@ describe('the conversation list', () => {
     });
   });
 
+  it('searches names, phones and message texts (q), showing the message that matched', async () => {
+    const found = {
+      ...older,
+      match: {
+        seq: 3,
+        at: '2026-11-20T09:00:00.000Z',
+        direction: 'in' as const,
+        excerpt: '…where is my order A-1001?',
+      },
+    };
+    const { api } = renderApp({
+      routes: {
+        'GET /v1/conversations': (request) => ({
+          body: { data: request.query.get('q') === 'order' ? [found] : [newer, older], nextCursor: null },
+        }),
+      },
+    });
+    await waitFor(() => expect(names()).toEqual(['Carla', 'Bruno']));
+    fireEvent.input(screen.getByRole('searchbox', { name: 'Search names, phones and messages' }), {
+      target: { value: ' order ' },
+    });
+    await waitFor(() => expect(names()).toEqual(['Bruno']));
+    expect(api.callsTo('GET /v1/conversations').at(-1)?.query.get('q')).toBe('order');
+    expect(screen.getByText('…where is my order A-1001?')).toBeTruthy();
+  });
+
   it('pages with the cursor ("load more")', async () => {
     const { api } = renderApp({
       routes: {

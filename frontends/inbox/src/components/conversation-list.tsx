@@ -49,7 +49,11 @@ export function ConversationList(props: { readonly selectedId: string | null }) 
     return known.includes(type) ? i18n.t(key) : i18n.t('preview.other', { type });
   };
 
+  /** The last message, or while searching the message whose text matched. */
   const previewText = (c: ConversationSummary): string => {
+    if (c.match !== undefined && store.state.filters.name.trim() !== '') {
+      return c.match.direction === 'out' ? i18n.t('preview.outgoing', { text: c.match.excerpt }) : c.match.excerpt;
+    }
     const text = c.lastMessage.preview ?? typeLabel(c.lastMessage.type);
     return c.lastMessage.direction === 'out' ? i18n.t('preview.outgoing', { text }) : text;
   };

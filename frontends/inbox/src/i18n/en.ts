@@ -38,7 +38,7 @@ export const en = {
   'list.windowOpen': 'Window open',
   'list.windowClosed': 'Window closed',
   'list.unreadOnly': 'Unread only',
-  'list.search': 'Search by name',
+  'list.search': 'Search names, phones and messages',
   'list.number': 'Number',
   'list.allNumbers': 'All numbers',
   'list.empty': 'No conversations here.',

@@ -40,7 +40,7 @@ export const es: Catalogue = {
   'list.windowOpen': 'Ventana abierta',
   'list.windowClosed': 'Ventana cerrada',
   'list.unreadOnly': 'Solo no leídas',
-  'list.search': 'Buscar por nombre',
+  'list.search': 'Buscar nombres, teléfonos y mensajes',
   'list.number': 'Número',
   'list.allNumbers': 'Todos los números',
   'list.empty': 'No hay conversaciones aquí.',

@@ -40,7 +40,7 @@ export const it: Catalogue = {
   'list.windowOpen': 'Finestra aperta',
   'list.windowClosed': 'Finestra chiusa',
   'list.unreadOnly': 'Solo non lette',
-  'list.search': 'Cerca per nome',
+  'list.search': 'Cerca nomi, telefoni e messaggi',
   'list.number': 'Numero',
   'list.allNumbers': 'Tutti i numeri',
   'list.empty': 'Nessuna conversazione qui.',

@@ -56,7 +56,8 @@ export type ConversationsQuery = {
   readonly assignee?: string;
   readonly window?: 'open' | 'closed';
   readonly hasUnread?: boolean;
-  readonly name?: string;
+  /** Search: message texts, customer names and phone digits. */
+  readonly q?: string;
   readonly number?: string;
   readonly cursor?: string;
   readonly limit?: number;

@@ -96,6 +96,13 @@ export interface ConversationSummary {
   readonly window: WindowView;
   readonly assignee: string | null;
   readonly unreadCount: number;
+  /** In a search's answer: the newest message whose text holds the words searched for. */
+  readonly match?: {
+    readonly seq: number;
+    readonly at: string;
+    readonly direction: 'in' | 'out';
+    readonly excerpt: string;
+  };
 }
 
 export interface Page<T> {

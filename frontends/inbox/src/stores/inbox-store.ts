@@ -149,7 +149,7 @@ export function createInboxStore(deps: InboxStoreDeps) {
           : {}),
       ...(filters.window === '' ? {} : { window: filters.window }),
       ...(filters.unread ? { hasUnread: true } : {}),
-      ...(filters.name.trim() === '' ? {} : { name: filters.name.trim() }),
+      ...(filters.name.trim() === '' ? {} : { q: filters.name.trim() }),
       ...(filters.number === '' ? {} : { number: filters.number }),
       ...(cursor === undefined ? {} : { cursor }),
     };
