@@ -217,7 +217,7 @@ export function createConversationActor(
         case 'assign':
           return withTransferNote(
             state,
-            onAssign(state, msg.assignee, ctx.self.id, ctx.nowMs, lockTimeoutMs),
+            onAssign(state, msg, ctx.self.id, ctx.nowMs, lockTimeoutMs),
             msg,
             ctx.self.id,
             ctx.nowMs,
@@ -225,7 +225,7 @@ export function createConversationActor(
         case 'claim':
           return onClaim(state, msg.userId, ctx.self.id, ctx.nowMs, lockTimeoutMs);
         case 'autoAssign':
-          return onAutoAssign(state, msg.assignee, ctx.self.id, ctx.nowMs, lockTimeoutMs);
+          return onAutoAssign(state, msg, ctx.self.id, ctx.nowMs, lockTimeoutMs);
         case 'autoUnassign':
           return onAutoUnassign(state, msg.userId);
         case 'takeOver':

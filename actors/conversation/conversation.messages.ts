@@ -38,6 +38,8 @@ export interface InboxControlsReply {
   readonly lock: ConversationLock | null;
   readonly status: ConversationStatus;
   readonly snoozedUntilMs: number | null;
+  /** Only in the answer to a transfer to a team: the team a member of which will be assigned (operators/). */
+  readonly waitingForTeam?: string;
 }
 
 export interface InboxControlsRefusal {
@@ -217,10 +219,15 @@ export type ConversationMsg =
    */
   | { readonly type: 'eraseConversation' }
   // ---- the inbox (inbox-controls.ts): assignment, the lock, the status ----
-  /** Assign to a user (the lock moves to them) or unassign (`null`: the lock goes too). A transfer is an assign. */
+  /**
+   * Assign to a user (the lock moves to them) or unassign (`null`: the lock goes too). A transfer is an assign.
+   * `team` (with `assignee` null): a transfer to a team — unassigned, and the organisation's assignment actor gives
+   * it to a free member of the team (a resolved conversation is open again for it).
+   */
   | {
       readonly type: 'assign';
       readonly assignee: string | null;
+      readonly team?: string;
       readonly by: AuditActor;
       /** A transfer's internal note, added in the same turn; the new assignee is mentioned (notified). */
       readonly note?: { readonly noteId: string; readonly userId: string; readonly text: string };
@@ -230,7 +237,8 @@ export type ConversationMsg =
   /** A manager takes the conversation and its lock from whoever holds it. */
   | { readonly type: 'takeOver'; readonly userId: string }
   /** From the organisation's assignment actor: assign unless someone took the conversation meanwhile. */
-  | { readonly type: 'autoAssign'; readonly assignee: string }
+  /** `transferNoteId`: the note of the transfer to a team it was waiting for; the assignee is notified of it. */
+  | { readonly type: 'autoAssign'; readonly assignee: string; readonly transferNoteId?: string }
   /** From the assignment actor: `userId` went offline; unassign if the conversation is still theirs. */
   | { readonly type: 'autoUnassign'; readonly userId: string }
   /** The holder lets go of the lock; the assignment stays. */

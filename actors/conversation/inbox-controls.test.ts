@@ -171,6 +171,95 @@ describe('conversation: assignment, lock and status', () => {
     expect(refused.state).toBe(held);
   });
 
+  it('transfers to a team: unassigned, the lock released, the note kept, the assignment actor told the team', () => {
+    const held = run(opened(), { type: 'claim', userId: 'ana' }, T0 + 1).state;
+    const note = { noteId: 'note_1', userId: 'ana', text: 'Invoice 42 is wrong' };
+    const moved = run(
+      held,
+      { type: 'assign', assignee: null, team: 'billing', by: { kind: 'user', id: 'ana' }, note },
+      T0 + 2,
+    );
+    expect(moved.reply).toEqual({
+      ok: true,
+      assignee: null,
+      lock: null,
+      status: 'open',
+      snoozedUntilMs: null,
+      waitingForTeam: 'billing',
+    });
+    expect(moved.state).toMatchObject({ assignee: null, lock: null });
+    // Nobody is mentioned yet: the member given the conversation will be.
+    expect(moved.state.notes).toEqual([
+      { id: 'note_1', atMs: T0 + 2, by: 'ana', text: 'Invoice 42 is wrong', mentions: [] },
+    ]);
+    expect(timers(moved.effects)).toEqual([{ type: 'cancelTimer', name: LOCK_TIMER }]);
+    const tells = (moved.effects ?? []).filter(
+      (e) => e.type === 'tell' && (e.to.kind === 'assignment' || e.to.kind === 'operator'),
+    );
+    expect(tells).toEqual([
+      {
+        type: 'tell',
+        to: { kind: 'operator', id: 'org1.ana' },
+        msg: { type: 'conversationLoad', conversationId: ID, open: false },
+      },
+      {
+        type: 'tell',
+        to: { kind: 'assignment', id: 'org1' },
+        msg: { type: 'needsOperator', conversationId: ID, phoneNumberId: '1001', team: 'billing', noteId: 'note_1' },
+      },
+    ]);
+
+    // The assignment actor gives it to Bob: he holds it, the note mentions him, and he is notified.
+    const given = run(moved.state, { type: 'autoAssign', assignee: 'bob', transferNoteId: 'note_1' }, T0 + 3);
+    expect(given.state).toMatchObject({ assignee: 'bob', lock: { holder: 'bob', sinceMs: T0 + 3 } });
+    expect(given.state.notes[0]!.mentions).toEqual(['bob']);
+    expect(given.effects).toContainEqual({
+      type: 'tell',
+      to: { kind: 'operator', id: 'org1.bob' },
+      msg: {
+        type: 'mentioned',
+        conversationId: ID,
+        noteId: 'note_1',
+        by: 'ana',
+        excerpt: 'Invoice 42 is wrong',
+        atMs: T0 + 3,
+      },
+    });
+    // Given back to the note's author: no mention of themselves.
+    const own = run(moved.state, { type: 'autoAssign', assignee: 'ana', transferNoteId: 'note_1' }, T0 + 3);
+    expect(own.state.assignee).toBe('ana');
+    expect(own.state.notes[0]!.mentions).toEqual([]);
+    expect((own.effects ?? []).some((e) => e.type === 'tell' && (e.msg as { type: string }).type === 'mentioned')).toBe(
+      false,
+    );
+    // Claimed meanwhile: the pick is declined, nobody is mentioned.
+    const claimed = run(moved.state, { type: 'claim', userId: 'cy' }, T0 + 3).state;
+    const declined = run(claimed, { type: 'autoAssign', assignee: 'bob', transferNoteId: 'note_1' }, T0 + 4);
+    expect(declined.state).toBe(claimed);
+    expect(declined.effects).toEqual([
+      {
+        type: 'tell',
+        to: { kind: 'assignment', id: 'org1' },
+        msg: { type: 'autoAssignDeclined', conversationId: ID, userId: 'bob' },
+      },
+    ]);
+  });
+
+  it('a transfer to a team opens a resolved conversation again; a member and a team at once is refused', () => {
+    const by = { kind: 'user', id: 'ana' } as const;
+    const resolved = run(opened(), { type: 'setStatus', status: 'resolved', by }, T0 + 1).state;
+    const moved = run(resolved, { type: 'assign', assignee: null, team: 'billing', by }, T0 + 2);
+    expect(moved.reply).toMatchObject({ ok: true, status: 'open', waitingForTeam: 'billing' });
+    expect(moved.effects).toContainEqual({
+      type: 'tell',
+      to: { kind: 'assignment', id: 'org1' },
+      msg: { type: 'needsOperator', conversationId: ID, phoneNumberId: '1001', team: 'billing' },
+    });
+    const both = run(opened(), { type: 'assign', assignee: 'bob', team: 'billing', by }, T0 + 2);
+    expect(both.reply).toMatchObject({ ok: false, code: 'PARLO_BAD_REQUEST' });
+    expect(both.effects ?? []).toEqual([]);
+  });
+
   it('snoozes until a time and opens again then; resolving releases the lock; a customer message reopens', () => {
     const held = run(opened(), { type: 'claim', userId: 'ana' }, T0).state;
     const by = { kind: 'user', id: 'ana' } as const;

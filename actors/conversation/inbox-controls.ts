@@ -4,6 +4,7 @@ import { assignmentAddress } from '../operators/operator.messages.ts';
 import type { AuditActor } from '../org/org.messages.ts';
 import type { ConversationLock, ConversationStatus, InboxControlsReply } from './conversation.messages.ts';
 import type { ConversationState } from './conversation.state.ts';
+import { withAssigneeMentioned } from './inbox-notes.ts';
 
 export type { InboxControlsReply } from './conversation.messages.ts';
 
@@ -17,6 +18,9 @@ export type { InboxControlsReply } from './conversation.messages.ts';
  *   naming the holder, unless a manager takes over (`takeOver`, permission `conversations:takeover`).
  * - The lock is released when its holder releases it, on resolve, on a transfer (it moves to the new assignee) and
  *   after `lockTimeoutMs` without the holder replying (a durable timer): the assignment stays.
+ * - A transfer to a team unassigns the conversation (the lock goes) and leaves it waiting for a free member of the
+ *   team: the organisation's assignment actor is told so with the turn (operators/conversation-assignment.ts), and
+ *   its `autoAssign` names the transfer's note, of which the member given the conversation is notified.
  * - Snoozed conversations open again at their time (a durable timer), and a customer message opens a snoozed or
  *   resolved one again.
  * API keys and the platform itself (campaigns, automations) are not operators: the lock does not hold them back.
@@ -91,16 +95,30 @@ function notFound(conversationId: string) {
   return refusal('PARLO_CONVERSATION_NOT_FOUND', `no conversation ${conversationId}`);
 }
 
-/** Assigns (or unassigns, `assignee: null`) the conversation: the lock moves to the new assignee. */
+/**
+ * Assigns (or unassigns, `assignee: null`) the conversation: the lock moves to the new assignee. A transfer to a
+ * `team` unassigns it, opens it again if it was resolved (a resolved conversation is not assigned automatically),
+ * and answers the team it waits for.
+ */
 export function onAssign(
   state: ConversationState,
-  assignee: string | null,
+  target: { readonly assignee: string | null; readonly team?: string },
   conversationId: string,
   nowMs: number,
   lockTimeoutMs: number,
 ): Turn {
   if (state.orgId === null) return { state, reply: notFound(conversationId) };
+  const { assignee, team } = target;
   const effects: Effect[] = [];
+  if (team !== undefined) {
+    if (assignee !== null) {
+      return { state, reply: refusal('PARLO_BAD_REQUEST', 'assign to a member or to a team, not both') };
+    }
+    const unassigned = withoutLock({ ...state, assignee: null }, effects);
+    const next = unassigned.status === 'resolved' ? { ...unassigned, status: 'open' as const } : unassigned;
+    const reply: InboxControlsReply = { ...controlsReply(next), waitingForTeam: team };
+    return { state: next, effects, reply };
+  }
   if (assignee === null) {
     const next = withoutLock({ ...state, assignee: null }, effects);
     return { state: next, effects, reply: controlsReply(next) };
@@ -113,21 +131,28 @@ export function onAssign(
 /**
  * The assignment actor picked `assignee`: assigned (holding the lock) unless the conversation has an assignee or is
  * resolved by now, in which case it declines, so that the assignment actor stops counting it on that operator.
+ * Picked for a transfer to a team with a note (`transferNoteId`): the note mentions the assignee, who is notified.
  */
 export function onAutoAssign(
   state: ConversationState,
-  assignee: string,
+  pick: { readonly assignee: string; readonly transferNoteId?: string },
   conversationId: string,
   nowMs: number,
   lockTimeoutMs: number,
 ): Turn {
+  const { assignee, transferNoteId } = pick;
   if (state.orgId === null || state.assignee !== null || state.status === 'resolved') {
     if (state.orgId === null) return { state };
     const declined: AssignmentMsg = { type: 'autoAssignDeclined', conversationId, userId: assignee };
     return { state, effects: [{ type: 'tell', to: assignmentAddress(state.orgId), msg: declined }] };
   }
   const effects: Effect[] = [];
-  return { state: lockedBy({ ...state, assignee }, assignee, nowMs, lockTimeoutMs, effects), effects };
+  const assigned = lockedBy({ ...state, assignee }, assignee, nowMs, lockTimeoutMs, effects);
+  if (transferNoteId === undefined) return { state: assigned, effects };
+  return {
+    state: withAssigneeMentioned(assigned, transferNoteId, assignee, conversationId, nowMs, effects),
+    effects,
+  };
 }
 
 /** `userId` went offline (assignment rules): the conversation is unassigned if it is still theirs. */

@@ -32,20 +32,21 @@ export function onAddNote(
     return { state, reply: refusal('PARLO_BAD_REQUEST', `mentions: at most ${MAX_MENTIONS} members per note`) };
   const added: ConversationNote = { id: note.noteId, atMs: nowMs, by: note.userId, text, mentions };
   const notes = [...state.notes, added].slice(-NOTES_KEPT);
-  const excerpt = text.length > EXCERPT_CHARS ? `${text.slice(0, EXCERPT_CHARS - 1)}…` : text;
-  const effects: Effect[] = mentions.map((userId) => ({
-    type: 'tell',
-    to: operatorAddress(state.orgId!, userId),
-    msg: {
-      type: 'mentioned',
-      conversationId,
-      noteId: added.id,
-      by: note.userId,
-      excerpt,
-      atMs: nowMs,
-    } satisfies OperatorMsg,
-  }));
+  const effects = mentions.map((userId) => mentionOf(state.orgId!, userId, added, conversationId, nowMs));
   return { state: { ...state, notes }, effects, reply: { ok: true, note: added } };
+}
+
+/** Tells member `userId` they were mentioned in `note`. */
+function mentionOf(
+  orgId: string,
+  userId: string,
+  note: ConversationNote,
+  conversationId: string,
+  nowMs: number,
+): Effect {
+  const excerpt = note.text.length > EXCERPT_CHARS ? `${note.text.slice(0, EXCERPT_CHARS - 1)}…` : note.text;
+  const msg: OperatorMsg = { type: 'mentioned', conversationId, noteId: note.id, by: note.by, excerpt, atMs: nowMs };
+  return { type: 'tell', to: operatorAddress(orgId, userId), msg };
 }
 
 /** Tags, trimmed, without repeats, in the order given; the same set again changes nothing. */
@@ -64,8 +65,9 @@ export function onSetTags(state: ConversationState, tags: readonly string[], con
 
 /**
  * An assignment with its transfer note: the note is added in the same turn, mentioning the new assignee (so they are
- * notified) unless they wrote it. A refused assignment adds nothing; a note that would be refused refuses the
- * transfer (nothing changes).
+ * notified) unless they wrote it. A transfer to a team mentions nobody yet: the member who is given the conversation
+ * is mentioned then (`withAssigneeMentioned`). A refused assignment adds nothing; a note that would be refused
+ * refuses the transfer (nothing changes).
  */
 export function withTransferNote(
   before: ConversationState,
@@ -84,4 +86,28 @@ export function withTransferNote(
     effects: [...(assigned.effects ?? []), ...(noted.effects ?? [])],
     reply: assigned.reply,
   };
+}
+
+/**
+ * A conversation transferred to a team with a note was given to `assignee` (a member of the team): the note mentions
+ * them from now, and they are notified, as the new assignee of a transfer to a member is. Nothing when they wrote
+ * the note, were mentioned in it already, or the note is no longer kept.
+ */
+export function withAssigneeMentioned(
+  state: ConversationState,
+  noteId: string,
+  assignee: string,
+  conversationId: string,
+  nowMs: number,
+  effects: Effect[],
+): ConversationState {
+  const at = state.notes.findIndex((n) => n.id === noteId);
+  const note = state.notes[at];
+  if (state.orgId === null || note === undefined || note.by === assignee || note.mentions.includes(assignee)) {
+    return state;
+  }
+  const notes = state.notes.slice();
+  notes[at] = { ...note, mentions: [...note.mentions, assignee] };
+  effects.push(mentionOf(state.orgId, assignee, note, conversationId, nowMs));
+  return { ...state, notes };
 }

@@ -11,10 +11,12 @@ import {
 import {
   MAX_WAITING,
   MAX_WAITING_SHOWN,
+  MAX_WAITING_WITH_TRANSFERS,
   type AssignmentMsg,
   type AssignmentReplies,
   type AssignmentRules,
 } from './assignment.messages.ts';
+import { bucketOf } from '../indexing/bucket-index.ts';
 import { DEFAULT_OPERATOR_SETTINGS, type OperatorSettings, type OperatorSnapshot } from './operator.messages.ts';
 
 const T0 = Date.UTC(2026, 2, 2, 10, 0);
@@ -64,6 +66,18 @@ const needs = (conversationId: string, phoneNumberId = '1001'): AssignmentMsg =>
   conversationId,
   phoneNumberId,
 });
+
+const transfer = (conversationId: string, team: string, noteId?: string): AssignmentMsg => ({
+  type: 'needsOperator',
+  conversationId,
+  phoneNumberId: conversationId.slice(0, conversationId.indexOf('.')),
+  team,
+  ...(noteId === undefined ? {} : { noteId }),
+});
+
+/** The autoAssign messages told, as sent. */
+const autoAssigns = (effects: readonly Effect[] | undefined) =>
+  (effects ?? []).flatMap((e) => (e.type === 'tell' && e.to.kind === 'conversation' ? [e.msg] : []));
 
 function feed(state: AssignmentState, ids: string[]) {
   const all: string[] = [];
@@ -204,6 +218,122 @@ describe('assignment actor', () => {
     const state = upgradeAssignment(v1, 1);
     expect(state.waiting.count).toBe(2);
     expect(waitingOldestFirst(state.waiting).map((w) => w.conversationId)).toEqual(['1001.p2', '1001.p1']);
+    expect(picks(run(state, { type: 'operatorChanged', operator: operator('ana') }).effects)).toEqual([
+      '1001.p2→ana',
+      '1001.p1→ana',
+    ]);
+  });
+
+  it('gives a conversation transferred to a team to a free member of it, whatever the route, with the note', () => {
+    const state = world({ mode: 'roundRobin', routes: [{ phoneNumberId: null, team: 'support', skills: ['es'] }] }, [
+      operator('ana', { settings: { teams: ['support'], skills: ['es'] } }),
+      operator('bob', { settings: { teams: ['billing'] } }),
+      operator('cy', { settings: { teams: ['billing'] }, presence: 'away' }),
+    ]);
+    const moved = run(state, transfer('1001.p1', 'billing', 'note_1'));
+    expect(autoAssigns(moved.effects)).toEqual([{ type: 'autoAssign', assignee: 'bob', transferNoteId: 'note_1' }]);
+    expect(moved.state.waiting.count).toBe(0);
+    // Without a note, the usual autoAssign.
+    expect(autoAssigns(run(moved.state, transfer('1001.p2', 'billing')).effects)).toEqual([
+      { type: 'autoAssign', assignee: 'bob' },
+    ]);
+  });
+
+  it('serves a transfer to a team in manual mode too (the least busy member), and nothing else', () => {
+    const state = world({ mode: 'manual' }, [
+      operator('ana', { settings: { teams: ['billing'] }, assigned: ['x', 'y'] }),
+      operator('bob', { settings: { teams: ['billing'] }, assigned: ['z'] }),
+      operator('cy'),
+    ]);
+    const plain = run(state, needs('1001.p1'));
+    expect(picks(plain.effects)).toEqual([]);
+    const moved = run(plain.state, transfer('1001.p2', 'billing'), T0 + 1);
+    expect(picks(moved.effects)).toEqual(['1001.p2→bob']);
+    expect(waitingOldestFirst(moved.state.waiting).map((w) => w.conversationId)).toEqual(['1001.p1']);
+  });
+
+  it('keeps a transfer waiting until a member of the team is free, oldest first for that team', () => {
+    const state = world({ mode: 'leastBusy' }, [
+      operator('ana', { settings: { teams: ['billing'] }, presence: 'offline' }),
+      operator('bob', { settings: { teams: ['support'] } }),
+    ]);
+    const first = run(state, transfer('1001.p1', 'billing', 'note_1'), T0);
+    const second = run(first.state, transfer('1001.p2', 'billing'), T0 + 1);
+    // Bob is free but not in the team.
+    expect(picks(first.effects)).toEqual([]);
+    expect(picks(second.effects)).toEqual([]);
+    expect(waitingOldestFirst(second.state.waiting)).toEqual([
+      { conversationId: '1001.p1', phoneNumberId: '1001', sinceMs: T0, team: 'billing', noteId: 'note_1' },
+      { conversationId: '1001.p2', phoneNumberId: '1001', sinceMs: T0 + 1, team: 'billing', noteId: null },
+    ]);
+    const online = run(second.state, {
+      type: 'operatorChanged',
+      operator: operator('ana', { settings: { teams: ['billing'], capacity: 1 } }),
+    });
+    expect(autoAssigns(online.effects)).toEqual([{ type: 'autoAssign', assignee: 'ana', transferNoteId: 'note_1' }]);
+    expect(online.effects?.[0]).toMatchObject({ to: { kind: 'conversation', id: '1001.p1' } });
+    expect(waitingOldestFirst(online.state.waiting).map((w) => w.conversationId)).toEqual(['1001.p2']);
+    // Claimed meanwhile: it waits no more.
+    expect(run(online.state, { type: 'conversationTaken', conversationId: '1001.p2' }).state.waiting.count).toBe(0);
+  });
+
+  it('a conversation waiting already keeps its place when transferred to a team; a later ask keeps its team', () => {
+    const state = world({ mode: 'manual' }, [
+      operator('ana', { presence: 'offline', settings: { teams: ['billing'] } }),
+    ]);
+    const waiting = run(state, needs('1001.p1'), T0).state;
+    const moved = run(waiting, transfer('1001.p1', 'billing', 'note_1'), T0 + 5).state;
+    expect(waitingOldestFirst(moved.waiting)).toEqual([
+      { conversationId: '1001.p1', phoneNumberId: '1001', sinceMs: T0, team: 'billing', noteId: 'note_1' },
+    ]);
+    expect(run(moved, needs('1001.p1'), T0 + 6).state).toBe(moved);
+  });
+
+  it('queues a transfer to a team beyond MAX_WAITING, up to MAX_WAITING_WITH_TRANSFERS', () => {
+    let state = world({ mode: 'manual' }, []);
+    for (let i = 0; i < MAX_WAITING; i++) state = run(state, needs(`1001.p${i}`), T0 + i).state;
+    expect(run(state, needs('1001.pLate'), T0 + MAX_WAITING).state).toBe(state);
+    for (let i = 0; i < MAX_WAITING_WITH_TRANSFERS - MAX_WAITING; i++) {
+      state = run(state, transfer(`1001.t${i}`, 'billing'), T0 + MAX_WAITING + i).state;
+    }
+    expect(state.waiting.count).toBe(MAX_WAITING_WITH_TRANSFERS);
+    expect(run(state, transfer('1001.tLate', 'billing')).state).toBe(state);
+    // A conversation waiting already may still be transferred.
+    expect(run(state, transfer('1001.p0', 'billing')).state.waiting.count).toBe(MAX_WAITING_WITH_TRANSFERS);
+  });
+
+  it('names the operators in a team', () => {
+    const state = world({ mode: 'manual' }, [
+      operator('cy', { settings: { teams: ['billing', 'support'] }, presence: 'offline' }),
+      operator('ana', { settings: { teams: ['billing'] } }),
+      operator('bob', { settings: { teams: ['support'] } }),
+    ]);
+    const team = (name: string) =>
+      (run(state, { type: 'getTeam', team: name }).reply as AssignmentReplies['getTeam']).userIds;
+    expect(team('billing')).toEqual(['ana', 'cy']);
+    expect(team('nobody')).toEqual([]);
+  });
+
+  it('upgrades a version 2 state, whose waiting conversations had no team nor note', () => {
+    const head = {
+      rules: { mode: 'roundRobin', routes: [], unassignWhenOffline: false },
+      operators: [],
+      lastPicked: null,
+      waitingCount: 2,
+    };
+    const entry = (conversationId: string, sinceMs: number) => ({ conversationId, phoneNumberId: '1001', sinceMs });
+    // One bucket each, as version 2 stored them (in key order).
+    const items = [entry('1001.p2', T0), entry('1001.p1', T0 + 1)]
+      .map((e) => ({ index: bucketOf(e.conversationId), entries: [e] }))
+      .sort((a, b) => a.index - b.index);
+    const state = upgradeAssignment(head, 2, items);
+    expect(waitingOldestFirst(state.waiting)).toEqual([
+      { ...entry('1001.p2', T0), team: null, noteId: null },
+      { ...entry('1001.p1', T0 + 1), team: null, noteId: null },
+    ]);
+    expect(state.waiting.count).toBe(2);
+    expect(state.rules.mode).toBe('roundRobin');
+    expect(run(state, { type: 'conversationTaken', conversationId: '1001.p1' }).state.waiting.count).toBe(1);
     expect(picks(run(state, { type: 'operatorChanged', operator: operator('ana') }).effects)).toEqual([
       '1001.p2→ana',
       '1001.p1→ana',

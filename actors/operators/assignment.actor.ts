@@ -6,6 +6,7 @@ import {
   MAX_ROUTES,
   MAX_WAITING,
   MAX_WAITING_SHOWN,
+  MAX_WAITING_WITH_TRANSFERS,
   type AssignmentMsg,
   type AssignmentReplies,
   type AssignmentRoute,
@@ -16,6 +17,7 @@ import {
 import {
   bucketIndexSplit,
   emptyBucketIndex,
+  findEntry,
   removeEntry,
   upsertEntry,
   type Bucket,
@@ -45,9 +47,11 @@ export function initialAssignmentState(): AssignmentState {
 
 const waitingKind: EntryKind<WaitingConversation> = {
   idOf: (w) => w.conversationId,
-  // A conversation waits from the first time it asked: a repeated ask keeps its place.
+  // A conversation waits from the first time it asked: a repeated ask keeps its place (and its team).
   isNewer: () => false,
 };
+/** A transfer to a team replaces the entry held (`transferred` keeps its place). */
+const transferKind: EntryKind<WaitingConversation> = { idOf: (w) => w.conversationId, isNewer: () => true };
 const waitingBuckets = bucketIndexSplit<WaitingConversation>();
 
 type AssignmentHead = Omit<AssignmentState, 'waiting'> & { readonly waitingCount: number };
@@ -63,19 +67,54 @@ export const assignmentSplit: StateSplit<AssignmentState, Bucket<WaitingConversa
   },
 };
 
-/** Version 1 stored the waiting conversations as one list, oldest first, inside the state. */
-export function upgradeAssignment(stored: unknown, storedVersion: number): AssignmentState {
-  if (storedVersion >= 2) return stored as AssignmentState;
-  const old = stored as Omit<AssignmentState, 'waiting'> & { readonly waiting: readonly WaitingConversation[] };
-  let waiting = emptyBucketIndex<WaitingConversation>();
-  for (const entry of old.waiting) waiting = upsertEntry(waiting, entry, waitingKind);
-  return { ...old, waiting };
+export const ASSIGNMENT_STATE_VERSION = 3;
+
+/** A waiting conversation as versions 1 and 2 stored it: no team, no transfer note. */
+type WaitingV2 = Omit<WaitingConversation, 'team' | 'noteId'>;
+
+const byTheRules = (entry: WaitingV2): WaitingConversation => ({
+  conversationId: entry.conversationId,
+  phoneNumberId: entry.phoneNumberId,
+  sinceMs: entry.sinceMs,
+  team: null,
+  noteId: null,
+});
+
+/**
+ * Version 1 stored the waiting conversations as one list, oldest first, inside the state; version 2 in buckets
+ * (the head and items of `assignmentSplit`), without a team or a transfer note: they all wait by the rules.
+ */
+export function upgradeAssignment(
+  stored: unknown,
+  storedVersion: number,
+  items: readonly unknown[] = [],
+): AssignmentState {
+  if (storedVersion === 1) {
+    const old = stored as Omit<AssignmentState, 'waiting'> & { readonly waiting: readonly WaitingV2[] };
+    let waiting = emptyBucketIndex<WaitingConversation>();
+    for (const entry of old.waiting) waiting = upsertEntry(waiting, byTheRules(entry), waitingKind);
+    return { rules: old.rules, operators: old.operators, lastPicked: old.lastPicked, waiting };
+  }
+  if (storedVersion === 2) {
+    const old = assignmentSplit.join(stored, items as readonly Bucket<WaitingConversation>[]);
+    const buckets = old.waiting.buckets.map((b) => ({ index: b.index, entries: b.entries.map(byTheRules) }));
+    return { ...old, waiting: { count: old.waiting.count, buckets } };
+  }
+  throw new Error(`assignment: no upgrade from stored state version ${storedVersion}`);
 }
 
-/** The waiting conversations, oldest first (ties by conversation id). */
-export function waitingOldestFirst(waiting: BucketIndex<WaitingConversation>): WaitingConversation[] {
+/**
+ * The waiting conversations, oldest first (ties by conversation id); only those `which` keeps when given (it is
+ * asked before the sort).
+ */
+export function waitingOldestFirst(
+  waiting: BucketIndex<WaitingConversation>,
+  which?: (entry: WaitingConversation) => boolean,
+): WaitingConversation[] {
   const all: WaitingConversation[] = [];
-  for (const bucket of waiting.buckets) for (const entry of bucket.entries) all.push(entry);
+  for (const bucket of waiting.buckets) {
+    for (const entry of bucket.entries) if (which === undefined || which(entry)) all.push(entry);
+  }
   return all.sort((a, b) =>
     a.sinceMs !== b.sinceMs
       ? a.sinceMs - b.sinceMs
@@ -96,9 +135,26 @@ function queued(
   return upsertEntry(waiting, entry, waitingKind);
 }
 
+/**
+ * `waiting` with the conversation transferred to `team`: queued (up to MAX_WAITING_WITH_TRANSFERS), or, when it
+ * waits already, in the same place with the team and note of this transfer.
+ */
+function transferred(
+  waiting: BucketIndex<WaitingConversation>,
+  transfer: { conversationId: string; phoneNumberId: string; team: string; noteId: string | null },
+  nowMs: number,
+): BucketIndex<WaitingConversation> {
+  const held = findEntry(waiting, transfer.conversationId, waitingKind);
+  if (held === undefined && waiting.count >= MAX_WAITING_WITH_TRANSFERS) return waiting;
+  const { conversationId, phoneNumberId, team, noteId } = transfer;
+  const sinceMs = held?.sinceMs ?? nowMs;
+  // Keys in the order of every other entry: one stored record shape.
+  return upsertEntry(waiting, { conversationId, phoneNumberId, sinceMs, team, noteId }, transferKind);
+}
+
 export const assignmentActor = defineActor<AssignmentState, AssignmentMsg, Bucket<WaitingConversation>>({
   kind: ASSIGNMENT_KIND,
-  stateVersion: 2,
+  stateVersion: ASSIGNMENT_STATE_VERSION,
   initialState: () => initialAssignmentState(),
   split: assignmentSplit,
   upgrade: upgradeAssignment,
@@ -114,12 +170,15 @@ export const assignmentActor = defineActor<AssignmentState, AssignmentMsg, Bucke
         return { state: served(next, ctx.nowMs, effects), effects };
       }
       case 'needsOperator': {
-        const entry: WaitingConversation = {
-          conversationId: msg.conversationId,
-          phoneNumberId: msg.phoneNumberId,
-          sinceMs: ctx.nowMs,
-        };
-        const waiting = queued(state.waiting, entry);
+        const { conversationId, phoneNumberId } = msg;
+        const waiting =
+          msg.team === undefined
+            ? queued(state.waiting, { conversationId, phoneNumberId, sinceMs: ctx.nowMs, team: null, noteId: null })
+            : transferred(
+                state.waiting,
+                { conversationId, phoneNumberId, team: msg.team, noteId: msg.noteId ?? null },
+                ctx.nowMs,
+              );
         if (waiting === state.waiting) return { state };
         const effects: Effect[] = [];
         return { state: served({ ...state, waiting }, ctx.nowMs, effects), effects };
@@ -146,6 +205,11 @@ export const assignmentActor = defineActor<AssignmentState, AssignmentMsg, Bucke
       }
       case 'getAssignment': {
         const reply: AssignmentReplies['getAssignment'] = { ok: true, view: viewOf(state) };
+        return { state, reply };
+      }
+      case 'getTeam': {
+        const userIds = state.operators.filter((o) => o.settings.teams.includes(msg.team)).map((o) => o.userId);
+        const reply: AssignmentReplies['getTeam'] = { ok: true, userIds };
         return { state, reply };
       }
       default:
@@ -175,27 +239,37 @@ function unassignAll(state: AssignmentState, operator: OperatorSnapshot, nowMs: 
     const msg: ConversationMsg = { type: 'autoUnassign', userId: operator.userId };
     effects.push({ type: 'tell', to: { kind: CONVERSATION_KIND, id: conversationId }, msg });
     const phoneNumberId = conversationId.slice(0, conversationId.indexOf('.'));
-    waiting = queued(waiting, { conversationId, phoneNumberId, sinceMs: nowMs });
+    waiting = queued(waiting, { conversationId, phoneNumberId, sinceMs: nowMs, team: null, noteId: null });
   }
   const operators = withOperator(state.operators, { ...operator, assigned: [] });
   return { ...state, operators, waiting };
 }
 
 /**
- * Serves the waiting conversations, oldest first, while operators are free (nothing in manual mode). Each pick is
- * told to its conversation and counted on the operator's copy at once, so one turn never overfills an operator.
+ * Serves the waiting conversations, oldest first, while operators are free (in manual mode only those transferred
+ * to a team). Each pick is told to its conversation (with the transfer's note, of which the conversation notifies
+ * the assignee) and counted on the operator's copy at once, so one turn never overfills an operator.
  */
 export function served(state: AssignmentState, nowMs: number, effects: Effect[]): AssignmentState {
-  if (state.rules.mode === 'manual' || state.waiting.count === 0) return state;
+  if (state.waiting.count === 0) return state;
   // The usual backlog: nobody can take anything, so the queue is not even ordered.
   if (!state.operators.some((o) => isFree(o, nowMs))) return state;
+  const entries =
+    state.rules.mode === 'manual'
+      ? waitingOldestFirst(state.waiting, (entry) => entry.team !== null)
+      : waitingOldestFirst(state.waiting);
   let operators = state.operators;
   let lastPicked = state.lastPicked;
   let waiting = state.waiting;
-  for (const entry of waitingOldestFirst(state.waiting)) {
-    const picked = pick(operators, state.rules, routeOf(state.rules, entry.phoneNumberId), lastPicked, nowMs);
+  for (const entry of entries) {
+    const route = entry.team === null ? routeOf(state.rules, entry.phoneNumberId) : teamRoute(entry.team);
+    const picked = pick(operators, state.rules, route, lastPicked, nowMs);
     if (picked === null) continue;
-    const msg: ConversationMsg = { type: 'autoAssign', assignee: picked.userId };
+    const msg: ConversationMsg = {
+      type: 'autoAssign',
+      assignee: picked.userId,
+      ...(entry.noteId === null ? {} : { transferNoteId: entry.noteId }),
+    };
     effects.push({ type: 'tell', to: { kind: CONVERSATION_KIND, id: entry.conversationId }, msg });
     operators = withOperator(operators, { ...picked, assigned: [...picked.assigned, entry.conversationId] });
     lastPicked = picked.userId;
@@ -219,7 +293,15 @@ function routeOf(rules: AssignmentRules, phoneNumberId: string): AssignmentRoute
   return rules.routes.find((r) => r.phoneNumberId === null || r.phoneNumberId === phoneNumberId) ?? null;
 }
 
-/** Who takes the next conversation: among the free, eligible operators, by the rules' mode. */
+/** A conversation transferred to a team: any member of it, whatever the rules' route asks. */
+function teamRoute(team: string): AssignmentRoute {
+  return { phoneNumberId: null, team, skills: [] };
+}
+
+/**
+ * Who takes the next conversation: among the free, eligible operators, by the rules' mode (`manual`, which only
+ * serves transfers to a team, picks the least busy).
+ */
 export function pick(
   operators: readonly OperatorSnapshot[],
   rules: AssignmentRules,

@@ -5,6 +5,7 @@ import { startRuntimeFixture, type RuntimeFixture } from '../../core/testing/run
 import { conversationActor } from '../conversation/conversation.actor.ts';
 import type { ConversationMsg, ConversationReplies } from '../conversation/conversation.messages.ts';
 import { inboxStreamActor } from '../inbox/inbox-stream.actor.ts';
+import { bucketOf } from '../indexing/bucket-index.ts';
 import { assignmentActor } from './assignment.actor.ts';
 import type { AssignmentMsg, AssignmentReplies } from './assignment.messages.ts';
 import { operatorActor } from './operator.actor.ts';
@@ -117,5 +118,37 @@ describe('automatic assignment on the runtime', () => {
       (c) => c.assignee === 'usr_bob',
       'the second conversation assigned to Bob',
     );
+  });
+
+  it('upgrades a queue stored by version 2 (no teams) and keeps a transfer’s team across a restart', async () => {
+    const f = (fixture = await startRuntimeFixture({ definitions: [assignmentActor] }));
+    const head = {
+      rules: { mode: 'manual', routes: [], unassignWhenOffline: false },
+      operators: [],
+      lastPicked: null,
+      waitingCount: 1,
+    };
+    const old = { conversationId: '10010.p1', phoneNumberId: '10010', sinceMs: f.clock.now() };
+    f.store.putState('assignment', ORG, { v: 2, s: head });
+    f.store.putItem('assignment', ORG, bucketOf(old.conversationId), {
+      index: bucketOf(old.conversationId),
+      entries: [old],
+    });
+    await f.store.durable();
+    const queue = () =>
+      f.system.ask<AssignmentReplies['getAssignment']>(assignmentAddress(ORG), { type: 'getAssignment' });
+    expect((await queue()).view.waiting).toEqual([{ ...old, team: null, noteId: null }]);
+
+    const moved: AssignmentMsg = {
+      type: 'needsOperator',
+      conversationId: '10010.p1',
+      phoneNumberId: '10010',
+      team: 'billing',
+      noteId: 'note_1',
+    };
+    await f.system.tell(assignmentAddress(ORG), moved);
+    await eventually(queue, (r) => r.view.waiting[0]?.team === 'billing', 'the transfer recorded');
+    await f.restart();
+    expect((await queue()).view.waiting).toEqual([{ ...old, team: 'billing', noteId: 'note_1' }]);
   });
 });

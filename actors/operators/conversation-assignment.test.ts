@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { initialConversationState, type ConversationState } from '../conversation/conversation.state.ts';
-import { assignmentEffectsOf } from './conversation-assignment.ts';
+import { assignmentEffectsOf, teamTransferOf } from './conversation-assignment.ts';
 
 const ID = '10010.p34600000001';
 const base: ConversationState = { ...initialConversationState(), orgId: 'org1', phoneNumberId: '10010' };
@@ -52,6 +52,47 @@ describe('assignment effects of a conversation turn', () => {
     // Unassigned while the customer waits: it waits for someone again.
     const ana = { ...again, assignee: 'ana' };
     expect(assignmentEffectsOf(ana, again, ID)).toEqual([load('ana', false), needs]);
+  });
+
+  it('tells a transfer to a team, with its note, whoever wrote last, instead of the plain wait', () => {
+    const ana = { ...base, assignee: 'ana' };
+    const billing = (noteId: string | null) => ({
+      type: 'tell',
+      to: { kind: 'assignment', id: 'org1' },
+      msg: {
+        type: 'needsOperator',
+        conversationId: ID,
+        phoneNumberId: '10010',
+        team: 'billing',
+        ...(noteId === null ? {} : { noteId }),
+      },
+    });
+    expect(assignmentEffectsOf(ana, base, ID, { team: 'billing', noteId: 'note_1' })).toEqual([
+      load('ana', false),
+      billing('note_1'),
+    ]);
+    // The customer wrote last: one ask, with the team.
+    const wrote = { ...base, log: [{ seq: 1, direction: 'in' } as ConversationState['log'][number]], nextSeq: 2 };
+    expect(assignmentEffectsOf({ ...wrote, assignee: 'ana' }, wrote, ID, { team: 'billing', noteId: null })).toEqual([
+      load('ana', false),
+      billing(null),
+    ]);
+  });
+
+  it('knows a team transfer by the accepted assign with a team', () => {
+    const by = { kind: 'user', id: 'ana' } as const;
+    const note = { noteId: 'note_1', userId: 'ana', text: 'hi' };
+    expect(teamTransferOf({ type: 'assign', assignee: null, team: 'billing', by, note }, { ok: true })).toEqual({
+      team: 'billing',
+      noteId: 'note_1',
+    });
+    expect(teamTransferOf({ type: 'assign', assignee: null, team: 'billing', by }, { ok: true })).toEqual({
+      team: 'billing',
+      noteId: null,
+    });
+    expect(teamTransferOf({ type: 'assign', assignee: null, team: 'billing', by }, { ok: false })).toBeNull();
+    expect(teamTransferOf({ type: 'assign', assignee: 'bob', by }, { ok: true })).toBeNull();
+    expect(teamTransferOf({ type: 'claim', userId: 'ana' }, { ok: true })).toBeNull();
   });
 
   it('says nothing for the same state or a conversation without an organisation', () => {

@@ -10,12 +10,15 @@ import { assignmentAddress, operatorAddress, type OperatorMsg } from './operator
  *   that it is (open = not resolved);
  * - the organisation's assignment actor: that the conversation now waits for an operator (`needsOperator`: open,
  *   unassigned, and the customer wrote last — told when it starts waiting, not for every message of the customer),
- *   or that it waits no more (`conversationTaken`: assigned by anyone, or resolved unassigned).
+ *   or that it waits no more (`conversationTaken`: assigned by anyone, or resolved unassigned);
+ * - and, for a transfer to a team (`transfer`: the turn's accepted `assign` with a team), that it waits for a member
+ *   of that team, whoever wrote last, with the transfer's note (instead of any of the two above).
  */
 export function assignmentEffectsOf(
   before: ConversationState,
   after: ConversationState,
   conversationId: string,
+  transfer: TeamTransfer | null = null,
 ): Effect[] {
   const orgId = after.orgId;
   if (before === after || orgId === null || after.phoneNumberId === null) return [];
@@ -30,7 +33,16 @@ export function assignmentEffectsOf(
     const msg: OperatorMsg = { type: 'conversationLoad', conversationId, open: true };
     effects.push({ type: 'tell', to: operatorAddress(orgId, after.assignee), msg });
   }
-  if (waitsForOperator(after) && !waitsForOperator(before)) {
+  if (transfer !== null && after.assignee === null && after.status !== 'resolved') {
+    const msg: AssignmentMsg = {
+      type: 'needsOperator',
+      conversationId,
+      phoneNumberId: after.phoneNumberId,
+      team: transfer.team,
+      ...(transfer.noteId === null ? {} : { noteId: transfer.noteId }),
+    };
+    effects.push({ type: 'tell', to: assignmentAddress(orgId), msg });
+  } else if (waitsForOperator(after) && !waitsForOperator(before)) {
     const msg: AssignmentMsg = { type: 'needsOperator', conversationId, phoneNumberId: after.phoneNumberId };
     effects.push({ type: 'tell', to: assignmentAddress(orgId), msg });
   } else if (
@@ -41,6 +53,19 @@ export function assignmentEffectsOf(
     effects.push({ type: 'tell', to: assignmentAddress(orgId), msg });
   }
   return effects;
+}
+
+/** A transfer to a team, and its note (kept by the conversation) if any. */
+export interface TeamTransfer {
+  readonly team: string;
+  readonly noteId: string | null;
+}
+
+/** The team transfer a turn made: `msg` is an `assign` to a team, and the conversation accepted it. */
+export function teamTransferOf(msg: ConversationMsg, reply: unknown): TeamTransfer | null {
+  if (msg.type !== 'assign' || msg.team === undefined) return null;
+  if ((reply as { ok?: unknown } | undefined)?.ok !== true) return null;
+  return { team: msg.team, noteId: msg.note?.noteId ?? null };
 }
 
 /** Open, unassigned, and the customer wrote last: someone should take it. */
@@ -56,7 +81,7 @@ export function withAssignmentEffects<I>(
     ...definition,
     handle(state, msg, ctx) {
       const turn = definition.handle(state, msg, ctx);
-      const effects = assignmentEffectsOf(state, turn.state, ctx.self.id);
+      const effects = assignmentEffectsOf(state, turn.state, ctx.self.id, teamTransferOf(msg, turn.reply));
       return effects.length === 0 ? turn : { ...turn, effects: [...(turn.effects ?? []), ...effects] };
     },
   };

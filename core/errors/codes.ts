@@ -340,6 +340,11 @@ export const ERROR_CODES = {
     summary:
       'Another operator holds the conversation’s lock (the message names them): only they reply, until they release it, it times out, or a manager takes over.',
   },
+  PARLO_TEAM_NOT_FOUND: {
+    httpStatus: 404,
+    summary:
+      'No active member of the organisation belongs to this team, so nobody could take a conversation transferred to it (teams are set on operators).',
+  },
   PARLO_QUICK_REPLY_NOT_FOUND: {
     httpStatus: 404,
     summary:

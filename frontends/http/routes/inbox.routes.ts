@@ -10,6 +10,8 @@ import {
 } from '../../../actors/conversation/conversation.messages.ts';
 import { CONVERSATION_STATUSES } from '../../../actors/conversation/conversation.state.ts';
 import type { InboxControlsReply } from '../../../actors/conversation/inbox-controls.ts';
+import type { AssignmentMsg, AssignmentReplies } from '../../../actors/operators/assignment.messages.ts';
+import { assignmentAddress } from '../../../actors/operators/operator.messages.ts';
 import { ORG_KIND, type OrgMsg, type OrgReply } from '../../../actors/org/org.messages.ts';
 import { ConversationId } from '../api/conversation-id.ts';
 import { defineRoute, type ApiRoute } from '../api/define-route.ts';
@@ -17,10 +19,11 @@ import { okOrThrow, userCallerOf } from '../auth/caller.ts';
 import { iso } from './identity.routes.ts';
 
 /**
- * The inbox's hold on a conversation (issue #7, 3–4): claim, assign or transfer, take over, release the lock, and
- * set the status (open, pending, snoozed until a time, resolved). The conversation actor enforces the lock itself
- * (actors/conversation/inbox-controls.ts): these routes check who may ask, and that the conversation and the
- * assignee are the caller's organisation's. Signed-in users only: an API key is not an operator.
+ * The inbox's hold on a conversation (issue #7, 3–4): claim, assign or transfer (to a member or to a team), take
+ * over, release the lock, and set the status (open, pending, snoozed until a time, resolved). The conversation
+ * actor enforces the lock itself (actors/conversation/inbox-controls.ts): these routes check who may ask, and that
+ * the conversation and the assignee (or a member of the team) are the caller's organisation's. Signed-in users
+ * only: an API key is not an operator.
  */
 
 const Params = z.object({ conversationId: ConversationId });
@@ -30,6 +33,12 @@ const InboxControls = z.object({
   lock: z.object({ holder: z.string(), since: z.string(), expiresAt: z.string() }).nullable(),
   status: z.enum(CONVERSATION_STATUSES),
   snoozedUntil: z.string().nullable(),
+  waitingForTeam: z
+    .string()
+    .optional()
+    .describe(
+      'Only in the answer to a transfer to a team: the team the conversation waits for (unassigned until a member of it is given it)',
+    ),
 });
 
 export interface InboxRoutesDeps {
@@ -52,13 +61,25 @@ export function inboxRoutes(deps: InboxRoutesDeps): ApiRoute[] {
     }
   }
 
-  /** The user to assign must be an active member of the caller's organisation. */
-  async function ensureMember(orgId: string, userId: string): Promise<void> {
+  async function isActiveMember(orgId: string, userId: string): Promise<boolean> {
     const msg: OrgMsg = { type: 'getMember', userId };
     const reply = await system.ask<OrgReply<'getMember'>>({ kind: ORG_KIND, id: orgId }, msg);
-    if (!reply.ok || reply.member.status !== 'active') {
+    return reply.ok && reply.member.status === 'active';
+  }
+
+  /** The user to assign must be an active member of the caller's organisation. */
+  async function ensureMember(orgId: string, userId: string): Promise<void> {
+    if (!(await isActiveMember(orgId, userId))) {
       throw new ParloError('PARLO_USER_NOT_FOUND', `assignee ${userId} is not an active member of this organisation`);
     }
+  }
+
+  /** A team to transfer to must have an active member (teams are operators' settings, PATCH /v1/operators/{id}). */
+  async function ensureTeam(orgId: string, team: string): Promise<void> {
+    const msg: AssignmentMsg = { type: 'getTeam', team };
+    const reply = await system.ask<AssignmentReplies['getTeam']>(assignmentAddress(orgId), msg);
+    for (const userId of reply.userIds) if (await isActiveMember(orgId, userId)) return;
+    throw new ParloError('PARLO_TEAM_NOT_FOUND', `no active member of this organisation is in team "${team}"`);
   }
 
   const control = (
@@ -68,12 +89,14 @@ export function inboxRoutes(deps: InboxRoutesDeps): ApiRoute[] {
     body: z.ZodType | undefined,
     toMsg: (userId: string, body: never) => ConversationMsg,
     check?: (orgId: string, body: never) => Promise<void>,
+    description?: string,
   ): ApiRoute =>
     defineRoute({
       method: 'POST',
       url: `/conversations/:conversationId/${name}`,
       operationId: `${name}Conversation`,
       summary,
+      ...(description === undefined ? {} : { description }),
       tags: ['inbox'],
       auth: 'session',
       scopes: [scope],
@@ -93,11 +116,40 @@ export function inboxRoutes(deps: InboxRoutesDeps): ApiRoute[] {
 
   const AssignBody = z
     .object({
-      assignee: z.string().min(1).max(64).nullable(),
+      assignee: z
+        .string()
+        .min(1)
+        .max(64)
+        .nullable()
+        .optional()
+        .describe('The member to assign (user id), or null to unassign; not with `team`'),
+      team: z
+        .string()
+        .min(1)
+        .max(64)
+        .optional()
+        .describe('Transfer to a team (as set on operators): a free member of it is assigned; not with `assignee`'),
       /** A transfer's internal note (never sent to the customer); the new assignee is notified. */
-      note: z.string().trim().min(1).max(MAX_NOTE_CHARS).optional(),
+      note: z
+        .string()
+        .trim()
+        .min(1)
+        .max(MAX_NOTE_CHARS)
+        .optional()
+        .describe('An internal note kept with the transfer (never sent to the customer); the new assignee is notified'),
     })
-    .strict();
+    .strict()
+    .superRefine((b, ctx) => {
+      if (b.assignee !== undefined && b.team !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['team'], message: 'give either assignee or team, not both' });
+      } else if (b.assignee === undefined && b.team === undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['assignee'],
+          message: 'is required (a member’s user id, or null to unassign) unless team is given',
+        });
+      }
+    });
   const StatusBody = z
     .object({ status: z.enum(CONVERSATION_STATUSES), snoozeUntil: z.iso.datetime({ offset: true }).optional() })
     .refine((b) => (b.status === 'snoozed') === (b.snoozeUntil !== undefined), {
@@ -186,18 +238,27 @@ export function inboxRoutes(deps: InboxRoutesDeps): ApiRoute[] {
     ),
     control(
       'assign',
-      'Assign the conversation to a member (the lock moves to them), transfer it with an optional internal `note` (the new assignee is notified), or unassign it (assignee null)',
+      'Assign or transfer the conversation to a member (the lock moves to them) or to a team (a free member of it is assigned), with an optional internal `note`; or unassign it (assignee null)',
       'conversations:assign',
       AssignBody,
       (userId, body: z.output<typeof AssignBody>) => ({
         type: 'assign',
-        assignee: body.assignee,
+        assignee: body.assignee ?? null,
+        ...(body.team === undefined ? {} : { team: body.team }),
         by: { kind: 'user', id: userId },
         ...(body.note === undefined ? {} : { note: { noteId: `note_${randomHex(8)}`, userId, text: body.note } }),
       }),
       async (orgId, body: z.output<typeof AssignBody>) => {
-        if (body.assignee !== null) await ensureMember(orgId, body.assignee);
+        if (body.team !== undefined) await ensureTeam(orgId, body.team);
+        else if (body.assignee != null) await ensureMember(orgId, body.assignee);
       },
+      [
+        'Exactly one of `assignee` and `team` (400 `PARLO_VALIDATION_FAILED` naming the field otherwise).',
+        '',
+        '`{"assignee": "<userId>"}` assigns the conversation to an active member (404 `PARLO_USER_NOT_FOUND` otherwise), who holds its lock; `{"assignee": null}` unassigns it and releases the lock. With a `note`, the note is added to the conversation in the same turn and mentions the new assignee, who is notified.',
+        '',
+        '`{"team": "<team>"}` transfers it to a team (the teams set on operators; 404 `PARLO_TEAM_NOT_FOUND` when no active member is in it): the conversation is unassigned, its lock released, a resolved one opened again, and the answer says `waitingForTeam`. The organisation’s automatic assignment gives it to a member of the team who is online, on shift and under capacity, by the rules’ mode — in `manual` mode too, to the least busy (a person asked for it) — whatever route the rules give its number; nobody free: it waits, oldest first, until one is. A `note` is added at once and mentions the member given the conversation, who is notified then. Someone claiming, being assigned or resolving it meanwhile ends the wait.',
+      ].join('\n'),
     ),
     control(
       'takeover',
@@ -237,5 +298,6 @@ function controlsBody(reply: InboxControlsReply): z.input<typeof InboxControls> 
         : { holder: reply.lock.holder, since: iso(reply.lock.sinceMs), expiresAt: iso(reply.lock.expiresAtMs) },
     status: reply.status,
     snoozedUntil: reply.snoozedUntilMs === null ? null : iso(reply.snoozedUntilMs),
+    ...(reply.waitingForTeam === undefined ? {} : { waitingForTeam: reply.waitingForTeam }),
   };
 }

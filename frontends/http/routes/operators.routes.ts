@@ -73,7 +73,14 @@ const Rules = z.object({
 const Assignment = z.object({
   rules: Rules,
   /** Oldest first, at most MAX_WAITING_SHOWN. */
-  waiting: z.array(z.object({ conversationId: z.string(), phoneNumberId: z.string(), since: z.string() })),
+  waiting: z.array(
+    z.object({
+      conversationId: z.string(),
+      phoneNumberId: z.string(),
+      since: z.string(),
+      team: z.string().nullable().describe('Transferred to this team: only its members take it; null: by the rules'),
+    }),
+  ),
   waitingCount: z.number().int(),
 });
 
@@ -200,6 +207,7 @@ export function operatorRoutes(deps: OperatorRoutesDeps): ApiRoute[] {
       conversationId: w.conversationId,
       phoneNumberId: w.phoneNumberId,
       since: iso(w.sinceMs),
+      team: w.team,
     })),
     waitingCount: view.waitingCount,
   });
